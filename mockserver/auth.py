@@ -1,0 +1,136 @@
+"""Who is calling, and may they call this operation (conventions.md §7-8).
+
+Two bearer schemes: ``op_live_`` API keys, bound to one workspace and carrying flat
+scopes, and session JWTs (signed by the mock), which pick a workspace with the
+``X-Workspace-Id`` header and are authorised by workspace role.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+from .errors import BadRequest, Forbidden, NotFound, Unauthorized
+from .spec import Operation
+from .world.fixtures import API_KEY_PREFIX, ROLES, Fixtures
+
+API_KEY_SCHEME = "ApiKeyAuth"
+SESSION_SCHEME = "SessionAuth"
+WORKSPACE_HEADER = "X-Workspace-Id"
+JWT_ALGORITHM = "HS256"
+JWT_ISSUER = "onepin-mock"
+
+
+@dataclass(frozen=True)
+class Principal:
+    auth_kind: str  # "api_key" | "clerk" (the API's name for session tokens)
+    user_id: str
+    scopes: tuple[str, ...]
+    api_key_id: str | None = None
+    workspace_id: str | None = None  # resolved workspace for this request
+    role: str | None = None
+
+
+def mint_session_token(secret: str, user_id: str, now: datetime, ttl_seconds: int) -> str:
+    claims = {
+        "sub": user_id,
+        "iss": JWT_ISSUER,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
+
+
+class Authenticator:
+    def __init__(self, fixtures: Fixtures, jwt_secret: str, all_scopes: tuple[str, ...]) -> None:
+        self.fixtures = fixtures
+        self.jwt_secret = jwt_secret
+        self.all_scopes = tuple(sorted(all_scopes))
+
+    def authorize(self, operation: Operation, authorization: str | None,
+                  workspace_header: str | None, now: datetime) -> Principal | None:
+        """Return the caller, or raise the documented 400/401/403/404."""
+        if operation.is_public:
+            return None
+        token = _bearer_token(authorization)
+        if token.startswith(API_KEY_PREFIX):
+            principal = self._api_key(token)
+        elif token.startswith("op_"):
+            raise Unauthorized("This API key type is reserved and not accepted")
+        else:
+            principal = self._session(token, now)
+        accepted = operation.security
+        scheme = API_KEY_SCHEME if principal.auth_kind == "api_key" else SESSION_SCHEME
+        if scheme not in accepted:
+            raise Unauthorized("This operation does not accept this kind of credential")
+        return self._with_workspace(operation, principal, workspace_header)
+
+    def _api_key(self, token: str) -> Principal:
+        key = self.fixtures.api_keys.get(token)
+        if key is None:
+            raise Unauthorized("Invalid API key")
+        return Principal("api_key", key.user_id, tuple(sorted(set(key.scopes))), key.id,
+                         key.workspace_id)
+
+    def _session(self, token: str, now: datetime) -> Principal:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, self.jwt_secret, algorithms=[JWT_ALGORITHM], issuer=JWT_ISSUER,
+                options={"verify_exp": False, "require": ["sub", "exp", "iss"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("Invalid or malformed session token") from exc
+        # Expiry is judged against the injected clock, so frozen-time tests stay valid.
+        if not isinstance(claims["exp"], int) or claims["exp"] <= now.timestamp():
+            raise Unauthorized("Session token has expired")
+        if claims["sub"] not in self.fixtures.users:
+            raise Unauthorized("Session token names an unknown user")
+        return Principal("clerk", claims["sub"], self.all_scopes)
+
+    def _with_workspace(self, operation: Operation, principal: Principal,
+                        header: str | None) -> Principal:
+        if principal.auth_kind == "api_key":
+            if header is not None and header != principal.workspace_id:
+                raise Forbidden("X-Workspace-Id does not match the API key's workspace")
+            if operation.scope and operation.scope not in principal.scopes:
+                raise Forbidden(f"API key lacks the '{operation.scope}' scope")
+            role = self.fixtures.role_of(principal.workspace_id or "", principal.user_id)
+            return replace(principal, role=role)
+        return self._session_workspace(operation, principal, header)
+
+    def _session_workspace(self, operation: Operation, principal: Principal,
+                           header: str | None) -> Principal:
+        if operation.workspace != "required":
+            return replace(principal, workspace_id=header or None)
+        if not header:
+            raise BadRequest("X-Workspace-Id header is required with a session token")
+        if not _is_uuid(header):
+            raise BadRequest("X-Workspace-Id must be a workspace id (UUID)")
+        role = self.fixtures.role_of(header, principal.user_id)
+        if role is None:
+            raise NotFound("Workspace not found")
+        if operation.min_role and ROLES.index(role) < ROLES.index(operation.min_role):
+            raise Forbidden(f"This action needs the '{operation.min_role}' role")
+        return replace(principal, workspace_id=header, role=role)
+
+
+def _bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthorized("Missing Authorization header")
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise Unauthorized("Authorization must be 'Bearer <token>'")
+    return token
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,58 @@
+"""Response envelopes: ``meta``, list ``pagination`` with links, and error bodies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from ulid import ULID
+
+from .errors import ApiError
+
+
+def iso(instant: datetime) -> str:
+    """UTC ISO-8601 with a ``Z`` suffix and millisecond precision, as the API emits."""
+    text = instant.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def new_meta(now: datetime) -> dict[str, str]:
+    return {"request_id": str(ULID()), "timestamp": iso(now)}
+
+
+def error_body(error: ApiError, meta: dict[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.details:
+        body["details"] = [detail.to_wire() for detail in error.details]
+    body.update(error.extra)
+    return {"error": body, "meta": meta}
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Where a list page starts and how long it is, plus what a link must repeat."""
+
+    offset: int
+    limit: int
+    base_url: str
+    query: tuple[tuple[str, str], ...]
+
+    def link(self, offset: int) -> str:
+        kept = [(k, v) for k, v in self.query if k not in ("offset", "limit")]
+        kept += [("offset", str(offset)), ("limit", str(self.limit))]
+        return f"{self.base_url}?{urlencode(kept)}"
+
+    def pagination(self, total: int, *, counted: bool) -> dict[str, Any]:
+        """Links are absolute URLs on the request's own path (conventions.md §4)."""
+        has_next = self.offset + self.limit < total
+        has_prev = self.offset > 0
+        page: dict[str, Any] = {
+            "next": self.link(self.offset + self.limit) if has_next else None,
+            "prev": self.link(max(0, self.offset - self.limit)) if has_prev else None,
+            "limit": self.limit,
+        }
+        if counted:
+            page["total"] = total
+        return page

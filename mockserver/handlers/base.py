@@ -1,0 +1,80 @@
+"""What a handler receives and returns, and the operationId -> handler registry.
+
+Handlers are thin: read the parsed context, call the world, return a ``Reply``.
+They never see Flask or the raw spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..envelope import PageRequest
+from ..errors import NotFound
+
+if TYPE_CHECKING:
+    from ..auth import Principal
+    from ..requests import ParsedInput
+    from ..settings import Settings
+    from ..world.store import World, WorkspaceState
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    operation_id: str
+    inputs: ParsedInput
+    principal: Principal | None
+    world: World
+    settings: Settings
+    now: datetime
+    base_url: str  # scheme://host of this request, for absolute links
+    path_url: str  # base_url + request path, for pagination links
+    query_items: tuple[tuple[str, str], ...]
+
+    @property
+    def query(self) -> dict[str, Any]:
+        return self.inputs.query
+
+    @property
+    def path(self) -> dict[str, Any]:
+        return self.inputs.path
+
+    @property
+    def body(self) -> Any:
+        return self.inputs.body
+
+    def page(self) -> PageRequest:
+        return PageRequest(int(self.query.get("offset", 0)), int(self.query.get("limit", 20)),
+                           self.path_url, self.query_items)
+
+    def workspace(self) -> WorkspaceState:
+        if self.principal is None or self.principal.workspace_id is None:
+            raise NotFound("Workspace not found")
+        return self.world.workspace(self.principal.workspace_id)
+
+
+@dataclass
+class Reply:
+    data: Any
+    status: int | None = None  # None = the operation's declared success status
+    pagination: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bool = False  # True: send ``data`` as the whole body (no envelope)
+    body_bytes: bytes | None = None  # a non-JSON body (downloads)
+    content_type: str | None = None
+
+
+Handler = Callable[[RequestContext], Reply]
+HANDLERS: dict[str, Handler] = {}
+
+
+def operation(operation_id: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        if operation_id in HANDLERS:
+            raise RuntimeError(f"two handlers for operation {operation_id}")
+        HANDLERS[operation_id] = handler
+        return handler
+
+    return register

@@ -1,0 +1,45 @@
+"""Small helpers shared by handlers: query parsing, windows, run views, links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..errors import Detail, ValidationFailed
+from ..formats import parse_zoned_datetime
+from ..world.links import Link
+from ..world.records import RunRecord
+from ..world.run_views import RunView
+from ..world.store import WorkspaceState
+from .base import RequestContext
+
+
+def zoned(value: Any) -> datetime | None:
+    """A validated date-time query value (the spec already rejected naive ones)."""
+    return parse_zoned_datetime(value) if isinstance(value, str) else None
+
+
+def window(ctx: RequestContext, start_name: str, end_name: str) -> tuple[datetime | None,
+                                                                          datetime | None]:
+    start, end = zoned(ctx.query.get(start_name)), zoned(ctx.query.get(end_name))
+    if start and end and start > end:
+        raise ValidationFailed("Invalid time window",
+                               [Detail(start_name, f"must not be later than '{end_name}'")])
+    return start, end
+
+
+def run_view(ctx: RequestContext, state: WorkspaceState, run: RunRecord) -> RunView:
+    workflow = state.workflows[run.workflow_id]
+
+    def audio_link(audio_id: str) -> Link:
+        return ctx.world.links.make(ctx.base_url, ctx.now, kind="audio", ws=state.info.id,
+                                    run=run.id, audio=audio_id)
+
+    return RunView(run, workflow, ctx.now, ctx.world.catalog, audio_link)
+
+
+def paged(ctx: RequestContext, items: list[Any], *, counted: bool) -> tuple[list[Any],
+                                                                           dict[str, Any]]:
+    page = ctx.page()
+    return items[page.offset : page.offset + page.limit], page.pagination(len(items),
+                                                                           counted=counted)

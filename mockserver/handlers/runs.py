@@ -1,0 +1,92 @@
+"""Run reads: list, get, status, steps, overview, analysis, data, outputs."""
+
+from __future__ import annotations
+
+from ..world.run_views import RunView
+from ..world.store import WorkspaceState
+from .base import Reply, RequestContext, operation
+from .common import paged, run_view
+
+_SORT_KEYS = {
+    "created_at": lambda v: v.run.created_at,
+    "started_at": lambda v: v.started_at,
+    "completed_at": lambda v: v.completed_at,
+    "status": lambda v: v.status,
+}
+
+
+def _view(ctx: RequestContext) -> tuple[WorkspaceState, RunView]:
+    state = ctx.workspace()
+    with state.lock:
+        run = state.run(ctx.path["workflow_id"], ctx.path["run_id"])
+        return state, run_view(ctx, state, run)
+
+
+def _sorted(views: list[RunView], field: str, descending: bool) -> list[RunView]:
+    """Sort by one field (nulls last either way), then ``id ASC`` as the tiebreaker."""
+    ordered = sorted(views, key=lambda v: v.run.id)
+    present = [v for v in ordered if _SORT_KEYS[field](v) is not None]
+    missing = [v for v in ordered if _SORT_KEYS[field](v) is None]
+    present.sort(key=_SORT_KEYS[field], reverse=descending)
+    return present + missing
+
+
+@operation("list_runs")
+def list_runs(ctx: RequestContext) -> Reply:
+    state = ctx.workspace()
+    with state.lock:
+        runs = state.runs_of(state.workflow(ctx.path["workflow_id"]).id)
+        views = [run_view(ctx, state, run) for run in runs]
+    statuses = set(str(ctx.query.get("status", "")).split(",")) - {""}
+    if statuses:
+        views = [v for v in views if v.status in statuses]
+    search = str(ctx.query.get("search") or "").casefold()
+    if search:
+        views = [v for v in views if search in v.run.triggered_by["user_name"].casefold()]
+    views = _sorted(views, ctx.query.get("sort", "created_at"),
+                    ctx.query.get("order", "desc") == "desc")
+    page, pagination = paged(ctx, views, counted=True)
+    return Reply([v.list_item() for v in page], pagination=pagination)
+
+
+@operation("get_run")
+def get_run(ctx: RequestContext) -> Reply:
+    return Reply(_view(ctx)[1].detail_out())
+
+
+@operation("get_run_status")
+def get_run_status(ctx: RequestContext) -> Reply:
+    return Reply(_view(ctx)[1].status_out())
+
+
+@operation("get_run_steps")
+def get_run_steps(ctx: RequestContext) -> Reply:
+    view = _view(ctx)[1]
+    return Reply(view.steps(include_result=bool(ctx.query.get("include_result", False)),
+                            node_type=ctx.query.get("node_type"),
+                            node_id=ctx.query.get("node_id")))
+
+
+@operation("get_run_overview")
+def get_run_overview(ctx: RequestContext) -> Reply:
+    return Reply(_view(ctx)[1].overview())
+
+
+@operation("get_run_analysis")
+def get_run_analysis(ctx: RequestContext) -> Reply:
+    return Reply(_view(ctx)[1].analysis())
+
+
+@operation("get_run_data")
+def get_run_data(ctx: RequestContext) -> Reply:
+    view = _view(ctx)[1]
+    rows = view.data_rows(search=ctx.query.get("search"), language=ctx.query.get("language"),
+                          include_dropped=bool(ctx.query.get("include_dropped", False)))
+    page, pagination = paged(ctx, rows, counted=True)
+    return Reply(view.data_out(page), pagination=pagination,
+                 headers={"Cache-Control": "no-store"})
+
+
+@operation("get_run_outputs")
+def get_run_outputs(ctx: RequestContext) -> Reply:
+    return Reply(_view(ctx)[1].outputs())

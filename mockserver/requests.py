@@ -1,0 +1,148 @@
+"""Turn an HTTP request into typed, validated inputs using an operation's spec.
+
+Query strings carry only text, so each value is coerced by its declared schema type
+first (repeated keys for arrays, lowercase ``true``/``false`` for booleans), then the
+compiled validator judges it. Every problem becomes one ``details`` item.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from .errors import Detail, ValidationFailed
+from .spec import Operation, Parameter, schema_type
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class ParsedInput:
+    path: dict[str, Any]
+    query: dict[str, Any]
+    headers: dict[str, Any]
+    body: Any  # None when no body was sent
+    body_keys: frozenset[str]  # keys present in an object body (explicit nulls included)
+
+
+def coerce(text: str, schema: Mapping[str, Any]) -> Any:
+    """Best-effort conversion of query text to the declared type; leave it if it won't fit."""
+    kind = schema_type(dict(schema))
+    if kind == "integer" and _INTEGER.match(text):
+        return int(text)
+    if kind == "number":
+        try:
+            return float(text) if not _INTEGER.match(text) else int(text)
+        except ValueError:
+            return text
+    if kind == "boolean" and text in ("true", "false"):
+        return text == "true"
+    return text
+
+
+def _raw_value(param: Parameter, path: Mapping[str, str], query: MultiDict[str, str],
+               headers: Mapping[str, str]) -> Any:
+    if param.location == "path":
+        return path.get(param.name, _MISSING)
+    if param.location == "header":
+        return headers.get(param.name, _MISSING)
+    if param.is_array:
+        values = query.getlist(param.name)
+        return [coerce(v, param.schema.get("items", {})) for v in values] if values else _MISSING
+    return coerce(query[param.name], param.schema) if param.name in query else _MISSING
+
+
+def _check_parameter(param: Parameter, value: Any) -> Iterable[Detail]:
+    if value is _MISSING:
+        if param.required:
+            yield Detail(param.name, f"{param.location} parameter is required")
+        return
+    for error in param.validator.iter_errors(value):
+        yield Detail(param.name, error.message)
+
+
+def error_field(error: ValidationError, prefix: str = "") -> str:
+    """Dotted location of a schema error; for ``required``, the missing key itself."""
+    parts = [prefix] if prefix else []
+    for step in error.absolute_path:
+        if isinstance(step, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{step}]"]
+        else:
+            parts.append(str(step))
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [k for k in error.validator_value if k not in error.instance]
+        if missing:
+            parts.append(str(missing[0]))
+    return ".".join(parts) or "body"
+
+
+def _specific(error: ValidationError) -> ValidationError:
+    """For anyOf/oneOf failures (e.g. nullable refs), the error inside the closest branch."""
+    if error.validator not in ("anyOf", "oneOf") or not error.context:
+        return error
+    candidates = [e for e in error.context if not (e.validator == "type"
+                                                   and e.validator_value == "null")]
+    if not candidates:
+        return error
+    deepest = max(candidates, key=lambda e: len(e.absolute_path))
+    return _specific(deepest)
+
+
+def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, bool]:
+    """Decode a JSON body; an empty body (even with a JSON content type) is no body."""
+    if not raw.strip():
+        return None, False
+    if content_type and "json" not in content_type.lower():
+        raise ValidationFailed(
+            "Request body must be JSON", [Detail("body", "expected application/json")]
+        )
+    try:
+        return json.loads(raw), True
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed("Request body is not valid JSON",
+                               [Detail("body", "malformed JSON")]) from exc
+
+
+def parse_request(operation: Operation, path: Mapping[str, str], query: MultiDict[str, str],
+                  headers: Mapping[str, str], raw_body: bytes,
+                  content_type: str | None) -> ParsedInput:
+    details: list[Detail] = []
+    values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
+    for param in operation.parameters:
+        value = _raw_value(param, path, query, headers)
+        details.extend(_check_parameter(param, value))
+        if value is _MISSING and "default" in param.schema:
+            value = param.schema["default"]
+        if value is not _MISSING:
+            values[param.location][param.name] = value
+    body, present = _checked_body(operation, raw_body, content_type, details)
+    if details:
+        raise ValidationFailed("Request validation failed", details)
+    return ParsedInput(
+        path=values["path"],
+        query=values["query"],
+        headers=values["header"],
+        body=body,
+        body_keys=frozenset(body) if isinstance(body, dict) else frozenset(),
+    )
+
+
+def _checked_body(operation: Operation, raw_body: bytes, content_type: str | None,
+                  details: list[Detail]) -> tuple[Any, bool]:
+    if operation.body_validator is None:
+        return None, False
+    body, present = parse_body(raw_body, content_type)
+    if not present:
+        if operation.body_required:
+            details.append(Detail("body", "request body is required"))
+        return None, False
+    errors = sorted(operation.body_validator.iter_errors(body), key=lambda e: list(e.path))
+    details.extend(Detail(error_field(e), e.message) for e in map(_specific, errors))
+    return body, True

@@ -1,0 +1,50 @@
+"""Every tunable default of the mock, in one frozen dataclass.
+
+The CLI, environment variables, the pytest plugin and Docker only *override* these
+values (``dataclasses.replace``); nothing else in the package holds a default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_SPEC = PACKAGE_DIR / "openapi.yaml"
+DEFAULT_ADMIN_SPEC = PACKAGE_DIR / "admin-openapi.yaml"
+DEFAULT_FIXTURES = PACKAGE_DIR / "fixtures" / "default.yaml"
+DEFAULT_CATALOG = PACKAGE_DIR / "data" / "catalog.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    seed: int = 0
+    spec_path: Path = DEFAULT_SPEC
+    admin_spec_path: Path = DEFAULT_ADMIN_SPEC
+    fixtures_path: Path = DEFAULT_FIXTURES
+    catalog_path: Path = DEFAULT_CATALOG
+    # Base URL used in absolute pagination links when the request has no Host header.
+    public_base_url: str | None = None
+    # Clock: real time unless frozen; run_speed scales how fast run time passes.
+    frozen_at: datetime | None = None
+    run_speed: float = 1.0
+    # Seeded records are dated relative to this instant, so bodies do not depend on "now".
+    dataset_epoch: datetime = field(
+        default_factory=lambda: datetime.fromisoformat("2026-11-01T09:00:00+00:00")
+    )
+    # Version gate (conventions.md §9): advertised on every response.
+    required_sdk_version: str = "0.1.0"
+    # Validate every response body against openapi.yaml (tests turn this on).
+    strict_responses: bool = False
+    # Sessions JWTs are signed with this secret (HS256); only the mock needs to verify them.
+    jwt_secret: str = "onepin-mock-local-signing-secret-not-for-production"
+    jwt_ttl_seconds: int = 3600
+    admin_enabled: bool = True
+    admin_token: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    journal_size: int = 1000
+    # How long presigned download / playback links stay valid (runs.md §4.14).
+    link_ttl_seconds: int = 900

@@ -1,0 +1,131 @@
+"""The files behind signed links: run exports (ZIP), single takes (WAV), uploads (text).
+
+Content is a pure function of the run plan, so the same link always serves the same
+bytes. Audio is a short, valid 8 kHz mono WAV tone standing in for speech.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import struct
+import wave
+import zipfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .links import LinkError
+from .plan import LineLocale, Take
+from .progress import Progress
+from .records import RunRecord
+
+if TYPE_CHECKING:
+    from .store import World
+
+SAMPLE_RATE = 8000
+MAX_AUDIO_MS = 3000  # keep stand-in audio small; the real duration is in the manifest
+_ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # fixed entry dates keep archives byte-identical
+
+
+@dataclass(frozen=True)
+class Served:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def tone_wav(audio_id: str, duration_ms: int) -> bytes:
+    """A deterministic tone: pitch from the audio id, length from the take (capped)."""
+    period = 20 + int(audio_id[:4], 16) % 21  # 200-400 Hz at 8 kHz, whole samples per cycle
+    cycle = b"".join(
+        struct.pack("<h", int(9000 * math.sin(2 * math.pi * i / period))) for i in range(period)
+    )
+    samples = SAMPLE_RATE * min(duration_ms, MAX_AUDIO_MS) // 1000
+    frames = (cycle * (samples // period + 1))[: samples * 2]
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        out.writeframes(frames)
+    return buffer.getvalue()
+
+
+def sink_node_ids(run: RunRecord, catalog_category: Any) -> list[str]:
+    """Output-category nodes of the run snapshot, in graph order."""
+    nodes = (run.snapshot.get("graph") or {}).get("nodes") or []
+    return [str(n["id"]) for n in nodes if isinstance(n, dict)
+            and catalog_category(str(n.get("type"))) == "output"]
+
+
+def delivered_lines(progress: Progress) -> list[tuple[LineLocale, Take]]:
+    return [(line, take) for line in progress.plan.line_locales
+            if (take := progress.delivered(line)) is not None]
+
+
+def audio_ids(progress: Progress) -> set[str]:
+    return {state.take.audio_id for line in progress.plan.line_locales
+            for state in progress.visible_takes(line)}
+
+
+def _entry(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+
+
+def export_zip(run: RunRecord, progress: Progress, node_id: str | None) -> bytes:
+    """Audio of every delivered take under ``audio/<locale>/``, plus a JSON manifest."""
+    lines = delivered_lines(progress)
+    manifest: dict[str, Any] = {
+        "run_id": run.id, "workflow_id": run.workflow_id, "run_number": run.run_number,
+        "node_id": node_id, "line_count": len(lines), "lines": [],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for line, take in lines:
+            path = f"audio/{line.locale}/{line.line_id}.wav"
+            _entry(zf, path, tone_wav(take.audio_id, take.duration_ms))
+            manifest["lines"].append({
+                "line_id": line.line_id, "line_index": line.line_index, "locale": line.locale,
+                "script": line.script, "file": path, "audio_id": take.audio_id,
+                "duration_ms": take.duration_ms, "voice": take.voice_name,
+                "provider": take.provider, "model": take.model, "take": take.number,
+            })
+        _entry(zf, "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
+    return buffer.getvalue()
+
+
+def _find_take(run: RunRecord, audio_id: str) -> Take:
+    for line in run.plan.line_locales:
+        for take in line.takes:
+            if take.audio_id == audio_id:
+                return take
+    raise LinkError("no such audio")
+
+
+def export_file(world: World, claims: dict[str, Any]) -> Served:
+    """Resolve a verified link's claims to the file it names."""
+    state = world.workspace(str(claims.get("ws")))
+    kind = claims.get("kind")
+    with state.lock:
+        if kind == "upload":
+            upload = state.uploads.get(str(claims.get("upload")))
+            if upload is None:
+                raise LinkError("no such upload")
+            text = f"{upload.filename}\n" + "\n".join(
+                f"Line {i + 1} of the uploaded script." for i in range(upload.line_count or 3))
+            return Served(text.encode(), upload.content_type, upload.filename)
+        run = state.runs.get(str(claims.get("run")))
+        if run is None:
+            raise LinkError("no such run")
+        if kind == "audio":
+            audio_id = str(claims.get("audio"))
+            take = _find_take(run, audio_id)
+            return Served(tone_wav(audio_id, take.duration_ms), "audio/wav", f"{audio_id}.wav")
+        progress = Progress(run.plan, run.timeline(world.clock.now()))
+    node = claims.get("node")
+    name = f"workflow_run_{run.id}{'_' + str(node) if node else ''}_export.zip"
+    return Served(export_zip(run, progress, str(node) if node else None), "application/zip", name)

@@ -1,0 +1,203 @@
+"""The seeded dataset of one workspace: workflows, their runs and uploads.
+
+Every record draws from its own random stream (``rng(seed, kind, key)``) and is
+dated relative to ``Settings.dataset_epoch``, so the same seed and fixtures give
+byte-identical records on every machine and restart, whatever the wall clock says.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from . import graphs
+from .fixtures import User, Workspace
+from .lifecycle import Control
+from .plan import make_plan
+from .records import RunRecord, UploadRecord, WorkflowRecord
+from .rng import rng, stable_uuid
+from .store import WorkspaceState
+
+if TYPE_CHECKING:
+    from .store import World
+
+PLACEHOLDER_NAME = "Untitled workflow"
+_TERMINAL_MIX = (("completed", 0.72), ("failed", 0.16), ("cancelled", 0.12))
+# The first workflows of every workspace end in these statuses, so each status exists.
+_PINNED_LATEST = ("running", "paused", "pending", "failed", "cancelled", "completed")
+_PAUSE_REASONS = {
+    "user": None,
+    "provider_outage": "The voice provider is not responding; the run resumes when it recovers.",
+    "provider_rate_limited": "The voice provider is rate limiting requests; retry shortly.",
+}
+
+
+def empty_definition() -> dict[str, Any]:
+    return {"graph": {"nodes": [], "edges": []}, "execution": {}}
+
+
+@lru_cache(maxsize=1)
+def phrases() -> dict[str, list[str]]:
+    text = resources.files("mockserver").joinpath("data", "phrases.yaml").read_text("utf-8")
+    data: dict[str, list[str]] = yaml.safe_load(text)
+    return data
+
+
+def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
+    state = WorkspaceState(workspace)
+    members = world.fixtures.members(workspace.id)
+    active_budget = workspace.concurrent_run_limit - 1  # leave room for the user's own runs
+    for index in range(workspace.workflow_count):
+        workflow = _workflow(world, workspace, members, index)
+        state.workflows[workflow.id] = workflow
+        for run in _runs(world, workspace, members, workflow, index, active_budget):
+            active_budget -= run.stall_pending or run.stall_ms is not None
+            state.runs[run.id] = run
+        for upload in _uploads(world, workspace, workflow, index):
+            state.uploads[upload.id] = upload
+    return state
+
+
+def _workflow(world: World, workspace: Workspace, members: list[User],
+              index: int) -> WorkflowRecord:
+    seed = world.settings.seed
+    key = f"{workspace.id}:{index}"
+    r = rng(seed, "workflow", key)
+    words = phrases()
+    created = world.settings.dataset_epoch - timedelta(days=r.uniform(20, 160))
+    updated = created + timedelta(hours=r.uniform(0, 24 * 15))
+    placeholder = index % 11 == 10
+    name = PLACEHOLDER_NAME if placeholder else r.choice(words["subjects"]) + r.choice(
+        words["qualifiers"])
+    return WorkflowRecord(
+        id=stable_uuid(seed, "workflow", key), workspace_id=workspace.id,
+        user_id=r.choice(members).id if members else stable_uuid(seed, "user", workspace.id),
+        name=name, name_source="placeholder" if placeholder else r.choice(("user", "generated")),
+        description=None if placeholder or r.random() < 0.3 else r.choice(words["descriptions"]),
+        definition=empty_definition() if placeholder else _definition(world, r),
+        created_at=created, updated_at=min(updated, world.settings.dataset_epoch),
+    )
+
+
+def _definition(world: World, r: random.Random) -> dict[str, Any]:
+    lines = r.sample(phrases()["lines"], r.randint(3, 9))
+    locales = list(world.catalog.locales)
+    source = r.choice(("en-us", "en-us", "en-gb"))
+    targets = [source] + (r.sample([loc for loc in locales if loc != source], r.randint(1, 3))
+                          if r.random() < 0.45 else [])
+    return graphs.make_definition(r, world.catalog, script_lines=lines, source_language=source,
+                                  target_locales=targets)
+
+
+def _run_count(r: random.Random, index: int, workflow: WorkflowRecord) -> int:
+    if not workflow.definition["graph"]["nodes"]:
+        return 0
+    if index < len(_PINNED_LATEST):
+        return r.randint(2, 7)
+    return 0 if r.random() < 0.2 else r.randint(1, 9)
+
+
+def _runs(world: World, workspace: Workspace, members: list[User], workflow: WorkflowRecord,
+          index: int, active_budget: int) -> list[RunRecord]:
+    seed = world.settings.seed
+    r = rng(seed, "workflow-runs", workflow.id)
+    count = _run_count(r, index, workflow)
+    span = (world.settings.dataset_epoch - workflow.updated_at).total_seconds()
+    runs = []
+    for number in range(1, count + 1):
+        status = _status_for(r, index, number == count, active_budget)
+        created = workflow.updated_at + timedelta(seconds=span * number / (count + 1))
+        runs.append(_run(world, members, workflow, number, created, status))
+    return runs
+
+
+def _status_for(r: random.Random, index: int, latest: bool, active_budget: int) -> str:
+    if latest and index < len(_PINNED_LATEST):
+        pinned = _PINNED_LATEST[index]
+        if pinned in ("running", "pending") and active_budget <= 0:
+            return "completed"
+        return pinned
+    roll, total = r.random(), 0.0
+    for status, share in _TERMINAL_MIX:
+        total += share
+        if roll < total:
+            return status
+    return "completed"
+
+
+def _run(world: World, members: list[User], workflow: WorkflowRecord, number: int,
+         created: datetime, status: str) -> RunRecord:
+    seed = world.settings.seed
+    run_id = stable_uuid(seed, "run", f"{workflow.id}:{number}")
+    r = rng(seed, "run", run_id)
+    plan = make_plan(seed, run_id, workflow.definition, world.catalog, fail=status == "failed")
+    user = r.choice(members) if members else None
+    run = RunRecord(
+        id=run_id, workflow_id=workflow.id, workspace_id=workflow.workspace_id,
+        run_number=number, created_at=created,
+        triggered_by={"user_id": user.id if user else workflow.user_id,
+                      "user_name": user.display_name if user else "Unknown user"},
+        snapshot=workflow.definition, plan=plan,
+    )
+    _shape_status(run, r, status)
+    if status == "completed" and r.random() < 0.15:
+        run.public_share_id = stable_uuid(seed, "share", run_id).replace("-", "")[:12]
+        run.shared_at = created + timedelta(hours=r.uniform(1, 48))
+    return run
+
+
+def _shape_status(run: RunRecord, r: random.Random, status: str) -> None:
+    """Give a seeded run the controls or stall that make it end up in ``status``."""
+    plan = run.plan
+    mid = plan.queue_ms + int(plan.end_ms * r.uniform(0.2, 0.8))
+    if status == "cancelled":
+        run.controls.append(Control("cancel", run.created_at + timedelta(milliseconds=mid)))
+    elif status == "paused":
+        reason = r.choice(tuple(_PAUSE_REASONS))
+        run.controls.append(Control("pause", run.created_at + timedelta(milliseconds=mid), reason))
+    elif status == "running":
+        run.stall_ms = int(plan.end_ms * r.uniform(0.3, 0.7))
+    elif status == "pending":
+        run.stall_pending = True
+
+
+def pause_error(reason: str | None) -> str | None:
+    return _PAUSE_REASONS.get(reason or "user")
+
+
+def _uploads(world: World, workspace: Workspace, workflow: WorkflowRecord,
+             index: int) -> list[UploadRecord]:
+    seed = world.settings.seed
+    r = rng(seed, "uploads", workflow.id)
+    if r.random() < 0.45:
+        return []
+    uploads = []
+    for n in range(r.randint(1, 3)):
+        upload_id = stable_uuid(seed, "upload", f"{workflow.id}:{n}")
+        uploads.append(_upload(r, workflow, upload_id, n))
+    return uploads
+
+
+def _upload(r: random.Random, workflow: WorkflowRecord, upload_id: str, n: int) -> UploadRecord:
+    is_dictionary = n == 2
+    fmt = "csv" if is_dictionary else r.choice(("txt", "txt", "pdf"))
+    lines = r.randint(4, 60)
+    chars = lines * r.randint(35, 90)
+    created = workflow.created_at + timedelta(minutes=r.uniform(5, 600) + n)
+    slug = workflow.name.lower().replace(" ", "-")[:32].strip("-") or "script"
+    return UploadRecord(
+        id=upload_id, workspace_id=workflow.workspace_id, workflow_id=workflow.id,
+        user_id=workflow.user_id,
+        filename=f"{slug}-pronunciations.csv" if is_dictionary else f"{slug}-script-{n + 1}.{fmt}",
+        category="dictionary" if is_dictionary else "script",
+        content_type={"csv": "text/csv", "txt": "text/plain", "pdf": "application/pdf"}[fmt],
+        format=fmt, size_bytes=chars + lines if fmt != "pdf" else chars * 4 + 9000,
+        char_count=None if is_dictionary else chars, line_count=None if is_dictionary else lines,
+        detected_language=None if is_dictionary else r.choice(("en", "en", "de", "fr")),
+        created_at=created, updated_at=created + timedelta(seconds=r.uniform(2, 30)),
+    )

@@ -1,0 +1,48 @@
+"""Short-lived, tamper-proof links to files the mock serves itself (downloads, audio).
+
+A link carries its own claims (what file, which workspace, when it expires), signed
+with the mock's secret, so serving it needs no stored state and no auth header —
+exactly like the presigned storage URLs of the real API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+FILES_PREFIX = "/__mock/files/"
+
+
+class LinkError(Exception):
+    """The link is malformed, tampered with, or expired."""
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    expires_at: datetime
+
+
+class LinkSigner:
+    def __init__(self, secret: str, ttl_seconds: int) -> None:
+        self._serializer = URLSafeSerializer(secret, salt="onepin-mock-files")
+        self.ttl = timedelta(seconds=ttl_seconds)
+
+    def make(self, base_url: str, now: datetime, **claims: str) -> Link:
+        expires = now + self.ttl
+        token = self._serializer.dumps({**claims, "exp": int(expires.timestamp())})
+        return Link(f"{base_url}{FILES_PREFIX}{token}", expires.replace(microsecond=0))
+
+    def read(self, token: str, now: datetime) -> dict[str, Any]:
+        try:
+            claims = self._serializer.loads(token)
+        except BadSignature as exc:
+            raise LinkError("invalid link") from exc
+        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+            raise LinkError("invalid link")
+        if datetime.fromtimestamp(claims["exp"], UTC) <= now:
+            raise LinkError("link expired")
+        return claims

@@ -1,0 +1,153 @@
+"""What a run has done so far: its plan read at the timeline's active time.
+
+Every run view (status counters, steps, overview, data, outputs, analysis) reads
+this one object, so they can never disagree with each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from .lifecycle import Timeline
+from .plan import LineLocale, PlannedStep, RunPlan, Take, Verdict
+
+CREDITS_PER_1000_CHARS = 9.0  # fallback price when a step's node has no better figure
+
+
+@dataclass(frozen=True)
+class StepState:
+    step: PlannedStep
+    status: str  # running | completed | failed | cancelled
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TakeState:
+    take: Take
+    validated: bool  # every verdict recorded so far is visible
+    verdicts: tuple[Verdict, ...]
+
+
+class Progress:
+    def __init__(self, plan: RunPlan, timeline: Timeline) -> None:
+        self.plan = plan
+        self.timeline = timeline
+        self.active_ms = timeline.active_ms
+
+    def _done(self, step: PlannedStep) -> bool:
+        return step.end_ms <= self.active_ms
+
+    @cached_property
+    def steps(self) -> list[StepState]:
+        """Step rows that exist now (started steps), in execution order."""
+        rows = []
+        cancelled = self.timeline.status == "cancelled"
+        for step in self.plan.steps:
+            if step.start_ms > self.active_ms or (
+                step.start_ms == self.active_ms and not self._done(step)
+                and self.timeline.status != "running"
+            ):
+                continue
+            started = self.timeline.wall_at(step.start_ms)
+            if self._done(step):
+                status = "failed" if step.failed else "completed"
+                rows.append(StepState(step, status, started, self.timeline.wall_at(step.end_ms)))
+            else:
+                status = "cancelled" if cancelled else "running"
+                ended = self.timeline.completed_at if cancelled else None
+                rows.append(StepState(step, status, started, ended))
+        return rows
+
+    @property
+    def total_steps(self) -> int:
+        return len(self.steps) if self.timeline.terminal else len(self.plan.steps)
+
+    @property
+    def finished_steps(self) -> int:
+        return sum(1 for s in self.steps if s.status != "running")
+
+    @cached_property
+    def node_ids(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for step in self.plan.steps:
+            seen.setdefault(step.node_id)
+        return list(seen)
+
+    def finished_nodes(self) -> int:
+        latest: dict[str, StepState] = {}
+        for state in self.steps:
+            latest[state.step.node_id] = state
+        return sum(1 for s in latest.values() if s.status in ("completed", "failed"))
+
+    @property
+    def token_cost(self) -> int:
+        return sum(s.step.units for s in self.steps if s.status == "completed")
+
+    def fractional_credits(self) -> float:
+        return self.token_cost * CREDITS_PER_1000_CHARS / 1000
+
+    def settled_credits(self) -> int | None:
+        """Credits once the run is terminal: floored, with a 1-credit per-run minimum."""
+        if not self.timeline.terminal:
+            return None
+        spent = self.fractional_credits()
+        return max(1, int(spent)) if spent > 0 else 0
+
+    def credits_absorbed(self) -> float:
+        if not self.timeline.terminal:
+            return 0.0
+        spent = self.fractional_credits()
+        return round(spent - int(spent), 4) if spent >= 1 else 0.0
+
+    def visible_takes(self, line: LineLocale) -> list[TakeState]:
+        """Takes generated so far, with only the verdicts already recorded."""
+        states = []
+        for take in line.takes:
+            if take.generated_by >= len(self.plan.steps) or not self._done(
+                self.plan.steps[take.generated_by]
+            ):
+                continue
+            verdicts = tuple(
+                v for v in take.verdicts if self._validator_done(v.node_id, take.number)
+            )
+            states.append(TakeState(take, len(verdicts) == len(take.verdicts), verdicts))
+        return states
+
+    def _validator_done(self, node_id: str, take_number: int) -> bool:
+        for step in self.plan.steps:
+            if step.node_id == node_id and step.iteration == take_number - 1:
+                return self._done(step)
+        return False
+
+    def delivered(self, line: LineLocale) -> Take | None:
+        """The delivered take, once every sink has finished."""
+        if line.delivered is None or not line.sink_steps:
+            return None
+        if all(self._done(self.plan.steps[i]) for i in line.sink_steps):
+            return line.takes[line.delivered]
+        return None
+
+    @property
+    def has_audio(self) -> bool:
+        return any(self.delivered(line) for line in self.plan.line_locales)
+
+    def delivered_audio_ms(self) -> int:
+        return sum(t.duration_ms for line in self.plan.line_locales
+                   if (t := self.delivered(line)) is not None)
+
+    @property
+    def has_export(self) -> bool:
+        return self.timeline.status == "completed" and self.has_audio
+
+    def held_nodes(self) -> list[str] | None:
+        """Nodes a paused run waits in front of (None when it never started)."""
+        if self.timeline.status != "paused" or self.timeline.paused_from_pending:
+            return None
+        upcoming = [s for s in self.plan.steps if s.start_ms >= self.active_ms]
+        if not upcoming:
+            return []
+        first = min(s.start_ms for s in upcoming)
+        return sorted({s.node_id for s in upcoming if s.start_ms == first})

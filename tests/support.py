@@ -1,0 +1,46 @@
+"""Constants and helpers shared by the test suites (fixture ids, credentials)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+from mockserver.auth import mint_session_token
+from mockserver.settings import Settings
+from mockserver.testing import DEMO_KEY, READ_ONLY_KEY, SECOND_WORKSPACE_KEY
+
+ACME = "6ec9a28f-de78-58e7-8616-48891f256dec"
+GLOBEX = "bb5d5247-2d7a-5b92-b9d9-fb02ccb411fb"
+ADA, ELI, VERA, GUS = (
+    "b11a6feb-8597-5691-a36d-7d425071868e",
+    "b7745688-e91b-56d9-ad84-384174fb4fb2",
+    "8c0c6193-e2ff-5934-bbe4-8a8d31c3bae5",
+    "f3fcc075-8011-57cf-a631-59ff5063c1f6",
+)
+FROZEN_AT = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
+
+__all__ = ["ACME", "ADA", "DEMO_KEY", "ELI", "GLOBEX", "GUS", "READ_ONLY_KEY",
+           "SECOND_WORKSPACE_KEY", "VERA"]
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Strict responses and a frozen clock: every test is reproducible."""
+    base = Settings(strict_responses=True, frozen_at=FROZEN_AT)
+    return dataclasses.replace(base, **overrides)
+
+
+def bearer(token: str, workspace: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if workspace is not None:
+        headers["X-Workspace-Id"] = workspace
+    return headers
+
+
+def session(user_id: str, workspace: str | None = None, *, now: datetime = FROZEN_AT,
+            ttl: int = 3600) -> dict[str, str]:
+    token = mint_session_token(Settings().jwt_secret, user_id, now, ttl)
+    return bearer(token, workspace)
+
+
+KEY = bearer(DEMO_KEY)

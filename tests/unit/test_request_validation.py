@@ -1,0 +1,95 @@
+"""Parameter parsing and request validation derived from openapi.yaml."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from support import DEMO_KEY, bearer
+
+KEY = bearer(DEMO_KEY)
+WORKFLOWS = "/api/v1/workflows"
+
+
+def fields_of(response: object) -> list[str]:
+    body = response.get_json()  # type: ignore[attr-defined]
+    assert response.status_code == 422, body  # type: ignore[attr-defined]
+    assert body["error"]["code"] == "VALIDATION_ERROR"
+    return [detail["field"] for detail in body["error"]["details"]]
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("limit=101", "limit"),
+    ("limit=0", "limit"),
+    ("limit=ten", "limit"),
+    ("offset=-1", "offset"),
+    ("status=cancelled", "status"),
+    ("sort=created_at", "sort"),
+    ("order=up", "order"),
+    ("has_failed_run=True", "has_failed_run"),
+    ("include_definition=1", "include_definition"),
+    ("last_run_after=2026-01-01T00:00:00", "last_run_after"),
+    ("last_run_before=yesterday", "last_run_before"),
+])
+def test_bad_list_parameters_are_422_naming_the_field(client: FlaskClient, query: str,
+                                                       field: str) -> None:
+    """Each invalid query parameter is reported by name in details."""
+    assert field in fields_of(client.get(f"{WORKFLOWS}?{query}", headers=KEY))
+
+
+def test_every_problem_is_listed(client: FlaskClient) -> None:
+    """Several bad parameters give one detail each."""
+    fields = fields_of(client.get(f"{WORKFLOWS}?limit=500&offset=-3&order=x", headers=KEY))
+    assert {"limit", "offset", "order"} <= set(fields)
+
+
+def test_inverted_window_is_422(client: FlaskClient) -> None:
+    """last_run_after later than last_run_before is rejected."""
+    query = "last_run_after=2026-02-01T00:00:00Z&last_run_before=2026-01-01T00:00:00%2B02:00"
+    assert fields_of(client.get(f"{WORKFLOWS}?{query}", headers=KEY)) == ["last_run_after"]
+
+
+def test_malformed_uuid_path_is_422(client: FlaskClient) -> None:
+    """A workflow id that is not a UUID is a validation error, not a 404."""
+    assert fields_of(client.get(f"{WORKFLOWS}/abc", headers=KEY)) == ["workflow_id"]
+
+
+def test_literal_routes_win_over_ids(client: FlaskClient) -> None:
+    """name-availability and validate are routes of their own, not workflow ids."""
+    response = client.get(f"{WORKFLOWS}/name-availability?name=%20Hello%20", headers=KEY)
+    assert response.status_code == 200
+    assert response.get_json()["data"] == {"name": "Hello", "available": True}
+    validate = client.post(f"{WORKFLOWS}/validate", json={"definition": {}}, headers=KEY)
+    assert validate.status_code == 200
+
+
+def test_runs_status_filter_rejects_unknown_and_empty(client: FlaskClient) -> None:
+    """The comma-separated run status filter rejects unknown values and empty items."""
+    workflow = client.get(WORKFLOWS, headers=KEY).get_json()["data"][0]["id"]
+    for bad in ("draft", "completed,,failed", "Completed", ""):
+        response = client.get(f"{WORKFLOWS}/{workflow}/runs?status={bad}", headers=KEY)
+        assert fields_of(response) == ["status"]
+
+
+def test_malformed_json_body_is_422(client: FlaskClient) -> None:
+    """A body that is not JSON is a validation error on 'body'."""
+    response = client.post(WORKFLOWS, data="{nope", headers={**KEY, "Content-Type":
+                                                              "application/json"})
+    assert fields_of(response) == ["body"]
+
+
+def test_body_errors_use_dotted_paths(client: FlaskClient) -> None:
+    """A wrong nested type is reported at its dotted location."""
+    body = {"name": "x", "definition": {"graph": {"nodes": [{"id": "a"}]}}}
+    fields = fields_of(client.post(WORKFLOWS, json=body, headers=KEY))
+    assert any(f.startswith("definition.graph.nodes[0]") for f in fields)
+
+
+def test_unknown_path_and_method_use_the_envelope(client: FlaskClient) -> None:
+    """Routing failures are 404/405 in the error envelope."""
+    missing = client.get("/api/v1/nope", headers=KEY)
+    assert missing.status_code == 404
+    assert missing.get_json()["error"]["code"] == "NOT_FOUND"
+    wrong = client.delete(WORKFLOWS, headers=KEY)
+    assert wrong.status_code == 405
+    assert wrong.get_json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert "GET" in wrong.headers["Allow"]
