@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from . import handlers
@@ -27,6 +27,7 @@ from .world.fixtures import load_fixtures
 from .world.store import World
 
 EXTENSION_KEY = "onepin_mock"
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -63,13 +64,37 @@ def _scope_enum(spec: Spec) -> tuple[str, ...]:
 
 
 def _register(app: Flask, pipeline: Pipeline, operations: list[Operation]) -> None:
+    """One URL rule per spec path, accepting every method.
+
+    Matching paths first and methods second means a literal path such as
+    ``/workflows/validate`` always wins over ``/workflows/{workflow_id}``, and a method
+    the path does not declare is a 405 whose ``Allow`` lists exactly the spec's methods.
+    """
     missing = [op.operation_id for op in operations if op.operation_id not in HANDLERS]
     if missing:
         raise StartupError(f"no handler for operation(s): {', '.join(sorted(missing))}")
+    allowed: dict[str, str] = app.extensions.setdefault("onepin_mock_allow", {})
+    by_path: dict[str, dict[str, Operation]] = {}
     for op in operations:
-        app.add_url_rule(op.flask_rule, endpoint=f"{op.method} {op.path}",
-                         view_func=pipeline.view_for(op, HANDLERS[op.operation_id]),
-                         methods=[op.method], strict_slashes=True)
+        by_path.setdefault(op.path, {})[op.method] = op
+    for path, methods in by_path.items():
+        views = {m: pipeline.view_for(op, HANDLERS[op.operation_id]) for m, op in methods.items()}
+        allowed[path] = ", ".join(sorted(views))
+        app.add_url_rule(next(iter(methods.values())).flask_rule, endpoint=path,
+                         view_func=_dispatcher(views), methods=ALL_METHODS,
+                         provide_automatic_options=False, strict_slashes=True)
+
+
+def _dispatcher(views: dict[str, Any]) -> Any:
+    allowed = ", ".join(sorted(views))
+
+    def dispatch(**path: str) -> Response:
+        view = views.get(request.method)
+        if view is None:
+            raise ApiMethodNotAllowed("Method not allowed", headers={"Allow": allowed})
+        return view(**path)  # type: ignore[no-any-return]
+
+    return dispatch
 
 
 def _install_error_pages(app: Flask, world: World) -> None:
@@ -83,9 +108,16 @@ def _install_error_pages(app: Flask, world: World) -> None:
         return envelope(ApiNotFound("No such endpoint"))
 
     @app.errorhandler(MethodNotAllowed)
-    def not_allowed(exc: MethodNotAllowed) -> Response:
-        allowed = ", ".join(sorted(exc.valid_methods or ()))
-        return envelope(ApiMethodNotAllowed("Method not allowed", headers={"Allow": allowed}))
+    def unknown_method(_: MethodNotAllowed) -> Response:
+        # A method werkzeug does not know at all (e.g. QUERY): answer for the matched path.
+        adapter = app.url_map.bind_to_environ(request.environ)
+        rule, _args = adapter.match(method="GET", return_rule=True)
+        allow = app.extensions["onepin_mock_allow"].get(rule.endpoint, "")
+        return envelope(ApiMethodNotAllowed("Method not allowed", headers={"Allow": allow}))
+
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError) -> Response:
+        return envelope(exc)
 
     @app.errorhandler(HTTPException)
     def other_http(exc: HTTPException) -> Response:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import ValidationError
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import Headers, MultiDict
 
 from .errors import Detail, ValidationFailed
 from .spec import Operation, Parameter, schema_type
@@ -48,7 +48,7 @@ def coerce(text: str, schema: Mapping[str, Any]) -> Any:
 
 
 def _raw_value(param: Parameter, path: Mapping[str, str], query: MultiDict[str, str],
-               headers: Mapping[str, str]) -> Any:
+               headers: Headers) -> Any:
     if param.location == "path":
         return path.get(param.name, _MISSING)
     if param.location == "header":
@@ -56,7 +56,10 @@ def _raw_value(param: Parameter, path: Mapping[str, str], query: MultiDict[str, 
     if param.is_array:
         values = query.getlist(param.name)
         return [coerce(v, param.schema.get("items", {})) for v in values] if values else _MISSING
-    return coerce(query[param.name], param.schema) if param.name in query else _MISSING
+    values = query.getlist(param.name)
+    if len(values) > 1:  # a repeated scalar: keep them all so validation reports it
+        return [coerce(v, param.schema) for v in values]
+    return coerce(values[0], param.schema) if values else _MISSING
 
 
 def _check_parameter(param: Parameter, value: Any) -> Iterable[Detail]:
@@ -77,7 +80,8 @@ def error_field(error: ValidationError, prefix: str = "") -> str:
         else:
             parts.append(str(step))
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [k for k in error.validator_value if k not in error.instance]
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [k for k in required if k not in error.instance]
         if missing:
             parts.append(str(missing[0]))
     return ".".join(parts) or "body"
@@ -111,7 +115,7 @@ def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, bool]:
 
 
 def parse_request(operation: Operation, path: Mapping[str, str], query: MultiDict[str, str],
-                  headers: Mapping[str, str], raw_body: bytes,
+                  headers: Headers, raw_body: bytes,
                   content_type: str | None) -> ParsedInput:
     details: list[Detail] = []
     values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
@@ -122,7 +126,7 @@ def parse_request(operation: Operation, path: Mapping[str, str], query: MultiDic
             value = param.schema["default"]
         if value is not _MISSING:
             values[param.location][param.name] = value
-    body, present = _checked_body(operation, raw_body, content_type, details)
+    body = _checked_body(operation, raw_body, content_type, details)
     if details:
         raise ValidationFailed("Request validation failed", details)
     return ParsedInput(
@@ -135,14 +139,14 @@ def parse_request(operation: Operation, path: Mapping[str, str], query: MultiDic
 
 
 def _checked_body(operation: Operation, raw_body: bytes, content_type: str | None,
-                  details: list[Detail]) -> tuple[Any, bool]:
+                  details: list[Detail]) -> Any:
     if operation.body_validator is None:
-        return None, False
-    body, present = parse_body(raw_body, content_type)
-    if not present:
+        return None
+    body, sent = parse_body(raw_body, content_type)
+    if not sent:
         if operation.body_required:
             details.append(Detail("body", "request body is required"))
-        return None, False
+        return None
     errors = sorted(operation.body_validator.iter_errors(body), key=lambda e: list(e.path))
     details.extend(Detail(error_field(e), e.message) for e in map(_specific, errors))
-    return body, True
+    return body

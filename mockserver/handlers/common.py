@@ -35,7 +35,8 @@ def run_view(ctx: RequestContext, state: WorkspaceState, run: RunRecord) -> RunV
         return ctx.world.links.make(ctx.base_url, ctx.now, kind="audio", ws=state.info.id,
                                     run=run.id, audio=audio_id)
 
-    return RunView(run, workflow, ctx.now, ctx.world.catalog, audio_link)
+    return RunView(run, workflow, ctx.now, ctx.world.catalog, audio_link,
+                   workspace_name=state.info.name)
 
 
 def paged(ctx: RequestContext, items: list[Any], *, counted: bool) -> tuple[list[Any],

@@ -45,7 +45,7 @@ def _snapshot(ctx: RequestContext, workflow: WorkflowRecord) -> dict[str, Any]:
     if problems:
         raise ValidationFailed("The workflow cannot run",
                                [Detail(p.field, p.message) for p in problems])
-    definition, script = priced_definition(ctx, workflow.definition)
+    definition, _script = priced_definition(ctx, workflow.definition)
     return copy.deepcopy(definition) if definition is workflow.definition else definition
 
 

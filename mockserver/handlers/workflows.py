@@ -18,7 +18,8 @@ from .base import Reply, RequestContext, operation
 from .common import paged, run_view, window, zoned
 
 
-def full_workflow(ctx: RequestContext, state: WorkspaceState, record: WorkflowRecord) -> dict[str, Any]:
+def full_workflow(ctx: RequestContext, state: WorkspaceState,
+                  record: WorkflowRecord) -> dict[str, Any]:
     return workflow_out(record, aggregates(state.runs_of(record.id), ctx.now))
 
 

@@ -37,6 +37,23 @@ CATEGORIES = ("source", "operator", "validation", "output", "decision")
 UNITS = ("characters", "bytes", "words")
 # Lists an option may be filled from, instead of a literal `values:` list.
 OPTION_SOURCES = ("locales", "providers", "models")
+_TOP_LEVEL_KEYS = frozenset({"locales", "locale_names", "anchors", "nodes", "providers", "voices"})
+_NODE_KEYS = frozenset(
+    {
+        "node_type",
+        "display_name",
+        "description",
+        "version",
+        "beta",
+        "category",
+        "inputs",
+        "outputs",
+        "config_schema",
+        "input_schema",
+        "options",
+        "pricing",
+    }
+)
 
 
 class CatalogError(ValueError):
@@ -149,6 +166,12 @@ class _Reader:
             raise self.error(f"{where}.{key}", "expected a non-empty string")
         return value
 
+    def known_keys(self, data: JSON, allowed: frozenset[str], where: str) -> None:
+        # A misspelt key would otherwise be dropped silently, e.g. a node losing its schema.
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise self.error(where, f"unknown keys {unknown}; expected some of {sorted(allowed)}")
+
     def texts(self, data: JSON, key: str, where: str) -> tuple[str, ...]:
         values = self.items(data.get(key), f"{where}.{key}")
         if not all(isinstance(v, str) and v for v in values):
@@ -207,11 +230,10 @@ def _read_ports(r: _Reader, data: JSON, key: str, where: str) -> tuple[PortSpec,
 
 def _read_values(r: _Reader, raw: object, where: str) -> tuple[JSON, ...]:
     values = tuple(r.mapping(v, f"{where}[{i}]") for i, v in enumerate(r.items(raw, where)))
-    for i, value in enumerate(values):
-        r.text(value, "display_name", f"{where}[{i}]")
-        if isinstance(value.get("value"), bool) or not isinstance(
-            value.get("value"), str | int | float
-        ):
+    for i, entry in enumerate(values):
+        r.text(entry, "display_name", f"{where}[{i}]")
+        value = entry.get("value")
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise r.error(f"{where}[{i}].value", "expected a string or a number")
     return values
 
@@ -244,6 +266,7 @@ def _read_option(r: _Reader, raw: object, where: str) -> OptionSpec:
 
 def _read_node(r: _Reader, raw: object, where: str) -> NodeSpec:
     data = r.mapping(raw, where)
+    r.known_keys(data, _NODE_KEYS, where)
     beta = data.get("beta", False)
     if not isinstance(beta, bool):
         raise r.error(f"{where}.beta", "expected true or false")
@@ -339,6 +362,7 @@ def _check_voices(
 
 def _read_catalog(r: _Reader, raw: object) -> Catalog:
     data = r.mapping(raw, "(top level)")
+    r.known_keys(data, _TOP_LEVEL_KEYS, "(top level)")
     locales = r.texts(data, "locales", "(top level)")
     _unique(r, "locales", list(locales))
     names = r.mapping(data.get("locale_names"), "locale_names")

@@ -166,8 +166,16 @@ def _shape_status(run: RunRecord, r: random.Random, status: str) -> None:
         run.stall_pending = True
 
 
+_AUTOMATIC_PAUSE_ERRORS = {
+    **{k: v for k, v in _PAUSE_REASONS.items() if v},
+    "provider_billing": "The voice provider needs a billing fix on its side; resume afterwards.",
+    "node_timeout": "A node took longer than its time limit; resume to retry it.",
+}
+
+
 def pause_error(reason: str | None) -> str | None:
-    return _PAUSE_REASONS.get(reason or "user")
+    """Customer-facing text for an automatic pause; None for a manual one."""
+    return _AUTOMATIC_PAUSE_ERRORS.get(reason or "user")
 
 
 def _uploads(world: World, workspace: Workspace, workflow: WorkflowRecord,

@@ -33,6 +33,7 @@ class Segment:
     wall_start: datetime
     active_start: float
     active_end: float | None  # None = still ticking
+    instant: bool = False  # the whole active range happened at wall_start (a drained stall)
 
 
 @dataclass
@@ -59,6 +60,8 @@ class Timeline:
         for seg in self.segments:
             end = seg.active_end if seg.active_end is not None else self.active_ms
             if seg.active_start <= active_ms <= end:
+                if seg.instant:
+                    return seg.wall_start
                 return seg.wall_start + _wall(active_ms - seg.active_start, self.speed)
         return None
 
@@ -110,7 +113,9 @@ class _Fold:
             stops.append((self.drain_to, "drain"))
         if self.stall_ms is not None:
             stops.append((float(self.stall_ms), "stall"))
-        target, why = min(stops)
+        # On a tie, finishing wins over parking: a pause during the last wave is moot.
+        priority = {"end": 0, "drain": 1, "stall": 2}
+        target, why = min(stops, key=lambda stop: (stop[0], priority[stop[1]]))
         if reachable < target:
             self.t.active_ms = reachable
             return
@@ -149,9 +154,12 @@ class _Fold:
             t.pause_reason = control.reason
             self._park(control.at)
         elif t.status == "running" and t.pause_requested_at is None:
-            t.pause_requested_at, t.pause_reason, t.updated_at = control.at, control.reason, control.at
+            t.pause_requested_at, t.pause_reason = control.at, control.reason
+            t.updated_at = control.at
             if self.ticking_since is None:  # stalled: the held wave is deemed drained now
-                self.t.active_ms = self.plan.wave_end_after(self.t.active_ms)
+                drained = float(self.plan.wave_end_after(t.active_ms))
+                t.segments.append(Segment(control.at, t.active_ms, drained, instant=True))
+                t.active_ms = drained
                 self.stall_ms = None
                 self._park(control.at)
             else:

@@ -109,9 +109,9 @@ class RunPlan:
         return self.error is not None
 
     def wave_end_after(self, active_ms: float) -> int:
-        """The first wave boundary strictly after ``active_ms`` (or the end)."""
-        ends = sorted({s.end_ms for s in self.steps if s.end_ms > active_ms})
-        return ends[0] if ends else self.end_ms
+        """Where the wave running at ``active_ms`` ends: the next wave's start (or the end)."""
+        starts = sorted({s.start_ms for s in self.steps if s.start_ms > active_ms})
+        return starts[0] if starts else self.end_ms
 
 
 def _timing(node_type: str) -> tuple[int, int]:
@@ -176,19 +176,24 @@ class _Planner:
         if self.fails and len(waves) > 1:
             self.fail_wave = self.r.randint(1, len(waves) - 1)
         loop = self._loop_block(waves)
-        takes_needed = self._takes_needed()
         line_takes: dict[tuple[int, str], list[Take]] = {}
+        all_pairs = self._active_pairs(0, line_takes)
         wave_no = 0
         for index, wave in enumerate(waves):
             if loop and index == loop[0]:
-                for iteration in range(takes_needed):
+                # The generator..validator block repeats for the takes that failed, up to
+                # max_retries times; after that a take leaves through "pass" regardless.
+                for iteration in range(self._max_takes()):
+                    pairs = self._active_pairs(iteration, line_takes)
+                    if not pairs:
+                        break
                     for block_wave in waves[loop[0] : loop[1] + 1]:
-                        if self._emit_wave(block_wave, wave_no, iteration, line_takes):
+                        if self._emit_wave(block_wave, wave_no, iteration, pairs, line_takes):
                             return self._finish(line_takes, failed=True)
                         wave_no += 1
             if loop and loop[0] <= index <= loop[1]:
                 continue
-            if self._emit_wave(wave, wave_no, 0, line_takes):
+            if self._emit_wave(wave, wave_no, 0, all_pairs, line_takes):
                 return self._finish(line_takes, failed=True)
             wave_no += 1
         return self._finish(line_takes, failed=False)
@@ -204,21 +209,17 @@ class _Planner:
         last = max(validators) if validators and max(validators) > generators[0] else generators[0]
         return generators[0], last
 
-    def _takes_needed(self) -> int:
+    def _max_takes(self) -> int:
         limits = [
             int(_node_config(n, self.catalog).get("max_retries", 0))
             for n in self.nodes.values() if str(n.get("type", "")).startswith("validator_")
         ]
-        if not limits or not self.lines:
-            return 1
-        return 1 + self.r.randint(0, max(limits))
+        return 1 + max(limits, default=0)
 
     def _emit_wave(self, wave: list[str], wave_no: int, iteration: int,
+                   active: list[tuple[int, str]],
                    line_takes: dict[tuple[int, str], list[Take]]) -> bool:
         """Append one wave's steps; True when this wave is where the run fails."""
-        active = self._active_pairs(iteration, line_takes)
-        if iteration > 0 and not active:
-            return False
         durations = []
         failing_node = sorted(wave)[-1] if wave_no == self.fail_wave else None
         for node_id in sorted(wave):
@@ -226,18 +227,19 @@ class _Planner:
             node_type = str(node.get("type"))
             duration = self._duration(node_type, len({i for i, _ in active}) or len(self.lines))
             failed = node_id == failing_node
-            step = PlannedStep(
-                index=len(self.steps), node_id=node_id, node_type=node_type,
+            index = len(self.steps)
+            rejected = False
+            if node_type == GENERATOR and not failed:
+                self._generate(index, node_id, active, line_takes)
+            elif node_type.startswith("validator_") and not failed:
+                rejected = self._validate(index, node, active, line_takes)
+            self.steps.append(PlannedStep(
+                index=index, node_id=node_id, node_type=node_type,
                 node_name=node.get("name"), iteration=iteration, wave=wave_no,
                 start_ms=self.cursor, end_ms=self.cursor + duration, failed=failed,
-                active_ports=() if failed else self._ports(node_type),
+                active_ports=() if failed else self._ports(node_type, rejected),
                 locales=self._locales_for(node_type), units=self._units(node_type, active),
-            )
-            self.steps.append(step)
-            if node_type == GENERATOR and not failed:
-                self._generate(step, active, line_takes)
-            elif node_type.startswith("validator_") and not failed:
-                self._validate(step, node, active, line_takes)
+            ))
             durations.append(duration)
         self.cursor += max(durations, default=0)
         return failing_node is not None
@@ -254,10 +256,11 @@ class _Planner:
         jitter = self.r.uniform(0.8, 1.25)
         return int((base + per_line * max(1, line_count)) * jitter)
 
-    def _ports(self, node_type: str) -> tuple[str, ...]:
+    def _ports(self, node_type: str, rejected: bool) -> tuple[str, ...]:
         outputs = self.catalog.port_names(node_type, "outputs")
         if node_type.startswith("validator_"):
-            return tuple(p for p in outputs if p == "pass") or outputs[:1]
+            fired = ("pass", "fail") if rejected else ("pass",)
+            return tuple(p for p in outputs if p in fired) or outputs[:1]
         return tuple(outputs)
 
     def _locales_for(self, node_type: str) -> tuple[str, ...] | None:
@@ -273,9 +276,9 @@ class _Planner:
             return sum(len(line) for line in self.lines)
         return chars
 
-    def _generate(self, step: PlannedStep, active: list[tuple[int, str]],
+    def _generate(self, step_index: int, node_id: str, active: list[tuple[int, str]],
                   line_takes: dict[tuple[int, str], list[Take]]) -> None:
-        node = self.nodes[step.node_id]
+        node = self.nodes[node_id]
         voices = ((node.get("config") or {}).get("voice_map") or {})
         for line_index, locale in active:
             takes = line_takes.setdefault((line_index, locale), [])
@@ -288,21 +291,29 @@ class _Planner:
                 voice_name=str(assignment.get("voice_name") or "Default voice"),
                 provider=str(assignment.get("provider") or "auto"),
                 model=str(assignment.get("model") or "auto"),
-                verdicts=(), generated_by=step.index, validated_by=None,
+                verdicts=(), generated_by=step_index, validated_by=None,
             ))
 
-    def _validate(self, step: PlannedStep, node: dict[str, Any], active: list[tuple[int, str]],
-                  line_takes: dict[tuple[int, str], list[Take]]) -> None:
+    def _validate(self, step_index: int, node: dict[str, Any], active: list[tuple[int, str]],
+                  line_takes: dict[tuple[int, str], list[Take]]) -> bool:
+        """Score the latest take of each pair; True when any take was rejected.
+
+        A take an earlier validator of the chain already rejected never reaches this one.
+        """
+        node_id, node_type = str(node.get("id")), str(node.get("type"))
         threshold = float(_node_config(node, self.catalog).get("threshold", 85))
+        rejected = False
         for pair in active:
             takes = line_takes.get(pair)
-            if not takes:
+            if not takes or not takes[-1].passed:
                 continue
             last = takes[-1]
-            score_rng = rng(self.seed, "score", f"{self.run_id}:{step.node_id}:{pair}:{last.number}")
-            score = round(min(100.0, score_rng.gauss(threshold + 6, 6)), 1)
-            verdict = Verdict(step.node_id, step.node_type, score, threshold)
-            takes[-1] = _with_verdict(last, verdict, step.index)
+            key = f"{self.run_id}:{node_id}:{pair}:{last.number}"
+            score = round(min(100.0, rng(self.seed, "score", key).gauss(threshold + 6, 6)), 1)
+            verdict = Verdict(node_id, node_type, score, threshold)
+            takes[-1] = _with_verdict(last, verdict, step_index)
+            rejected = rejected or not verdict.passed
+        return rejected
 
     def _script(self, line_index: int, locale: str) -> str:
         line = self.lines[line_index]

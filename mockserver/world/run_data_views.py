@@ -72,6 +72,13 @@ class RunLines:
         return {(ll.line_index, ll.locale): self.progress.visible_takes(ll)
                 for ll in self.progress.plan.line_locales}
 
+    @cached_property
+    def by_index(self) -> dict[int, list[LineLocale]]:
+        found: dict[int, list[LineLocale]] = {}
+        for line in self.progress.plan.line_locales:
+            found.setdefault(line.line_index, []).append(line)
+        return found
+
     def takes_of(self, line: LineLocale) -> list[TakeState]:
         return self.visible[(line.line_index, line.locale)]
 
@@ -139,7 +146,7 @@ class RunLines:
         return rows
 
     def _row(self, index: int, script: str, locale: str | None, include_dropped: bool) -> JSON:
-        lines = [ll for ll in self.progress.plan.line_locales if ll.line_index == index]
+        lines = self.by_index.get(index, [])
         cards: list[JSON] = []
         for line in lines:
             if locale is not None and line.locale != locale:

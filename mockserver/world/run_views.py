@@ -150,9 +150,7 @@ class RunView:
         t = self.timeline
         pausing = t.status == "paused" or (t.status == "running" and bool(t.pause_requested_at))
         reason = t.pause_reason if pausing else None
-        message = generate.pause_error(reason) if reason and reason != "user" else None
-        if reason and reason != "user" and message is None:
-            message = f"The run paused automatically ({reason.replace('_', ' ')})."
+        message = generate.pause_error(reason)
         return {
             "pause_requested_at": _iso(t.pause_requested_at) if pausing else None,
             "paused_at": _iso(t.paused_at) if t.status in ("paused", "cancelled") else None,

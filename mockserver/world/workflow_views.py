@@ -46,7 +46,8 @@ def aggregates(runs: list[RunRecord], now: datetime) -> Aggregates:
     )
 
 
-def workflow_out(record: WorkflowRecord, agg: Aggregates, *, definition: bool = True) -> dict[str, Any]:
+def workflow_out(record: WorkflowRecord, agg: Aggregates, *,
+                 definition: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": record.id,
         "user_id": record.user_id,

@@ -291,6 +291,8 @@ def _drop(path: list[Any]) -> Callable[[dict[str, Any]], None]:
         (_set(["voices", 0, "models"], ["ghost-model"]), "voices[0].models"),
         (_set(["voices", 1, "id"], "0cbf31f3-5c50-5289-8211-79921a545de3"), "voices[].id"),
         (_drop(["locale_names", "ko-kr"]), "locale_names"),
+        (_set(["nodes", 3, "config_shema"], {}), "nodes[3]: unknown keys ['config_shema']"),
+        (_set(["voise"], []), "(top level): unknown keys ['voise']"),
         (_set(["providers", "quill", "models"], []), "providers.quill.models"),
     ],
 )

@@ -465,3 +465,15 @@ def test_runs_summary_window_is_inclusive() -> None:
     empty = runs_summary(views, T0 + timedelta(days=1), None)
     assert empty["total_runs"] == 0 and empty["pass_rate"] is None
     assert empty["average_duration_seconds"] is None and empty["delivered_audio_ms"] == 0
+
+
+def test_public_share_appears_on_detail_and_overview() -> None:
+    """A published run exposes public_share_id/shared_at and an overview share by workspace."""
+    run = make_run(1)
+    run.public_share_id, run.shared_at = "abc123def456", T0 + timedelta(hours=2)
+    v = RunView(run, WORKFLOW, T0 + timedelta(hours=3), catalog(), audio_link,
+                workspace_name="Acme Audio")
+    detail = v.detail_out()
+    assert detail["public_share_id"] == "abc123def456" and detail["shared_at"].endswith("Z")
+    assert v.overview()["share"]["shared_by"] == "Acme Audio"
+    assert view(make_run(1), 10_000).overview()["share"] is None
