@@ -18,6 +18,11 @@ def iso(instant: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
+def truncate_ms(instant: datetime) -> datetime:
+    """Drop sub-millisecond precision, so stored times equal what the wire shows."""
+    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+
+
 def new_meta(now: datetime) -> dict[str, str]:
     return {"request_id": str(ULID()), "timestamp": iso(now)}
 

@@ -17,7 +17,7 @@ from flask import Request, Response, request
 from packaging.version import InvalidVersion, Version
 
 from .auth import WORKSPACE_HEADER, Authenticator
-from .envelope import error_body, new_meta
+from .envelope import error_body, new_meta, truncate_ms
 from .errors import ApiError, ServerError, UpgradeRequired
 from .handlers.base import Handler, Reply, RequestContext
 from .requests import parse_request
@@ -50,7 +50,7 @@ class Pipeline:
         return view
 
     def run(self, operation: Operation, handler: Handler, path: dict[str, str]) -> Response:
-        now = self.world.clock.now()
+        now = truncate_ms(self.world.clock.now())
         meta = new_meta(now)
         try:
             self._version_gate(request)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ..envelope import truncate_ms
 from . import graphs
 from .fixtures import User, Workspace
 from .lifecycle import Control
@@ -69,8 +70,8 @@ def _workflow(world: World, workspace: Workspace, members: list[User],
     key = f"{workspace.id}:{index}"
     r = rng(seed, "workflow", key)
     words = phrases()
-    created = world.settings.dataset_epoch - timedelta(days=r.uniform(20, 160))
-    updated = created + timedelta(hours=r.uniform(0, 24 * 15))
+    created = truncate_ms(world.settings.dataset_epoch - timedelta(days=r.uniform(20, 160)))
+    updated = truncate_ms(created + timedelta(hours=r.uniform(0, 24 * 15)))
     placeholder = index % 11 == 10
     name = PLACEHOLDER_NAME if placeholder else r.choice(words["subjects"]) + r.choice(
         words["qualifiers"])
@@ -111,7 +112,8 @@ def _runs(world: World, workspace: Workspace, members: list[User], workflow: Wor
     runs = []
     for number in range(1, count + 1):
         status = _status_for(r, index, number == count, active_budget)
-        created = workflow.updated_at + timedelta(seconds=span * number / (count + 1))
+        offset = timedelta(seconds=span * number / (count + 1))
+        created = truncate_ms(workflow.updated_at + offset)
         runs.append(_run(world, members, workflow, number, created, status))
     return runs
 
@@ -196,7 +198,7 @@ def _upload(r: random.Random, workflow: WorkflowRecord, upload_id: str, n: int) 
     fmt = "csv" if is_dictionary else r.choice(("txt", "txt", "pdf"))
     lines = r.randint(4, 60)
     chars = lines * r.randint(35, 90)
-    created = workflow.created_at + timedelta(minutes=r.uniform(5, 600) + n)
+    created = truncate_ms(workflow.created_at + timedelta(minutes=r.uniform(5, 600) + n))
     slug = workflow.name.lower().replace(" ", "-")[:32].strip("-") or "script"
     return UploadRecord(
         id=upload_id, workspace_id=workflow.workspace_id, workflow_id=workflow.id,
