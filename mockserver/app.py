@@ -6,15 +6,16 @@ as they like with different settings.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from . import handlers
 from .auth import Authenticator
 from .clock import ControllableClock
-from .envelope import new_meta
+from .envelope import iso, new_meta
 from .errors import ApiError, StartupError
 from .errors import MethodNotAllowed as ApiMethodNotAllowed
 from .errors import NotFound as ApiNotFound
@@ -22,8 +23,9 @@ from .handlers.base import HANDLERS
 from .pipeline import VERSION_HEADER, Pipeline, render_error
 from .settings import Settings
 from .spec import Operation, Spec
-from .world.catalog import Catalog
-from .world.fixtures import load_fixtures
+from .world.catalog import Catalog, CatalogError
+from .world.fixtures import FixtureRules, load_fixtures
+from .world.graph_rules import structural_problems
 from .world.store import World
 
 EXTENSION_KEY = "onepin_mock"
@@ -34,25 +36,59 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings()
     spec = Spec.load(settings.spec_path)
     admin_spec = Spec.load(settings.admin_spec_path)
-    scopes = _scope_enum(spec)
-    fixtures = load_fixtures(settings.fixtures_path, scopes)
-    catalog = Catalog.load(settings.catalog_path)
+    catalog = _catalog(settings)
+    rules = fixture_rules(spec, catalog)
+    fixtures = load_fixtures(settings.fixtures_path, rules)
     clock = ControllableClock(settings.frozen_at)
     world = World(settings, fixtures, catalog, clock)
+    world.fixture_rules = rules
     handlers.load_all()
     app = Flask("onepin_mock")
-    pipeline = Pipeline(settings, world, Authenticator(fixtures, settings.jwt_secret, scopes))
+    pipeline = Pipeline(settings, world, Authenticator(world, settings.jwt_secret, rules.scopes))
     operations = list(spec.operations)
     if settings.admin_enabled:
         operations += admin_spec.operations
     _register(app, pipeline, operations)
     _install_error_pages(app, world)
     app.after_request(_version_header(settings.required_sdk_version))
+    app.before_request(_start_timer)
+    app.after_request(_journal(world))
     app.extensions[EXTENSION_KEY] = {
         "settings": settings, "spec": spec, "admin_spec": admin_spec, "world": world,
-        "pipeline": pipeline,
+        "pipeline": pipeline, "fixture_rules": rules,
     }
     return app
+
+
+def _catalog(settings: Settings) -> Catalog:
+    try:
+        return Catalog.load(settings.catalog_path)
+    except CatalogError as exc:
+        raise StartupError(str(exc)) from exc
+
+
+def fixture_rules(spec: Spec, catalog: Catalog) -> FixtureRules:
+    """What fixture records must satisfy, taken from openapi.yaml and the node catalog."""
+    schemas = spec.document.get("components", {}).get("schemas", {})
+    statuses = tuple(schemas.get("RunStatusCounts", {}).get("properties", {}))
+    if not statuses:
+        raise StartupError(f"{spec.source}: components.schemas.RunStatusCounts has no properties")
+
+    def check(pointer: str, instance: Any) -> list[tuple[str, str]]:
+        schema_name, _, prop = pointer.partition("/properties/")
+        if prop not in schemas.get(schema_name, {}).get("properties", {}):
+            return [("", f"not a field of {schema_name}")]
+        validator = spec.validator_at(f"/components/schemas/{pointer}")
+        return [(_suffix(e.absolute_path), e.message) for e in validator.iter_errors(instance)]
+
+    def check_definition(definition: Any) -> list[tuple[str, str]]:
+        return [(p.field, p.message) for p in structural_problems(definition, catalog)]
+
+    return FixtureRules(_scope_enum(spec), statuses, check, check_definition)
+
+
+def _suffix(path: Any) -> str:
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
 
 
 def _scope_enum(spec: Spec) -> tuple[str, ...]:
@@ -125,6 +161,29 @@ def _install_error_pages(app: Flask, world: World) -> None:
         error.status, error.code = exc.code or 500, "BAD_REQUEST" if (exc.code or 500) < 500 \
             else "SERVER_ERROR"
         return envelope(error)
+
+
+def _start_timer() -> None:
+    g.onepin_started = time.perf_counter()
+
+
+def _journal(world: World) -> Any:
+    """Record every answered request except the mock's own /__mock/ traffic."""
+
+    def record(response: Response) -> Response:
+        if not request.path.startswith("/__mock/"):
+            started = getattr(g, "onepin_started", time.perf_counter())
+            world.journal.record(
+                at=iso(world.clock.now()), method=request.method, path=request.path,
+                query=request.query_string.decode("latin-1"), status=response.status_code,
+                operation_id=getattr(g, "onepin_operation", None),
+                workspace_id=getattr(g, "onepin_workspace", None),
+                request_id=getattr(g, "onepin_request_id", None),
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            )
+        return response
+
+    return record
 
 
 def _version_header(required: str) -> Any:

@@ -17,6 +17,7 @@ import jwt
 from .errors import BadRequest, Forbidden, NotFound, Unauthorized
 from .spec import Operation
 from .world.fixtures import API_KEY_PREFIX, ROLES, Fixtures
+from .world.store import World
 
 API_KEY_SCHEME = "ApiKeyAuth"
 SESSION_SCHEME = "SessionAuth"
@@ -46,10 +47,15 @@ def mint_session_token(secret: str, user_id: str, now: datetime, ttl_seconds: in
 
 
 class Authenticator:
-    def __init__(self, fixtures: Fixtures, jwt_secret: str, all_scopes: tuple[str, ...]) -> None:
-        self.fixtures = fixtures
+    def __init__(self, world: World, jwt_secret: str, all_scopes: tuple[str, ...]) -> None:
+        self.world = world
         self.jwt_secret = jwt_secret
         self.all_scopes = tuple(sorted(all_scopes))
+
+    @property
+    def fixtures(self) -> Fixtures:
+        # Read on every request: fixtures loaded at run time take effect at once.
+        return self.world.fixtures
 
     def authorize(self, operation: Operation, authorization: str | None,
                   workspace_header: str | None, now: datetime) -> Principal | None:

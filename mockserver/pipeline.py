@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from flask import Request, Response, request
+from flask import Request, Response, g, request
 from packaging.version import InvalidVersion, Version
 
 from .auth import WORKSPACE_HEADER, Authenticator
@@ -52,11 +52,14 @@ class Pipeline:
     def run(self, operation: Operation, handler: Handler, path: dict[str, str]) -> Response:
         now = truncate_ms(self.world.clock.now())
         meta = new_meta(now)
+        g.onepin_operation = operation.operation_id
+        g.onepin_request_id = meta["request_id"]
         try:
             self._version_gate(request)
             principal = self.authenticator.authorize(
                 operation, request.headers.get("Authorization"),
                 request.headers.get(WORKSPACE_HEADER), now)
+            g.onepin_workspace = principal.workspace_id if principal else None
             inputs = parse_request(operation, path, request.args, request.headers,
                                    request.get_data(cache=True), request.content_type)
             context = RequestContext(

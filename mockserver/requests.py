@@ -140,6 +140,9 @@ def parse_request(operation: Operation, path: Mapping[str, str], query: MultiDic
 
 def _checked_body(operation: Operation, raw_body: bytes, content_type: str | None,
                   details: list[Detail]) -> Any:
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media in operation.raw_body_types:
+        return raw_body.decode("utf-8", errors="replace")
     if operation.body_validator is None:
         return None
     body, sent = parse_body(raw_body, content_type)

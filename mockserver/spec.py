@@ -45,6 +45,7 @@ class Operation:
     parameters: tuple[Parameter, ...]
     body_validator: Draft202012Validator | None
     body_required: bool
+    raw_body_types: tuple[str, ...]  # non-JSON media types handed to the handler as text
     success_status: int
     response_validators: dict[int, Draft202012Validator]
     security: tuple[str, ...]  # accepted scheme names; empty = public
@@ -150,6 +151,8 @@ class Spec:
         ] + [(f"{pointer}/parameters/{i}", p) for i, p in enumerate(raw.get("parameters", []))]
         params = self._parameters(declared, where)
         body_validator, body_required = self._body(raw, pointer)
+        content = self.resolve(raw.get("requestBody", {})).get("content", {})
+        raw_types = tuple(t for t in content if "json" not in t)
         security = raw.get("security", self.document.get("security", []))
         return Operation(
             operation_id=operation_id,
@@ -158,6 +161,7 @@ class Spec:
             parameters=params,
             body_validator=body_validator,
             body_required=body_required,
+            raw_body_types=raw_types,
             success_status=self._success_status(raw, where),
             response_validators=self._responses(raw, pointer),
             security=tuple(name for requirement in security for name in requirement),

@@ -1,16 +1,142 @@
-"""The ``/__mock/*`` control surface (described by admin-openapi.yaml)."""
+"""The ``/__mock/*`` control surface (described by admin-openapi.yaml).
+
+Outside the Onepin contract: health, reset, clock, request journal, run-time fixtures,
+state export, session tokens, forcing runs, throwaway workspaces, and signed files.
+"""
 
 from __future__ import annotations
 
-from ..errors import Forbidden
+import hmac
+from datetime import timedelta
+from typing import Any
+
+import yaml
+
+from ..auth import mint_session_token
+from ..envelope import iso
+from ..errors import Detail, Forbidden, NotFound, Unauthorized, ValidationFailed
+from ..formats import parse_zoned_datetime
 from ..world.exports import export_file
+from ..world.fixtures import FixtureError, parse_fixtures
 from ..world.links import LinkError
+from ..world.state_export import export_state
+from ..world.workspaces import create_workspace, force_run
 from .base import Reply, RequestContext, operation
+from .common import run_view
+from .journal_query import journal_filter
+
+ADMIN_HEADER = "X-Mock-Admin-Token"
+
+
+def require_admin(ctx: RequestContext) -> None:
+    """When an admin token is configured, every control call must present it."""
+    expected = ctx.settings.admin_token
+    given = ctx.inputs.headers.get(ADMIN_HEADER)
+    if expected and not (given and hmac.compare_digest(str(given), expected)):
+        raise Unauthorized(f"This control endpoint needs the {ADMIN_HEADER} header")
 
 
 @operation("mock_health")
 def mock_health(ctx: RequestContext) -> Reply:
     return Reply({"status": "ok"})
+
+
+@operation("mock_reset")
+def mock_reset(ctx: RequestContext) -> Reply:
+    require_admin(ctx)
+    workspace_id = (ctx.body or {}).get("workspace_id")
+    if workspace_id is not None and not ctx.world.known_workspace(workspace_id):
+        raise NotFound("Unknown workspace")
+    ctx.world.reset(workspace_id)
+    return Reply({"reset": workspace_id or "all"})
+
+
+def _clock_out(ctx: RequestContext) -> dict[str, Any]:
+    clock = ctx.world.clock
+    return {"now": iso(clock.now()), "frozen": clock.frozen, "run_speed": ctx.settings.run_speed}
+
+
+@operation("mock_clock_get")
+def mock_clock_get(ctx: RequestContext) -> Reply:
+    require_admin(ctx)
+    return Reply(_clock_out(ctx))
+
+
+@operation("mock_clock_set")
+def mock_clock_set(ctx: RequestContext) -> Reply:
+    require_admin(ctx)
+    body, clock = ctx.body, ctx.world.clock
+    if "advance_seconds" in body:
+        clock.advance(float(body["advance_seconds"]))
+    elif "freeze_at" in body:
+        clock.freeze_at(parse_zoned_datetime(body["freeze_at"]))
+    else:
+        clock.follow_real_time()
+    return Reply(_clock_out(ctx))
+
+
+@operation("mock_requests_list")
+def mock_requests_list(ctx: RequestContext) -> Reply:
+    require_admin(ctx)
+    entries = ctx.world.journal.find(journal_filter(ctx.query), int(ctx.query.get("limit", 100)))
+    return Reply([entry.to_wire() for entry in entries])
+
+
+@operation("mock_requests_clear")
+def mock_requests_clear(ctx: RequestContext) -> Reply:
+    require_admin(ctx)
+    return Reply({"deleted": ctx.world.journal.clear()})
+
+
+@operation("mock_fixtures_load")
+def mock_fixtures_load(ctx: RequestContext) -> Reply:
+    require_admin(ctx)
+    text = ctx.body if isinstance(ctx.body, str) else yaml.safe_dump(ctx.body or {})
+    assert ctx.world.fixture_rules is not None
+    try:
+        extra = parse_fixtures(text, "request body", ctx.world.fixture_rules, ctx.world.fixtures)
+    except FixtureError as exc:
+        raise ValidationFailed("The fixtures are invalid",
+                               [Detail("body", problem) for problem in exc.problems]) from exc
+    ctx.world.add_fixtures(extra)
+    return Reply({"workspaces": len(extra.workspaces), "users": len(extra.users),
+                  "api_keys": len(extra.api_keys), "workflows": len(extra.workflows),
+                  "uploads": len(extra.uploads)})
+
+
+@operation("mock_state_export")
+def mock_state_export(ctx: RequestContext) -> Reply:
+    require_admin(ctx)
+    workspace_id = ctx.query.get("workspace_id")
+    if workspace_id is not None and not ctx.world.known_workspace(workspace_id):
+        raise NotFound("Unknown workspace")
+    text = export_state(ctx.world, workspace_id, ctx.now)
+    return Reply(None, body_bytes=text.encode(), content_type="application/yaml")
+
+
+@operation("mock_tokens")
+def mock_tokens(ctx: RequestContext) -> Reply:
+    require_admin(ctx)
+    user_id = ctx.body["user_id"]
+    if user_id not in ctx.world.fixtures.users:
+        raise NotFound("Unknown user")
+    ttl = int(ctx.body.get("ttl_seconds", ctx.settings.jwt_ttl_seconds))
+    token = mint_session_token(ctx.settings.jwt_secret, user_id, ctx.now, ttl)
+    return Reply({"token": token, "expires_at": iso(ctx.now + timedelta(seconds=ttl))})
+
+
+@operation("mock_workspaces_create")
+def mock_workspaces_create(ctx: RequestContext) -> Reply:
+    require_admin(ctx)
+    created = create_workspace(ctx.world, ctx.body or {})
+    return Reply(created)
+
+
+@operation("mock_run_force")
+def mock_run_force(ctx: RequestContext) -> Reply:
+    require_admin(ctx)
+    state, run = force_run(ctx.world, ctx.path["run_id"], ctx.body, ctx.now)
+    return Reply(run_view(ctx, state, run).out())
 
 
 @operation("mock_file")

@@ -1,22 +1,37 @@
-"""Fixture files: the workspaces, users, memberships and API keys the mock knows.
+"""Fixture files: who exists (workspaces, users, memberships, API keys) and, optionally,
+records pinned by the user (workflows with their runs, uploads).
 
-A fixture file is YAML (or JSON, which is YAML). A bad file stops startup with a
-message naming the file and the offending record.
+A fixture file is YAML or JSON. Every problem is reported with file, line and field;
+a file with any problem is refused as a whole (at startup, or with a 422 at run time).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..errors import StartupError
+from .yaml_lines import line_of, load_located
 
 ROLES = ("viewer", "editor", "admin")
 API_KEY_PREFIX = "op_live_"
+SECTIONS = ("workspaces", "users", "memberships", "api_keys", "workflows", "uploads")
+
+# (schema name, instance) -> [(dotted path inside the instance, message)]
+SchemaCheck = Callable[[str, Any], list[tuple[str, str]]]
+
+
+class FixtureError(StartupError):
+    """A fixture file (or loaded document) has problems; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid fixtures:\n  " + "\n  ".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -51,11 +66,32 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
+class RunPin:
+    fields: dict[str, Any]  # id, status, created_at, triggered_by, fail
+
+
+@dataclass(frozen=True)
+class WorkflowPin:
+    workspace_id: str
+    fields: dict[str, Any]  # any WorkflowOut field; the rest is generated
+    runs: tuple[RunPin, ...] = ()
+
+
+@dataclass(frozen=True)
+class UploadPin:
+    workspace_id: str
+    workflow_id: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Fixtures:
     workspaces: dict[str, Workspace]
     users: dict[str, User]
     roles: dict[tuple[str, str], str]  # (workspace_id, user_id) -> role
     api_keys: dict[str, ApiKey]  # by secret
+    workflows: tuple[WorkflowPin, ...] = ()
+    uploads: tuple[UploadPin, ...] = ()
 
     def role_of(self, workspace_id: str, user_id: str) -> str | None:
         return self.roles.get((workspace_id, user_id))
@@ -63,116 +99,252 @@ class Fixtures:
     def members(self, workspace_id: str) -> list[User]:
         return [self.users[u] for (w, u) in self.roles if w == workspace_id]
 
+    def merged(self, extra: Fixtures) -> Fixtures:
+        """These fixtures plus ``extra`` (extra wins on equal ids)."""
+        return Fixtures(
+            {**self.workspaces, **extra.workspaces}, {**self.users, **extra.users},
+            {**self.roles, **extra.roles}, {**self.api_keys, **extra.api_keys},
+            self.workflows + extra.workflows, self.uploads + extra.uploads,
+        )
 
+    def pins_for(self, workspace_id: str) -> tuple[list[WorkflowPin], list[UploadPin]]:
+        return ([p for p in self.workflows if p.workspace_id == workspace_id],
+                [p for p in self.uploads if p.workspace_id == workspace_id])
+
+
+EMPTY = Fixtures({}, {}, {}, {})
+
+
+@dataclass
 class _Reader:
-    """Reads one section of a fixture file, naming file, section and index on errors."""
+    """Walks one document, collecting every problem with its file and line."""
 
-    def __init__(self, path: Path, section: str, index: int, record: Any) -> None:
-        self.where = f"{path}: {section}[{index}]"
-        if not isinstance(record, dict):
-            raise StartupError(f"{self.where}: expected a mapping, got {type(record).__name__}")
-        self.record = record
+    source: str
+    known: Fixtures
+    scopes: tuple[str, ...]
+    check: SchemaCheck
+    check_definition: Callable[[Any], list[tuple[str, str]]]
+    problems: list[str] = field(default_factory=list)
 
-    def text(self, key: str, default: str | None = None) -> str:
-        value = self.record.get(key, default)
+    def problem(self, container: Any, key: str | None, where: str, message: str) -> None:
+        line = line_of(container, key)
+        self.problems.append(f"{self.source}:{line or '?'}: {where}: {message}")
+
+    def records(self, document: dict[str, Any], section: str) -> list[tuple[str, dict[str, Any]]]:
+        value = document.get(section, [])
+        if not isinstance(value, list):
+            self.problem(document, section, section, "must be a list")
+            return []
+        result = []
+        for index, record in enumerate(value):
+            where = f"{section}[{index}]"
+            if isinstance(record, dict):
+                result.append((where, record))
+            else:
+                self.problem(document, section, where, "must be a mapping")
+        return result
+
+    def text(self, record: dict[str, Any], key: str, where: str, default: str | None = None
+             ) -> str:
+        value = record.get(key, default)
         if not isinstance(value, str) or not value.strip():
-            raise StartupError(f"{self.where}.{key}: expected a non-empty string")
+            self.problem(record, key, f"{where}.{key}", "expected a non-empty string")
+            return ""
         return value
 
-    def uuid(self, key: str) -> str:
-        value = self.text(key)
+    def uuid(self, record: dict[str, Any], key: str, where: str, required: bool = True
+             ) -> str | None:
+        value = record.get(key)
+        if value is None and not required:
+            return None
         try:
-            return str(uuid.UUID(value))
-        except ValueError as exc:
-            raise StartupError(f"{self.where}.{key}: {value!r} is not a UUID") from exc
+            return str(uuid.UUID(str(value)))
+        except ValueError:
+            self.problem(record, key, f"{where}.{key}", f"{value!r} is not a UUID")
+            return None
 
-    def integer(self, key: str, default: int, minimum: int = 0) -> int:
-        value = self.record.get(key, default)
+    def integer(self, record: dict[str, Any], key: str, where: str, default: int,
+                minimum: int = 0) -> int:
+        value = record.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise StartupError(f"{self.where}.{key}: expected an integer >= {minimum}")
+            self.problem(record, key, f"{where}.{key}", f"expected an integer >= {minimum}")
+            return default
         return value
 
-    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
-        value = self.text(key)
-        if value not in allowed:
-            raise StartupError(f"{self.where}.{key}: {value!r} is not one of {list(allowed)}")
-        return value
+    def against(self, schema: str, record: dict[str, Any], keys: list[str], where: str) -> None:
+        """Check pinned fields one by one against the matching schema property."""
+        for key in keys:
+            for path, message in self.check(f"{schema}/properties/{key}", record[key]):
+                self.problem(record, key, f"{where}.{key}{path}", message)
 
 
-def _section(path: Path, document: dict[str, Any], name: str) -> list[Any]:
-    value = document.get(name, [])
-    if not isinstance(value, list):
-        raise StartupError(f"{path}: '{name}' must be a list")
-    return value
-
-
-def load_fixtures(path: Path, scopes: tuple[str, ...]) -> Fixtures:
-    """Load and cross-check a fixture file; ``scopes`` is the ApiKeyScope enum from the spec."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise StartupError(f"{path}: cannot read fixtures: {exc}") from exc
-    if not isinstance(document, dict):
-        raise StartupError(f"{path}: the top level must be a mapping")
-    workspaces = {w.id: w for w in _workspaces(path, document)}
-    users = {u.id: u for u in _users(path, document)}
-    roles = _memberships(path, document, workspaces, users)
-    keys = {k.secret: k for k in _api_keys(path, document, roles, scopes)}
-    return Fixtures(workspaces, users, roles, keys)
-
-
-def _workspaces(path: Path, document: dict[str, Any]) -> list[Workspace]:
-    result = []
-    for i, record in enumerate(_section(path, document, "workspaces")):
-        r = _Reader(path, "workspaces", i, record)
-        result.append(Workspace(
-            id=r.uuid("id"), name=r.text("name"), slug=r.text("slug"),
-            credit_balance=r.integer("credit_balance", 20000),
-            concurrent_run_limit=r.integer("concurrent_run_limit", 5, minimum=1),
-            workflow_count=r.integer("workflow_count", 25),
-        ))
-    if not result:
-        raise StartupError(f"{path}: at least one workspace is required")
+def _workspaces(r: _Reader, document: dict[str, Any]) -> dict[str, Workspace]:
+    result = {}
+    for where, record in r.records(document, "workspaces"):
+        workspace_id = r.uuid(record, "id", where)
+        if workspace_id:
+            result[workspace_id] = Workspace(
+                id=workspace_id, name=r.text(record, "name", where),
+                slug=r.text(record, "slug", where),
+                credit_balance=r.integer(record, "credit_balance", where, 20000),
+                concurrent_run_limit=r.integer(record, "concurrent_run_limit", where, 5, 1),
+                workflow_count=r.integer(record, "workflow_count", where, 25),
+            )
     return result
 
 
-def _users(path: Path, document: dict[str, Any]) -> list[User]:
-    result = []
-    for i, record in enumerate(_section(path, document, "users")):
-        r = _Reader(path, "users", i, record)
-        result.append(User(id=r.uuid("id"), name=r.text("name"), email=r.text("email")))
+def _users(r: _Reader, document: dict[str, Any]) -> dict[str, User]:
+    result = {}
+    for where, record in r.records(document, "users"):
+        user_id = r.uuid(record, "id", where)
+        if user_id:
+            result[user_id] = User(user_id, r.text(record, "name", where),
+                                   r.text(record, "email", where))
     return result
 
 
-def _memberships(path: Path, document: dict[str, Any], workspaces: dict[str, Workspace],
-                 users: dict[str, User]) -> dict[tuple[str, str], str]:
+def _memberships(r: _Reader, document: dict[str, Any], known: Fixtures
+                 ) -> dict[tuple[str, str], str]:
     roles = {}
-    for i, record in enumerate(_section(path, document, "memberships")):
-        r = _Reader(path, "memberships", i, record)
-        workspace_id, user_id = r.uuid("workspace"), r.uuid("user")
-        if workspace_id not in workspaces:
-            raise StartupError(f"{r.where}.workspace: unknown workspace {workspace_id}")
-        if user_id not in users:
-            raise StartupError(f"{r.where}.user: unknown user {user_id}")
-        roles[(workspace_id, user_id)] = r.choice("role", ROLES)
+    for where, record in r.records(document, "memberships"):
+        workspace_id, user_id = r.uuid(record, "workspace", where), r.uuid(record, "user", where)
+        if workspace_id and workspace_id not in known.workspaces:
+            r.problem(record, "workspace", f"{where}.workspace", "unknown workspace")
+        if user_id and user_id not in known.users:
+            r.problem(record, "user", f"{where}.user", "unknown user")
+        role = record.get("role")
+        if role not in ROLES:
+            r.problem(record, "role", f"{where}.role", f"must be one of {list(ROLES)}")
+        elif workspace_id and user_id:
+            roles[(workspace_id, user_id)] = str(role)
     return roles
 
 
-def _api_keys(path: Path, document: dict[str, Any], roles: dict[tuple[str, str], str],
-              scopes: tuple[str, ...]) -> list[ApiKey]:
-    result = []
-    for i, record in enumerate(_section(path, document, "api_keys")):
-        r = _Reader(path, "api_keys", i, record)
-        secret = r.text("key")
-        if not secret.startswith(API_KEY_PREFIX) or not secret[len(API_KEY_PREFIX):].isalnum():
-            raise StartupError(f"{r.where}.key: must be {API_KEY_PREFIX} + letters and digits")
-        key = ApiKey(id=r.uuid("id"), name=r.text("name"), secret=secret,
-                     workspace_id=r.uuid("workspace"), user_id=r.uuid("user"),
-                     scopes=tuple(record.get("scopes") or ()))
-        if (key.workspace_id, key.user_id) not in roles:
-            raise StartupError(f"{r.where}: user {key.user_id} is not a member of the workspace")
-        unknown = [s for s in key.scopes if s not in scopes]
+def _api_keys(r: _Reader, document: dict[str, Any], known: Fixtures) -> dict[str, ApiKey]:
+    result = {}
+    for where, record in r.records(document, "api_keys"):
+        secret = r.text(record, "key", where)
+        if secret and (not secret.startswith(API_KEY_PREFIX)
+                       or not secret[len(API_KEY_PREFIX):].isalnum()):
+            r.problem(record, "key", f"{where}.key", f"must be {API_KEY_PREFIX} + letters/digits")
+        scopes = record.get("scopes") or []
+        unknown = [s for s in scopes if s not in r.scopes] if isinstance(scopes, list) else scopes
         if unknown:
-            raise StartupError(f"{r.where}.scopes: unknown scope(s) {unknown}")
-        result.append(key)
+            r.problem(record, "scopes", f"{where}.scopes", f"unknown scope(s) {unknown}")
+        key_id = r.uuid(record, "id", where)
+        workspace_id, user_id = r.uuid(record, "workspace", where), r.uuid(record, "user", where)
+        if workspace_id and user_id and (workspace_id, user_id) not in known.roles:
+            r.problem(record, "user", f"{where}.user", "is not a member of that workspace")
+        if key_id and workspace_id and user_id and secret:
+            result[secret] = ApiKey(key_id, r.text(record, "name", where), secret, workspace_id,
+                                    user_id, tuple(scopes))
     return result
+
+
+_WORKFLOW_META_KEYS = ("workspace", "runs")
+_RUN_KEYS = ("id", "status", "created_at", "triggered_by", "fail")
+
+
+def _workflows(r: _Reader, document: dict[str, Any], known: Fixtures,
+               run_statuses: tuple[str, ...]) -> list[WorkflowPin]:
+    pins = []
+    for where, record in r.records(document, "workflows"):
+        workspace_id = r.uuid(record, "workspace", where)
+        if workspace_id and workspace_id not in known.workspaces:
+            r.problem(record, "workspace", f"{where}.workspace", "unknown workspace")
+        fields = {k: v for k, v in record.items() if k not in _WORKFLOW_META_KEYS}
+        r.against("WorkflowOut", record, list(fields), where)
+        if isinstance(fields.get("definition"), dict):
+            for path, message in r.check_definition(fields["definition"]):
+                r.problem(record, "definition", f"{where}.{path}", message)
+        runs = _runs(r, record, where, run_statuses)
+        if workspace_id:
+            pins.append(WorkflowPin(workspace_id, dict(fields), tuple(runs)))
+    return pins
+
+
+def _runs(r: _Reader, workflow: dict[str, Any], where: str,
+          run_statuses: tuple[str, ...]) -> list[RunPin]:
+    raw = workflow.get("runs", [])
+    if not isinstance(raw, list):
+        r.problem(workflow, "runs", f"{where}.runs", "must be a list")
+        return []
+    pins = []
+    for index, run in enumerate(raw):
+        at = f"{where}.runs[{index}]"
+        if not isinstance(run, dict):
+            r.problem(workflow, "runs", at, "must be a mapping")
+            continue
+        for key in run:
+            if key not in _RUN_KEYS:
+                r.problem(run, key, f"{at}.{key}", f"unknown key; use {list(_RUN_KEYS)}")
+        if run.get("status", "completed") not in run_statuses:
+            r.problem(run, "status", f"{at}.status", f"must be one of {list(run_statuses)}")
+        r.against("WorkflowRunDetailOut", run, [k for k in ("id", "created_at") if k in run], at)
+        pins.append(RunPin(dict(run)))
+    return pins
+
+
+def _uploads(r: _Reader, document: dict[str, Any], known: Fixtures,
+             workflows: list[WorkflowPin]) -> list[UploadPin]:
+    owners = {str(p.fields.get("id")): p.workspace_id for p in [*known.workflows, *workflows]}
+    pins = []
+    for where, record in r.records(document, "uploads"):
+        workflow_id = r.uuid(record, "workflow", where)
+        workspace_id = r.uuid(record, "workspace", where, required=False)
+        workspace_id = workspace_id or owners.get(str(workflow_id))
+        if workspace_id is None or workspace_id not in known.workspaces:
+            r.problem(record, "workspace", f"{where}.workspace",
+                      "unknown workspace (give 'workspace', or pin the workflow in this file)")
+        fields = {k: v for k, v in record.items() if k not in ("workflow", "workspace")}
+        r.against("UploadOut", record, list(fields), where)
+        if workflow_id and workspace_id:
+            pins.append(UploadPin(workspace_id, workflow_id, dict(fields)))
+    return pins
+
+
+@dataclass(frozen=True)
+class FixtureRules:
+    """What the spec says about fixture records, handed in by the app."""
+
+    scopes: tuple[str, ...]
+    run_statuses: tuple[str, ...]
+    check: SchemaCheck  # ("Schema/properties/field", value) -> problems
+    check_definition: Callable[[Any], list[tuple[str, str]]]  # save-time graph rules
+
+
+def parse_fixtures(text: str, source: str, rules: FixtureRules, known: Fixtures = EMPTY
+                   ) -> Fixtures:
+    """Parse one fixture document; references may point at ``known`` records."""
+    try:
+        document = load_located(text) or {}
+    except yaml.YAMLError as exc:
+        raise FixtureError([f"{source}: not valid YAML or JSON: {exc}"]) from exc
+    if not isinstance(document, dict):
+        raise FixtureError([f"{source}: the top level must be a mapping"])
+    r = _Reader(source, known, rules.scopes, rules.check, rules.check_definition)
+    for key in document:
+        if key not in SECTIONS:
+            r.problem(document, key, key, f"unknown section; use {list(SECTIONS)}")
+    own = replace(EMPTY, workspaces=_workspaces(r, document), users=_users(r, document))
+    context = known.merged(own)
+    own = replace(own, roles=_memberships(r, document, context))
+    context = known.merged(own)
+    own = replace(own, api_keys=_api_keys(r, document, context))
+    workflows = _workflows(r, document, context, rules.run_statuses)
+    own = replace(own, workflows=tuple(workflows),
+                  uploads=tuple(_uploads(r, document, context, workflows)))
+    if r.problems:
+        raise FixtureError(r.problems)
+    return own
+
+
+def load_fixtures(path: Path, rules: FixtureRules) -> Fixtures:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StartupError(f"{path}: cannot read fixtures: {exc}") from exc
+    fixtures = parse_fixtures(text, str(path), rules)
+    if not fixtures.workspaces:
+        raise FixtureError([f"{path}: at least one workspace is required"])
+    return fixtures

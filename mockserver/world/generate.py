@@ -8,7 +8,7 @@ byte-identical records on every machine and restart, whatever the wall clock say
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,7 @@ import yaml
 
 from ..envelope import truncate_ms
 from . import graphs
-from .fixtures import User, Workspace
+from .fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
 from .lifecycle import Control
 from .plan import make_plan
 from .records import RunRecord, UploadRecord, WorkflowRecord
@@ -54,25 +54,24 @@ def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
     members = world.fixtures.members(workspace.id)
     active_budget = workspace.concurrent_run_limit - 1  # leave room for the user's own runs
     for index in range(workspace.workflow_count):
-        workflow = _workflow(world, workspace, members, index)
+        workflow = _workflow(world, workspace, members, f"{workspace.id}:{index}",
+                             placeholder=index % 11 == 10)
         state.workflows[workflow.id] = workflow
         for run in _runs(world, workspace, members, workflow, index, active_budget):
             active_budget -= run.stall_pending or run.stall_ms is not None
             state.runs[run.id] = run
-        for upload in _uploads(world, workspace, workflow, index):
+        for upload in _uploads(world, workflow):
             state.uploads[upload.id] = upload
     return state
 
 
-def _workflow(world: World, workspace: Workspace, members: list[User],
-              index: int) -> WorkflowRecord:
+def _workflow(world: World, workspace: Workspace, members: list[User], key: str, *,
+              placeholder: bool = False) -> WorkflowRecord:
     seed = world.settings.seed
-    key = f"{workspace.id}:{index}"
     r = rng(seed, "workflow", key)
     words = phrases()
     created = truncate_ms(world.settings.dataset_epoch - timedelta(days=r.uniform(20, 160)))
     updated = truncate_ms(created + timedelta(hours=r.uniform(0, 24 * 15)))
-    placeholder = index % 11 == 10
     name = PLACEHOLDER_NAME if placeholder else r.choice(words["subjects"]) + r.choice(
         words["qualifiers"])
     return WorkflowRecord(
@@ -180,8 +179,7 @@ def pause_error(reason: str | None) -> str | None:
     return _AUTOMATIC_PAUSE_ERRORS.get(reason or "user")
 
 
-def _uploads(world: World, workspace: Workspace, workflow: WorkflowRecord,
-             index: int) -> list[UploadRecord]:
+def _uploads(world: World, workflow: WorkflowRecord) -> list[UploadRecord]:
     seed = world.settings.seed
     r = rng(seed, "uploads", workflow.id)
     if r.random() < 0.45:
@@ -211,3 +209,68 @@ def _upload(r: random.Random, workflow: WorkflowRecord, upload_id: str, n: int) 
         detected_language=None if is_dictionary else r.choice(("en", "en", "de", "fr")),
         created_at=created, updated_at=created + timedelta(seconds=r.uniform(2, 30)),
     )
+
+
+# -- records pinned by fixture files -------------------------------------------------------
+
+_TIME_FIELDS = ("created_at", "updated_at")
+
+
+def _parse_times(fields: dict[str, Any]) -> dict[str, Any]:
+    """Pinned timestamps arrive as ISO strings (or YAML datetimes); store aware datetimes."""
+    out = dict(fields)
+    for key in _TIME_FIELDS:
+        value = out.get(key)
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if isinstance(value, datetime):
+            out[key] = truncate_ms(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return out
+
+
+def apply_pins(world: World, state: WorkspaceState, workflows: list[WorkflowPin],
+               uploads: list[UploadPin]) -> None:
+    """Add user-pinned records to a workspace; unpinned fields are generated as usual."""
+    members = world.fixtures.members(state.info.id)
+    for index, pin in enumerate(workflows):
+        fields = _parse_times(pin.fields)
+        key = f"{state.info.id}:pin:{fields.get('id') or index}"
+        record = _workflow(world, state.info, members, key)
+        for name, value in fields.items():
+            setattr(record, name, value)
+        if "name" in fields and "name_source" not in fields:
+            record.name_source = "user"
+        record.updated_at = max(record.updated_at, record.created_at)
+        state.workflows[record.id] = record
+        for number, run_pin in enumerate(pin.runs, start=1):
+            run = _pinned_run(world, members, record, number, run_pin)
+            state.runs[run.id] = run
+    for index, upload_pin in enumerate(uploads):
+        workflow = state.workflows.get(upload_pin.workflow_id)
+        if workflow is None:
+            continue  # the workflow is not in this workspace; the loader reported it
+        r = rng(world.settings.seed, "upload-pin", f"{workflow.id}:{index}")
+        upload = _upload(r, workflow, stable_uuid(world.settings.seed, "upload-pin",
+                                                  f"{workflow.id}:{index}"), index % 2)
+        for name, value in _parse_times(upload_pin.fields).items():
+            if hasattr(upload, name):
+                setattr(upload, name, value)
+        state.uploads[upload.id] = upload
+
+
+def _pinned_run(world: World, members: list[User], workflow: WorkflowRecord, number: int,
+                pin: RunPin) -> RunRecord:
+    fields = _parse_times(pin.fields)
+    default_time = workflow.updated_at + timedelta(hours=number)
+    status = str(fields.get("status", "completed"))
+    run = _run(world, members, workflow, number, fields.get("created_at", default_time), status)
+    if "id" in fields:
+        run.id = str(fields["id"])
+    if fields.get("fail") is not None:
+        run.plan = make_plan(world.settings.seed, run.id, workflow.definition, world.catalog,
+                             fail=bool(fields["fail"]))
+        _shape_status(run, rng(world.settings.seed, "run", run.id), status)
+    user = world.fixtures.users.get(str(fields.get("triggered_by")))
+    if user is not None:
+        run.triggered_by = {"user_id": user.id, "user_name": user.display_name}
+    return run

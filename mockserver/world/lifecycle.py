@@ -21,9 +21,10 @@ ACTIVE = ("pending", "running")
 
 @dataclass(frozen=True)
 class Control:
-    kind: str  # pause | resume | cancel
+    kind: str  # pause | resume | cancel, and the admin "force" kinds: start | finish | fail
     at: datetime
-    reason: str = "user"
+    reason: str = "user"  # pause reason; for "fail", the error text
+    immediate: bool = False  # pause: park now instead of draining the current wave
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Timeline:
     paused_ms: int = 0
     pause_reason: str | None = None
     paused_from_pending: bool = False
+    error: str | None = None
     updated_at: datetime | None = None
     segments: list[Segment] = field(default_factory=list)
     speed: float = 1.0
@@ -123,6 +125,7 @@ class _Fold:
         at = seg.wall_start + _wall(target - seg.active_start, self.speed)
         self._stop_ticking(at)
         if why == "end":
+            self.t.error = self.plan.error
             self._finish("failed" if self.plan.fails else "completed", at)
         elif why == "drain":
             self._park(at)
@@ -144,7 +147,8 @@ class _Fold:
     # controls -------------------------------------------------------------
 
     def apply(self, control: Control) -> None:
-        handler = {"pause": self._pause, "resume": self._resume, "cancel": self._cancel}
+        handler = {"pause": self._pause, "resume": self._resume, "cancel": self._cancel,
+                   "start": self._start, "finish": self._force_finish, "fail": self._force_fail}
         handler[control.kind](control)
 
     def _pause(self, control: Control) -> None:
@@ -156,11 +160,11 @@ class _Fold:
         elif t.status == "running" and t.pause_requested_at is None:
             t.pause_requested_at, t.pause_reason = control.at, control.reason
             t.updated_at = control.at
-            if self.ticking_since is None:  # stalled: the held wave is deemed drained now
-                drained = float(self.plan.wave_end_after(t.active_ms))
-                t.segments.append(Segment(control.at, t.active_ms, drained, instant=True))
-                t.active_ms = drained
-                self.stall_ms = None
+            if self.ticking_since is None or control.immediate:
+                # Stalled (or forced): the wave in flight is deemed drained right now.
+                if self.ticking_since is not None:
+                    self._stop_ticking(control.at)
+                self._jump_to(float(self.plan.wave_end_after(t.active_ms)), control.at)
                 self._park(control.at)
             else:
                 self.drain_to = float(self.plan.wave_end_after(t.active_ms))
@@ -175,6 +179,40 @@ class _Fold:
             t.started_at = control.at
         self.stall_ms = None
         self._tick_from(control.at)
+
+    def _jump_to(self, active_ms: float, at: datetime) -> None:
+        """Move the active clock forward at a single wall instant."""
+        self.t.segments.append(Segment(at, self.t.active_ms, active_ms, instant=True))
+        self.t.active_ms = active_ms
+        self.stall_ms = None
+
+    def _start(self, control: Control) -> None:
+        t = self.t
+        if t.status == "pending":
+            t.status, t.started_at = "running", control.at
+            self.start_due = control.at
+            self._tick_from(control.at)
+        elif t.status == "paused":
+            self._resume(control)
+        self.stall_ms = None
+
+    def _force_finish(self, control: Control) -> None:
+        if self.t.terminal:
+            return
+        if self.ticking_since is not None:
+            self._stop_ticking(control.at)
+        if self.t.started_at is None:
+            self.t.started_at = control.at
+        self._jump_to(float(self.plan.end_ms), control.at)
+        self._finish("completed", control.at)
+
+    def _force_fail(self, control: Control) -> None:
+        if self.t.terminal:
+            return
+        if self.ticking_since is not None:
+            self._stop_ticking(control.at)
+        self.t.error = control.reason
+        self._finish("failed", control.at)
 
     def _cancel(self, control: Control) -> None:
         if self.t.terminal:

@@ -44,7 +44,6 @@ class Progress:
     def steps(self) -> list[StepState]:
         """Step rows that exist now (started steps), in execution order."""
         rows = []
-        cancelled = self.timeline.status == "cancelled"
         for step in self.plan.steps:
             if step.start_ms > self.active_ms or (
                 step.start_ms == self.active_ms and not self._done(step)
@@ -56,8 +55,10 @@ class Progress:
                 status = "failed" if step.failed else "completed"
                 rows.append(StepState(step, status, started, self.timeline.wall_at(step.end_ms)))
             else:
-                status = "cancelled" if cancelled else "running"
-                ended = self.timeline.completed_at if cancelled else None
+                interrupted = self.timeline.terminal
+                status = ("failed" if self.timeline.status == "failed" else "cancelled") \
+                    if interrupted else "running"
+                ended = self.timeline.completed_at if interrupted else None
                 rows.append(StepState(step, status, started, ended))
         return rows
 

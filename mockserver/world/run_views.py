@@ -142,7 +142,7 @@ class RunView:
             "started_at": _iso(t.started_at), "completed_at": _iso(t.completed_at),
             **self._pause_fields(),
             "created_at": iso(self.run.created_at), "updated_at": iso(self._updated_at()),
-            "error": self.run.plan.error if t.status == "failed" else None,
+            "error": t.error,
             "has_export": p.has_export, "triggered_by": self._triggered_by(),
         }
 
@@ -217,7 +217,7 @@ class RunView:
             "has_result": done, "active_ports": list(step.active_ports) if done else [],
             "locales": list(step.locales) if step.locales is not None else None,
             "pause_reason": None, "pause_error": None,
-            "error": self.run.plan.error if state.status == "failed" else None,
+            "error": self.timeline.error if state.status == "failed" else None,
         }
 
     # -- overview (§4.9) ------------------------------------------------------------------
@@ -240,7 +240,7 @@ class RunView:
                     "created_at": iso(self.run.created_at), "started_at": _iso(t.started_at),
                     "completed_at": _iso(t.completed_at), "paused_ms": self.paused_ms,
                     "has_export": self.progress.has_export,
-                    "error": self.run.plan.error if t.status == "failed" else None},
+                    "error": t.error},
             "share": share,
             "metric_sections": [{"key": "summary_metrics", "title": "Summary", "layout": "grid",
                                  "metrics": self._summary_metrics()}],
@@ -314,7 +314,7 @@ class RunView:
             "status": state.status, "iteration": step.iteration,
             "started_at": _iso(state.started_at), "completed_at": _iso(state.completed_at),
             "duration_ms": _ms_between(state.started_at, state.completed_at),
-            "error": self.run.plan.error if state.status == "failed" else None,
+            "error": self.timeline.error if state.status == "failed" else None,
         }
 
     # -- analysis (§4.10) -----------------------------------------------------------------

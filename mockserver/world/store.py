@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from ..clock import Clock
+from ..clock import ControllableClock
+from ..control.journal import Journal
 from ..errors import NotFound
 from ..settings import Settings
 from .catalog import Catalog
-from .fixtures import Fixtures, Workspace
+from .fixtures import FixtureRules, Fixtures, Workspace
 from .links import LinkSigner
 from .records import RunRecord, UploadRecord, WorkflowRecord
 
@@ -64,14 +65,19 @@ class World:
     """Every workspace's state plus what is needed to (re)generate it."""
 
     def __init__(self, settings: Settings, fixtures: Fixtures, catalog: Catalog,
-                 clock: Clock) -> None:
+                 clock: ControllableClock) -> None:
         self.settings = settings
+        self.base_fixtures = fixtures  # what reset() returns to
         self.fixtures = fixtures
         self.catalog = catalog
         self.clock = clock
         self.links = LinkSigner(settings.jwt_secret, settings.link_ttl_seconds)
+        self.journal = Journal(settings.journal_size)
+        self.fixture_rules: FixtureRules | None = None  # set by create_app
         self._states: dict[str, WorkspaceState] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self.creation_lock = threading.Lock()
+        self.created_workspaces = 0
 
     def workspace(self, workspace_id: str) -> WorkspaceState:
         with self._lock:
@@ -82,19 +88,52 @@ class World:
             return state
 
     def _generate(self, workspace_id: str) -> WorkspaceState:
-        from .generate import generate_workspace
+        from .generate import apply_pins, generate_workspace
 
         workspace = self.fixtures.workspaces.get(workspace_id)
         if workspace is None:
             raise NotFound("Workspace not found")
-        return generate_workspace(self, workspace)
+        state = generate_workspace(self, workspace)
+        apply_pins(self, state, *self.fixtures.pins_for(workspace_id))
+        return state
+
+    def add_fixtures(self, extra: Fixtures) -> None:
+        """Merge records loaded at run time; already-generated workspaces get them now."""
+        from .generate import apply_pins
+
+        with self._lock:
+            self.fixtures = self.fixtures.merged(extra)
+            for workspace_id, state in self._states.items():
+                with state.lock:
+                    apply_pins(self, state, *extra.pins_for(workspace_id))
 
     def reset(self, workspace_id: str | None = None) -> None:
+        """Forget state (all of it, or one workspace's); it regenerates on next use."""
         with self._lock:
             if workspace_id is None:
                 self._states.clear()
+                self.fixtures = self.base_fixtures
+                self.journal.clear()
+                self.created_workspaces = 0
             else:
                 self._states.pop(workspace_id, None)
+
+    def find_run(self, run_id: str) -> tuple[WorkspaceState, RunRecord] | None:
+        """A run in any workspace generated so far."""
+        with self._lock:
+            states = list(self._states.values())
+        for state in states:
+            run = state.runs.get(run_id)
+            if run is not None:
+                return state, run
+        return None
+
+    def generated_states(self) -> list[WorkspaceState]:
+        with self._lock:
+            return list(self._states.values())
+
+    def known_workspace(self, workspace_id: str) -> bool:
+        return workspace_id in self.fixtures.workspaces
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -1,0 +1,176 @@
+"""The data a matrix works on: discovered seeded records and fresh ones made over raw HTTP.
+
+Setup and clean-up go through plain httpx (never the client under test), so a case only
+depends on the method it exercises.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .credentials import ACME_WORKSPACE, ADA_USER, DEMO_KEY, session_token
+
+ACTIVE = ("pending", "running", "paused")
+TERMINAL = ("completed", "failed", "cancelled")
+_AUDIO_ID = re.compile(r"([0-9a-f]{16})$")
+
+
+class SceneError(RuntimeError):
+    """The server does not hold the records the matrix needs."""
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """Seeded records every read case uses."""
+
+    workflow_id: str  # a workflow with a completed, exported run
+    workflow_name: str
+    definition: dict[str, Any]
+    run_id: str  # that completed run
+    sink_node_id: str
+    audio_id: str
+    uploads_workflow_id: str  # a workflow with uploads (else workflow_id)
+
+
+class Scene:
+    """Raw HTTP helpers against one server, with the discovered seeds."""
+
+    def __init__(self, base_url: str, key: str = DEMO_KEY) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.workspace_id = ACME_WORKSPACE
+        self.http = httpx.Client(base_url=self.base_url, timeout=30,
+                                 headers={"Authorization": f"Bearer {key}"})
+        self._fresh: list[str] = []
+        self._token: str | None = None
+        self.seeds = discover(self)
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- raw calls -----------------------------------------------------------------------
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self._data(self.http.get(path, params=params))
+
+    def post(self, path: str, body: Any = None) -> Any:
+        return self._data(self.http.post(path, json=body))
+
+    def status_of(self, path: str) -> int:
+        return self.http.get(path).status_code
+
+    @staticmethod
+    def _data(response: httpx.Response) -> Any:
+        if response.status_code >= 300:
+            raise SceneError(f"{response.request.method} {response.request.url.path} -> "
+                             f"{response.status_code}: {response.text[:300]}")
+        return response.json()["data"]
+
+    def fetch(self, url: str) -> httpx.Response:
+        """GET a presigned link without credentials, as a client would."""
+        return httpx.get(url, timeout=30, follow_redirects=True)
+
+    # -- fresh records -------------------------------------------------------------------
+
+    def fresh_workflow(self) -> str:
+        """A runnable copy of the seeded workflow, tracked for clean-up."""
+        copy = self.post(f"/api/v1/workflows/{self.seeds.workflow_id}/duplicate")
+        self._fresh.append(copy["id"])
+        return str(copy["id"])
+
+    def track(self, workflow_id: str) -> None:
+        self._fresh.append(workflow_id)
+
+    def fresh_run(self) -> tuple[str, str]:
+        workflow_id = self.fresh_workflow()
+        run = self.post(f"/api/v1/workflows/{workflow_id}/runs")
+        return workflow_id, str(run["id"])
+
+    def paused_run(self, timeout: float = 20.0) -> tuple[str, str]:
+        workflow_id, run_id = self.fresh_run()
+        self.post(f"/api/v1/workflows/{workflow_id}/runs/{run_id}/pause")
+        self.wait_for(workflow_id, run_id, ("paused", *TERMINAL), timeout)
+        return workflow_id, run_id
+
+    def run_status(self, workflow_id: str, run_id: str) -> str:
+        return str(self.get(f"/api/v1/workflows/{workflow_id}/runs/{run_id}/status")["status"])
+
+    def wait_for(self, workflow_id: str, run_id: str, statuses: tuple[str, ...],
+                 timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.run_status(workflow_id, run_id)
+            if status in statuses or time.monotonic() > deadline:
+                return status
+            time.sleep(0.1)
+
+    def cleanup(self) -> None:
+        """Cancel every active run of the fresh workflows (the workspace has a run limit)."""
+        for workflow_id in self._fresh:
+            response = self.http.get(f"/api/v1/workflows/{workflow_id}/runs",
+                                     params={"status": ",".join(ACTIVE), "limit": 100})
+            if response.status_code != 200:
+                continue
+            for run in response.json()["data"]:
+                self.http.post(f"/api/v1/workflows/{workflow_id}/runs/{run['id']}/cancel")
+
+    def session(self) -> str:
+        """A session JWT for Ada: from the mock's token endpoint, else minted locally."""
+        if self._token is None:
+            response = self.http.post("/__mock/tokens", json={"user_id": ADA_USER})
+            ok = response.status_code == 200
+            self._token = str(response.json()["data"]["token"]) if ok else session_token()
+        return self._token
+
+
+def discover(scene: Scene) -> Seeds:
+    workflows = scene.get("/api/v1/workflows", limit=100, sort="name")
+    for workflow in sorted(workflows, key=lambda w: str(w["id"])):
+        if (workflow.get("run_status_counts") or {}).get("completed"):
+            found = _exported_run(scene, str(workflow["id"]))
+            if found is not None:
+                return _seeds(scene, workflow, found, workflows)
+    raise SceneError("no seeded workflow has a completed run with an export")
+
+
+def _exported_run(scene: Scene, workflow_id: str) -> str | None:
+    runs = scene.get(f"/api/v1/workflows/{workflow_id}/runs", status="completed", limit=100)
+    for run in runs:
+        detail = scene.get(f"/api/v1/workflows/{workflow_id}/runs/{run['id']}")
+        if detail.get("has_export"):
+            return str(run["id"])
+    return None
+
+
+def _seeds(scene: Scene, workflow: dict[str, Any], run_id: str,
+           workflows: list[dict[str, Any]]) -> Seeds:
+    workflow_id = str(workflow["id"])
+    base = f"/api/v1/workflows/{workflow_id}/runs/{run_id}"
+    outputs = scene.get(f"{base}/outputs")["outputs"]
+    sink = next(o["node_id"] for o in outputs if o.get("line_count"))
+    return Seeds(
+        workflow_id=workflow_id, workflow_name=str(workflow["name"]),
+        definition=scene.get(f"/api/v1/workflows/{workflow_id}")["definition"],
+        run_id=run_id, sink_node_id=str(sink), audio_id=_audio_id(scene, base),
+        uploads_workflow_id=_uploads_workflow(scene, workflows) or workflow_id,
+    )
+
+
+def _audio_id(scene: Scene, base: str) -> str:
+    for row in scene.get(f"{base}/data", limit=20):
+        for card in row.get("cards") or []:
+            match = _AUDIO_ID.search(str(card["id"]))
+            if match and card["audio"]["status"] == "available":
+                return match.group(1)
+    raise SceneError(f"no available audio in {base}/data")
+
+
+def _uploads_workflow(scene: Scene, workflows: list[dict[str, Any]]) -> str | None:
+    for workflow in workflows:
+        if scene.get(f"/api/v1/workflows/{workflow['id']}/uploads", limit=1):
+            return str(workflow["id"])
+    return None

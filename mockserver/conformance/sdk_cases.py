@@ -1,0 +1,14 @@
+"""Every SDK case, by method path on the client (shared by the sync and async clients)."""
+
+from __future__ import annotations
+
+from .cases import SdkCase
+from .sdk_cases_catalog import CASES as CATALOG
+from .sdk_cases_runs import CASES as RUNS
+from .sdk_cases_workflows import CASES as WORKFLOWS
+
+# The resources in scope: every public method on these must have a case.
+RESOURCES = ("auth", "nodes", "workflows", "workflows.runs")
+CLIENTS = ("OnePinClient", "AsyncOnePinClient")
+
+CASES: dict[str, SdkCase] = {**CATALOG, **WORKFLOWS, **RUNS}

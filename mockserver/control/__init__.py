@@ -1,0 +1,1 @@
+"""The mock's own controls: request journal, admin helpers, per-request overrides."""

@@ -1,0 +1,66 @@
+"""Write the current state as a fixture document that ``parse_fixtures`` loads again.
+
+Workspaces are exported with ``workflow_count: 0`` and every record pinned, so loading
+the export reproduces exactly these records rather than seeding new ones on top.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import yaml
+
+from ..envelope import iso
+from .records import RunRecord, UploadRecord, WorkflowRecord
+from .store import WorkspaceState, World
+
+_UPLOAD_FIELDS = ("id", "user_id", "filename", "category", "content_type", "format",
+                  "size_bytes", "char_count", "line_count", "detected_language")
+
+
+def _workflow(record: WorkflowRecord, runs: list[RunRecord], now: datetime) -> dict[str, Any]:
+    return {
+        "workspace": record.workspace_id, "id": record.id, "user_id": record.user_id,
+        "name": record.name, "name_source": record.name_source,
+        "description": record.description, "definition": record.definition,
+        "created_at": iso(record.created_at), "updated_at": iso(record.updated_at),
+        "runs": [{"id": run.id, "status": run.timeline(now).status,
+                  "created_at": iso(run.created_at),
+                  "triggered_by": run.triggered_by["user_id"]} for run in runs],
+    }
+
+
+def _upload(upload: UploadRecord) -> dict[str, Any]:
+    out: dict[str, Any] = {"workflow": upload.workflow_id, "workspace": upload.workspace_id}
+    out.update({name: getattr(upload, name) for name in _UPLOAD_FIELDS})
+    out["created_at"], out["updated_at"] = iso(upload.created_at), iso(upload.updated_at)
+    return out
+
+
+def _states(world: World, workspace_id: str | None) -> list[WorkspaceState]:
+    ids = [workspace_id] if workspace_id else list(world.fixtures.workspaces)
+    return [world.workspace(i) for i in ids]
+
+
+def export_state(world: World, workspace_id: str | None, now: datetime) -> str:
+    fixtures, states = world.fixtures, _states(world, workspace_id)
+    wanted = {s.info.id for s in states}
+    document: dict[str, Any] = {
+        "workspaces": [{**vars(s.info), "workflow_count": 0} for s in states],
+        "users": [vars(u) for u in fixtures.users.values()
+                  if any((w, u.id) in fixtures.roles for w in wanted)],
+        "memberships": [{"workspace": w, "user": u, "role": role}
+                        for (w, u), role in fixtures.roles.items() if w in wanted],
+        "api_keys": [{"id": k.id, "name": k.name, "key": k.secret, "workspace": k.workspace_id,
+                      "user": k.user_id, "scopes": list(k.scopes)}
+                     for k in fixtures.api_keys.values() if k.workspace_id in wanted],
+        "workflows": [], "uploads": [],
+    }
+    for state in states:
+        with state.lock:
+            for record in sorted(state.live_workflows(), key=lambda w: (w.created_at, w.id)):
+                document["workflows"].append(_workflow(record, state.runs_of(record.id), now))
+            document["uploads"] += [_upload(u) for u in state.uploads.values()
+                                    if not state.workflows[u.workflow_id].deleted_at]
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
