@@ -15,6 +15,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from . import handlers
 from .auth import Authenticator
 from .clock import ControllableClock
+from .control.canned import CannedBodies
+from .control.cors import install_cors
 from .envelope import iso, new_meta
 from .errors import ApiError, StartupError
 from .errors import MethodNotAllowed as ApiMethodNotAllowed
@@ -44,7 +46,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     world.fixture_rules = rules
     handlers.load_all()
     app = Flask("onepin_mock")
-    pipeline = Pipeline(settings, world, Authenticator(world, settings.jwt_secret, rules.scopes))
+    pipeline = Pipeline(settings, world, Authenticator(world, settings.jwt_secret, rules.scopes),
+                        CannedBodies(spec, settings.seed))
     operations = list(spec.operations)
     if settings.admin_enabled:
         operations += admin_spec.operations
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _install_error_pages(app, world)
     app.after_request(_version_header(settings.required_sdk_version))
     app.before_request(_start_timer)
+    install_cors(app, settings.cors_origins)
     app.after_request(_journal(world))
     app.extensions[EXTENSION_KEY] = {
         "settings": settings, "spec": spec, "admin_spec": admin_spec, "world": world,

@@ -1,27 +1,53 @@
-"""``onepin-mock``: the command-line front end. It only overrides ``Settings``."""
+"""``onepin-mock``: the command-line front end. It only overrides ``Settings``.
+
+Every ``serve`` option can also come from an environment variable named
+``ONEPIN_MOCK_<OPTION>`` (e.g. ``ONEPIN_MOCK_PORT=9000``), which is how the Docker
+image configures it; a flag on the command line wins over the variable.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .errors import StartupError
 from .formats import parse_zoned_datetime
 from .settings import Settings
 
+ENV_PREFIX = "ONEPIN_MOCK_"
+DEFAULTS = Settings()
+
 SERVE_EXAMPLES = """examples:
   onepin-mock serve                                   # 127.0.0.1:8080, seed 0, demo fixtures
-  onepin-mock serve --port 9000 --seed 7
+  onepin-mock serve --port 9000 --seed 7 --fixtures my-fixtures.yaml
   onepin-mock serve --run-speed 60                    # runs progress a minute per second
   onepin-mock serve --frozen-at 2026-11-01T10:00:00Z  # time stands still
+  onepin-mock serve --fault-rate 0.1 --fault-status 503   # 10% of requests fail (seeded)
+  onepin-mock serve --cors-origin https://app.example.com --admin-token s3cret
+"""
+CHECK_EXAMPLES = """examples:
+  onepin-mock check                          # the packaged spec and demo fixtures
+  onepin-mock check --fixtures my.yaml       # exit 1 and name file:line:field on error
+"""
+TOKEN_EXAMPLES = """examples:
+  onepin-mock token --user b11a6feb-8597-5691-a36d-7d425071868e
+  curl -H "Authorization: Bearer $(onepin-mock token --user ...)" \\
+       -H "X-Workspace-Id: 6ec9a28f-de78-58e7-8616-48891f256dec" localhost:8080/api/v1/workflows
+"""
+EXPORT_EXAMPLES = """examples:
+  onepin-mock export > seed0.yaml            # the whole seeded dataset as fixtures
+  onepin-mock export --seed 7 --workspace 6ec9a28f-de78-58e7-8616-48891f256dec --out ws.yaml
 """
 
 
-def _datetime(text: str) -> object:
+def _zoned(text: str) -> datetime:
     try:
         return parse_zoned_datetime(text)
     except ValueError as exc:
@@ -35,38 +61,97 @@ def _positive(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def _env(name: str, default: Any, parse: Callable[[str], Any] = str) -> Any:
+    raw = os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"))
+    return default if raw is None else parse(raw)
+
+
+def _option(parser: argparse.ArgumentParser, name: str, default: Any, help_text: str,
+            parse: Callable[[str], Any] = str) -> None:
+    parser.add_argument(f"--{name}", type=parse, default=_env(name, default, parse),
+                        help=f"{help_text} (default: %(default)s; env {ENV_PREFIX}"
+                             f"{name.upper().replace('-', '_')})")
+
+
+def _add_world_options(parser: argparse.ArgumentParser) -> None:
+    _option(parser, "seed", DEFAULTS.seed, "dataset seed", int)
+    _option(parser, "fixtures", DEFAULTS.fixtures_path, "fixtures YAML", Path)
+
+
+def _add_serve(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="serve the mock API", epilog=SERVE_EXAMPLES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    _option(serve, "host", DEFAULTS.host, "interface to listen on")
+    _option(serve, "port", DEFAULTS.port, "port (0 = any free port)", int)
+    _add_world_options(serve)
+    _option(serve, "frozen-at", None, "freeze the clock at this ISO-8601 instant", _zoned)
+    _option(serve, "run-speed", DEFAULTS.run_speed, "run-time factor; 60 = a minute per second",
+            _positive)
+    _option(serve, "required-sdk-version", DEFAULTS.required_sdk_version,
+            "advertised SDK floor; older onepin clients get 426")
+    _option(serve, "fault-rate", DEFAULTS.fault_rate, "share of requests that fail", _share)
+    _option(serve, "fault-status", DEFAULTS.fault_status, "status of injected failures", int)
+    _option(serve, "slow-rate", DEFAULTS.slow_rate, "share of requests answered slowly", _share)
+    _option(serve, "slow-ms", DEFAULTS.slow_ms, "delay of slow answers (ms)", int)
+    _option(serve, "drop-rate", DEFAULTS.drop_rate, "share of connections dropped", _share)
+    _option(serve, "admin-token", DEFAULTS.admin_token, "token the /__mock/ API requires")
+    _option(serve, "journal-size", DEFAULTS.journal_size, "requests kept in the journal", int)
+    _option(serve, "threads", 8, "worker threads", int)
+    serve.add_argument("--cors-origin", action="append", default=None,
+                       help="allowed browser origin (repeatable; '*' for any). Default: "
+                            f"loopback origins only; env {ENV_PREFIX}CORS_ORIGINS (comma list)")
+    serve.add_argument("--no-admin", action="store_true", help="turn the /__mock/ API off")
+    serve.add_argument("--strict", action="store_true",
+                       help="check every response against openapi.yaml (for debugging)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    defaults = Settings()
     parser = argparse.ArgumentParser(prog="onepin-mock",
                                      description="Offline mock of the Onepin workflow API.")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the mock API",
-                                epilog=SERVE_EXAMPLES,
+    _add_serve(commands)
+    check = commands.add_parser("check", help="validate the spec and a fixtures file",
+                                epilog=CHECK_EXAMPLES,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    serve.add_argument("--host", default=defaults.host, help="interface (default %(default)s)")
-    serve.add_argument("--port", type=int, default=defaults.port,
-                       help="port, 0 for any free one (default %(default)s)")
-    serve.add_argument("--seed", type=int, default=defaults.seed,
-                       help="dataset seed (default %(default)s)")
-    serve.add_argument("--fixtures", type=Path, default=defaults.fixtures_path,
-                       help="fixtures YAML (default: the packaged demo fixtures)")
-    serve.add_argument("--frozen-at", type=_datetime, default=None,
-                       help="freeze the clock at this ISO-8601 instant")
-    serve.add_argument("--run-speed", type=_positive, default=defaults.run_speed,
-                       help="run-time speed factor: 60 = one real second is a run minute")
-    serve.add_argument("--required-sdk-version", default=defaults.required_sdk_version,
-                       help="advertised SDK floor; older onepin clients get 426")
-    serve.add_argument("--strict", action="store_true",
-                       help="check every response against openapi.yaml (for debugging)")
-    serve.add_argument("--threads", type=int, default=8, help="worker threads")
+    _add_world_options(check)
+    token = commands.add_parser("token", help="mint a session JWT for a fixture user",
+                                epilog=TOKEN_EXAMPLES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    token.add_argument("--user", required=True, help="fixture user id")
+    token.add_argument("--ttl", type=int, default=DEFAULTS.jwt_ttl_seconds, help="seconds")
+    _add_world_options(token)
+    export = commands.add_parser("export", help="write the seeded dataset as fixtures YAML",
+                                 epilog=EXPORT_EXAMPLES,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_world_options(export)
+    export.add_argument("--workspace", help="only this workspace")
+    export.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    _option(export, "frozen-at", None, "instant at which run statuses are read", _zoned)
+    commands.add_parser("conformance", help="run the SDK/CLI conformance matrix",
+                        add_help=False)
     return parser
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    base = dataclasses.replace(DEFAULTS, seed=args.seed, fixtures_path=args.fixtures)
+    if args.command != "serve":
+        return base
+    origins = args.cors_origin or [o for o in _env("cors-origins", "").split(",") if o]
     return dataclasses.replace(
-        Settings(), host=args.host, port=args.port, seed=args.seed,
-        fixtures_path=args.fixtures, frozen_at=args.frozen_at, run_speed=args.run_speed,
-        required_sdk_version=args.required_sdk_version, strict_responses=args.strict,
+        base, host=args.host, port=args.port, frozen_at=args.frozen_at,
+        run_speed=args.run_speed, required_sdk_version=args.required_sdk_version,
+        strict_responses=args.strict, fault_rate=args.fault_rate,
+        fault_status=args.fault_status, slow_rate=args.slow_rate, slow_ms=args.slow_ms,
+        drop_rate=args.drop_rate, admin_token=args.admin_token or None,
+        admin_enabled=not args.no_admin, journal_size=args.journal_size,
+        cors_origins=tuple(origins),
     )
 
 
@@ -81,16 +166,71 @@ def serve(settings: Settings, threads: int) -> None:
                    ident="onepin-mock")
 
 
+def check(settings: Settings) -> int:
+    from .app import create_app
+
+    app = create_app(settings)
+    world = app.extensions["onepin_mock"]["world"]
+    for workspace_id in world.fixtures.workspaces:
+        world.workspace(workspace_id)  # generation applies pinned records too
+    print(f"ok: {settings.spec_path} and {settings.fixtures_path} are valid")
+    return 0
+
+
+def token(settings: Settings, user_id: str, ttl: int) -> int:
+    from .app import create_app
+    from .auth import mint_session_token
+
+    world = create_app(settings).extensions["onepin_mock"]["world"]
+    if user_id not in world.fixtures.users:
+        print(f"onepin-mock: unknown user {user_id} in {settings.fixtures_path}", file=sys.stderr)
+        return 1
+    print(mint_session_token(settings.jwt_secret, user_id, datetime.now(UTC), ttl))
+    return 0
+
+
+def export(settings: Settings, workspace: str | None, out: Path | None) -> int:
+    from .app import create_app
+    from .world.state_export import export_state
+
+    world = create_app(settings).extensions["onepin_mock"]["world"]
+    if workspace and not world.known_workspace(workspace):
+        print(f"onepin-mock: unknown workspace {workspace}", file=sys.stderr)
+        return 1
+    text = export_state(world, workspace, world.clock.now())
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    if args.command == "serve":
+        serve(settings, args.threads)
+        return 0
+    if args.command == "check":
+        return check(settings)
+    if args.command == "token":
+        return token(settings, args.user, args.ttl)
+    frozen = dataclasses.replace(settings, frozen_at=args.frozen_at or settings.dataset_epoch)
+    return export(frozen, args.workspace, args.out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["conformance"]:
+        from .conformance import main as conformance_main
+
+        return conformance_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
-        if args.command == "serve":
-            serve(settings_from(args), args.threads)
+        return _run(args)
     except StartupError as exc:
         print(f"onepin-mock: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        return 1
 
 
 if __name__ == "__main__":

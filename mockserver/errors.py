@@ -88,5 +88,21 @@ class ServerError(ApiError):
     code = "SERVER_ERROR"
 
 
+_CODES_BY_STATUS = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound,
+                    405: MethodNotAllowed, 409: Conflict, 422: ValidationFailed,
+                    426: UpgradeRequired, 429: RateLimited}
+
+
+def error_for_status(status: int, message: str) -> ApiError:
+    """An error of any status, with the code the API uses for it (API_ERROR otherwise)."""
+    known = _CODES_BY_STATUS.get(status)
+    error = known(message) if known else ServerError(message)
+    if known is None:
+        error.status = status
+        if status < 500:
+            error.code = "API_ERROR"
+    return error
+
+
 class StartupError(Exception):
     """Raised by ``create_app`` when the spec, fixtures or wiring are unusable."""

@@ -9,18 +9,22 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from flask import Request, Response, g, request
 from packaging.version import InvalidVersion, Version
 
-from .auth import WORKSPACE_HEADER, Authenticator
+from .auth import WORKSPACE_HEADER, Authenticator, Principal
+from .control.canned import CannedBodies
+from .control.overrides import OverrideReader, Overrides
 from .envelope import error_body, new_meta, truncate_ms
-from .errors import ApiError, ServerError, UpgradeRequired
+from .errors import ApiError, ServerError, UpgradeRequired, error_for_status
 from .handlers.base import Handler, Reply, RequestContext
-from .requests import parse_request
+from .requests import ParsedInput, parse_request
 from .settings import Settings
 from .spec import Operation
 from .world.store import World
@@ -36,11 +40,14 @@ class ResponseContractError(AssertionError):
 
 class Pipeline:
     def __init__(self, settings: Settings, world: World, authenticator: Authenticator,
+                 canned: CannedBodies,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
         self.settings = settings
         self.world = world
         self.authenticator = authenticator
         self.on_error = on_error
+        self.overrides = OverrideReader(settings)
+        self.canned = canned
 
     def view_for(self, operation: Operation, handler: Handler) -> Callable[..., Response]:
         def view(**path: str) -> Response:
@@ -54,23 +61,27 @@ class Pipeline:
         meta = new_meta(now)
         g.onepin_operation = operation.operation_id
         g.onepin_request_id = meta["request_id"]
+        # Statuses forced by override headers or injected faults are on purpose outside
+        # the contract, so strict mode does not judge them.
+        forced = True
         try:
-            self._version_gate(request)
-            principal = self.authenticator.authorize(
-                operation, request.headers.get("Authorization"),
-                request.headers.get(WORKSPACE_HEADER), now)
-            g.onepin_workspace = principal.workspace_id if principal else None
+            overrides = self.overrides.read(dict(request.headers), _signature(request))
+            fault_response = self._apply_fault(overrides)
+            if fault_response is not None:
+                return fault_response
+            forced = False
+            principal = self._authorize(operation, now)
+            if overrides.code is not None and overrides.code >= 400:
+                forced = True
+                raise error_for_status(overrides.code, f"Forced by Prefer: code={overrides.code}")
             inputs = parse_request(operation, path, request.args, request.headers,
                                    request.get_data(cache=True), request.content_type)
-            context = RequestContext(
-                operation_id=operation.operation_id, inputs=inputs, principal=principal,
-                world=self.world, settings=self.settings, now=now,
-                base_url=request.host_url.rstrip("/"),
-                path_url=request.base_url,
-                query_items=tuple(request.args.items(multi=True)),
-            )
-            reply = handler(context)
-            response = self._success(operation, reply, meta)
+            canned = self.canned.body(operation, overrides)
+            if canned is not None:
+                response = json_response(canned, operation.success_status)
+            else:
+                context = self._context(operation, inputs, principal, now)
+                response = self._success(operation, handler(context), meta)
         except ApiError as error:
             response = render_error(error, meta)
         except Exception as exc:  # a bug: report it, never leak a traceback to the client
@@ -78,9 +89,40 @@ class Pipeline:
             if self.on_error:
                 self.on_error(exc)
             response = render_error(ServerError("Internal server error"), meta)
-        if self.settings.strict_responses:
+        if self.settings.strict_responses and not forced:
             check_response(operation, response)
         return response
+
+    def _authorize(self, operation: Operation, now: datetime) -> Principal | None:
+        self._version_gate(request)
+        principal = self.authenticator.authorize(
+            operation, request.headers.get("Authorization"),
+            request.headers.get(WORKSPACE_HEADER), now)
+        g.onepin_workspace = principal.workspace_id if principal else None
+        return principal
+
+    def _context(self, operation: Operation, inputs: ParsedInput, principal: Principal | None,
+                 now: datetime) -> RequestContext:
+        return RequestContext(
+            operation_id=operation.operation_id, inputs=inputs, principal=principal,
+            world=self.world, settings=self.settings, now=now,
+            base_url=request.host_url.rstrip("/"), path_url=request.base_url,
+            query_items=tuple(request.args.items(multi=True)),
+        )
+
+    def _apply_fault(self, overrides: Overrides) -> Response | None:
+        """Delays first, then an injected fault: a status, a slow answer, or a dropped link."""
+        if overrides.delay_ms:
+            time.sleep(overrides.delay_ms / 1000)
+        fault = overrides.fault
+        if fault is None:
+            return None
+        if fault.kind == "slow":
+            time.sleep(fault.delay_ms / 1000)
+            return None
+        if fault.kind == "drop":
+            return dropped_connection()
+        raise error_for_status(fault.status, "Injected fault")
 
     def _version_gate(self, req: Request) -> None:
         match = _SDK_AGENT.match(req.headers.get("User-Agent", ""))
@@ -110,6 +152,22 @@ class Pipeline:
             response = json_response(body, status)
         response.headers.update(reply.headers)
         return response
+
+
+def _signature(req: Request) -> str:
+    return f"{req.method} {req.full_path}"
+
+
+def dropped_connection() -> Response:
+    """Headers promise a body that never fully arrives: the client sees the link drop."""
+
+    def body() -> Iterator[bytes]:
+        yield b'{"data":'
+        raise ConnectionAbortedError("connection dropped by fault injection")
+
+    response = Response(body(), status=200, content_type="application/json")
+    response.headers["Content-Length"] = "4096"
+    return response
 
 
 def json_response(body: Any, status: int) -> Response:

@@ -48,3 +48,9 @@ class Settings:
     journal_size: int = 1000
     # How long presigned download / playback links stay valid (runs.md §4.14).
     link_ttl_seconds: int = 900
+    # Fault injection: shares of requests (0..1) that fail, are slow, or are dropped.
+    fault_rate: float = 0.0
+    fault_status: int = 503
+    slow_rate: float = 0.0
+    slow_ms: int = 2000
+    drop_rate: float = 0.0

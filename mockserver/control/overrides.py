@@ -1,0 +1,121 @@
+"""Per-request overrides and fault injection.
+
+- ``Prefer: code=404`` / ``Prefer: example=NAME`` / ``Prefer: dynamic=true`` (Prism's
+  header, so tests can switch tools without rewrites);
+- ``X-Mock-Delay: 250ms`` (or ``1.5s``, or plain milliseconds);
+- faults from settings (a share of requests) or from ``X-Mock-Fault: status=503``,
+  ``X-Mock-Fault: slow=2000`` or ``X-Mock-Fault: drop``.
+
+Fault decisions are seeded per request signature and occurrence: the k-th identical
+request fails the same way in every run with the same seed, however other requests
+interleave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+from ..errors import Detail, ValidationFailed
+from ..settings import Settings
+
+PREFER_HEADER = "Prefer"
+DELAY_HEADER = "X-Mock-Delay"
+FAULT_HEADER = "X-Mock-Fault"
+MAX_DELAY_MS = 60_000
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$")
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str  # status | slow | drop
+    status: int = 503
+    delay_ms: int = 0
+
+
+@dataclass(frozen=True)
+class Overrides:
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool = False
+    delay_ms: int = 0
+    fault: Fault | None = None
+
+
+def parse_duration_ms(text: str, header: str) -> int:
+    match = _DURATION.match(text)
+    if not match:
+        raise ValidationFailed(f"Bad {header} header",
+                               [Detail(header, "expected a duration such as 250ms or 1.5s")])
+    value = float(match.group(1)) * (1000 if match.group(2) == "s" else 1)
+    return min(int(value), MAX_DELAY_MS)
+
+
+def parse_prefer(text: str) -> dict[str, str]:
+    """``code=404, example=ok; dynamic=true`` -> {"code": "404", ...} (unknown keys kept)."""
+    prefs = {}
+    for token in re.split(r"[;,]", text):
+        key, _, value = token.strip().partition("=")
+        if key:
+            prefs[key.strip().lower()] = value.strip().strip('"')
+    return prefs
+
+
+def _status(value: str, header: str) -> int:
+    if not value.isdigit() or not 100 <= int(value) <= 599:
+        raise ValidationFailed(f"Bad {header} header",
+                               [Detail(header, f"{value!r} is not an HTTP status code")])
+    return int(value)
+
+
+def _header_fault(text: str) -> Fault:
+    prefs = parse_prefer(text)
+    if "drop" in prefs:
+        return Fault("drop")
+    if "slow" in prefs:
+        return Fault("slow", delay_ms=parse_duration_ms(prefs["slow"] or "2000", FAULT_HEADER))
+    if "status" in prefs:
+        return Fault("status", status=_status(prefs["status"], FAULT_HEADER))
+    raise ValidationFailed(f"Bad {FAULT_HEADER} header",
+                           [Detail(FAULT_HEADER, "use status=CODE, slow=DURATION or drop")])
+
+
+class OverrideReader:
+    """Reads a request's override headers and draws the seeded setting-driven faults."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._seen: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def read(self, headers: dict[str, str], signature: str) -> Overrides:
+        prefs = parse_prefer(headers.get(PREFER_HEADER, ""))
+        code = _status(prefs["code"], PREFER_HEADER) if "code" in prefs else None
+        delay = headers.get(DELAY_HEADER)
+        fault_text = headers.get(FAULT_HEADER)
+        return Overrides(
+            code=code, example=prefs.get("example") or None,
+            dynamic=prefs.get("dynamic", "").lower() == "true",
+            delay_ms=parse_duration_ms(delay, DELAY_HEADER) if delay else 0,
+            fault=_header_fault(fault_text) if fault_text else self._drawn_fault(signature),
+        )
+
+    def _drawn_fault(self, signature: str) -> Fault | None:
+        s = self.settings
+        if not (s.fault_rate or s.slow_rate or s.drop_rate):
+            return None
+        with self._lock:
+            self._seen[signature] += 1
+            occurrence = self._seen[signature]
+        digest = hashlib.sha256(f"{s.seed}|fault|{signature}|{occurrence}".encode()).digest()
+        roll = int.from_bytes(digest[:8], "big") / 2**64
+        if roll < s.drop_rate:
+            return Fault("drop")
+        if roll < s.drop_rate + s.fault_rate:
+            return Fault("status", status=s.fault_status)
+        if roll < s.drop_rate + s.fault_rate + s.slow_rate:
+            return Fault("slow", delay_ms=s.slow_ms)
+        return None
