@@ -2,22 +2,54 @@
 
     with MockServer(Settings(seed=3)) as server:
         client = OnePinClient(base_url=server.url, token=DEMO_KEY)
+
+Besides serving, a ``MockServer`` gives tests direct handles on the mock: ``world`` and
+``clock``, a full ``reset()``, ``create_workspace()``, the request journal
+(``requests()``), and the unhandled errors raised inside the server (``errors``,
+``check_errors()``), which the pytest plugin re-raises at teardown.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
+from flask import Flask, got_request_exception, has_request_context, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from .app import create_app
+from .app import EXTENSION_KEY, create_app
+from .auth import mint_session_token
+from .clock import ControllableClock
+from .control.journal import Entry, JournalFilter
 from .settings import Settings
+from .world.store import World
+from .world.workspaces import create_workspace
 
 DEMO_KEY = "op_live_demoAllScopesKeyForOnepinMock001"
 READ_ONLY_KEY = "op_live_demoReadOnlyKeyForOnepinMock0002"
 SECOND_WORKSPACE_KEY = "op_live_demoSecondWorkspaceKeyOnepin0003"
+
+WORKSPACE_OPTIONS = ("name", "workflow_count", "credit_balance", "concurrent_run_limit")
+
+
+@dataclass(frozen=True)
+class MockWorkspace:
+    """A throwaway workspace with an admin user and an all-scopes API key."""
+
+    id: str
+    name: str
+    user_id: str
+    api_key: str
+    api_key_id: str
+    scopes: tuple[str, ...]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Authorization: Bearer <api_key>``, ready for any HTTP client."""
+        return {"Authorization": f"Bearer {self.api_key}"}
 
 
 class MockServer:
@@ -25,9 +57,14 @@ class MockServer:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = dataclasses.replace(settings or Settings(), host="127.0.0.1", port=0)
-        self.app = create_app(self.settings)
+        self.app: Flask = create_app(self.settings)
+        self.errors: list[BaseException] = []
+        self._errors_lock = threading.Lock()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._capture_errors()
+
+    # -- serving ------------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
@@ -54,3 +91,89 @@ class MockServer:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+    # -- handles on the mock ------------------------------------------------------------------
+
+    @property
+    def world(self) -> World:
+        world: World = self.app.extensions[EXTENSION_KEY]["world"]
+        return world
+
+    @property
+    def clock(self) -> ControllableClock:
+        return self.world.clock
+
+    def reset(self) -> None:
+        """Back to the state right after startup: world, journal, clock and captured errors."""
+        self.world.reset()
+        if self.settings.frozen_at is not None:
+            self.clock.freeze_at(self.settings.frozen_at)
+        else:
+            self.clock.follow_real_time()
+        with self._errors_lock:
+            self.errors.clear()
+
+    def create_workspace(self, **options: Any) -> MockWorkspace:
+        """Like ``POST /__mock/workspaces``: options ``name``, ``workflow_count``,
+        ``credit_balance``, ``concurrent_run_limit``."""
+        unknown = sorted(set(options) - set(WORKSPACE_OPTIONS))
+        if unknown:
+            raise TypeError(f"unknown workspace option(s) {unknown}; use {list(WORKSPACE_OPTIONS)}")
+        created = create_workspace(self.world, options)
+        return MockWorkspace(id=created["workspace_id"], name=created["name"],
+                             user_id=created["user_id"], api_key=created["api_key"],
+                             api_key_id=created["api_key_id"], scopes=tuple(created["scopes"]))
+
+    def session_token(self, user_id: str, ttl_seconds: int | None = None) -> str:
+        """A session JWT for a fixture user, valid from the mock's "now"."""
+        ttl = self.settings.jwt_ttl_seconds if ttl_seconds is None else ttl_seconds
+        return mint_session_token(self.settings.jwt_secret, user_id, self.clock.now(), ttl)
+
+    def requests(self, *, method: str | None = None, path: str | None = None,
+                 status: int | None = None, workspace_id: str | None = None,
+                 operation_id: str | None = None, limit: int | None = None) -> list[Entry]:
+        """Journal entries (oldest first) matching every given filter; ``path`` is a glob."""
+        where = JournalFilter(method=method, path=path, status=status,
+                              workspace_id=workspace_id, operation_id=operation_id)
+        return self.world.journal.find(where, self.settings.journal_size if limit is None
+                                       else limit)
+
+    def clear_requests(self) -> int:
+        return self.world.journal.clear()
+
+    # -- errors inside the server -------------------------------------------------------------
+
+    def _capture_errors(self) -> None:
+        pipeline = self.app.extensions[EXTENSION_KEY]["pipeline"]
+        previous = pipeline.on_error
+
+        def on_error(exc: BaseException) -> None:
+            self._record_error(exc)
+            if previous is not None:
+                previous(exc)
+
+        pipeline.on_error = on_error
+        # Exceptions that escape the pipeline (e.g. a strict-mode response contract error).
+        got_request_exception.connect(self._on_flask_exception, self.app, weak=False)
+
+    def _on_flask_exception(self, sender: Any, exception: BaseException, **_: Any) -> None:
+        self._record_error(exception)
+
+    def _record_error(self, exc: BaseException) -> None:
+        if has_request_context():
+            exc.add_note(f"(raised inside onepin-mock while serving {request.method} "
+                         f"{request.full_path.rstrip('?')})")
+        with self._errors_lock:
+            self.errors.append(exc)
+
+    def check_errors(self) -> None:
+        """Re-raise (and forget) the unhandled server-side errors since the last check.
+
+        One error is raised as itself, with its server-side traceback; several as a group.
+        """
+        with self._errors_lock:
+            errors, self.errors[:] = list(self.errors), []
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise BaseExceptionGroup(f"onepin-mock raised {len(errors)} errors", errors)

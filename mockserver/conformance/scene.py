@@ -161,7 +161,7 @@ def _seeds(scene: Scene, workflow: dict[str, Any], run_id: str,
 
 
 def _audio_id(scene: Scene, base: str) -> str:
-    for row in scene.get(f"{base}/data", limit=20):
+    for row in scene.get(f"{base}/data", limit=20)["rows"] or []:
         for card in row.get("cards") or []:
             match = _AUDIO_ID.search(str(card["id"]))
             if match and card["audio"]["status"] == "available":

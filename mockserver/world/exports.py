@@ -19,6 +19,7 @@ from .links import LinkError
 from .plan import LineLocale, Take
 from .progress import Progress
 from .records import RunRecord
+from .upload_files import upload_body
 
 if TYPE_CHECKING:
     from .store import World
@@ -115,9 +116,8 @@ def export_file(world: World, claims: dict[str, Any]) -> Served:
             upload = state.uploads.get(str(claims.get("upload")))
             if upload is None:
                 raise LinkError("no such upload")
-            text = f"{upload.filename}\n" + "\n".join(
-                f"Line {i + 1} of the uploaded script." for i in range(upload.line_count or 3))
-            return Served(text.encode(), upload.content_type, upload.filename)
+            body = upload_body(upload.format, list(upload.lines))
+            return Served(body, upload.content_type, upload.filename)
         run = state.runs.get(str(claims.get("run")))
         if run is None:
             raise LinkError("no such run")

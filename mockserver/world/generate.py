@@ -23,6 +23,7 @@ from .plan import make_plan
 from .records import RunRecord, UploadRecord, WorkflowRecord
 from .rng import rng, stable_uuid
 from .store import WorkspaceState
+from .upload_files import upload_body
 
 if TYPE_CHECKING:
     from .store import World
@@ -194,8 +195,8 @@ def _uploads(world: World, workflow: WorkflowRecord) -> list[UploadRecord]:
 def _upload(r: random.Random, workflow: WorkflowRecord, upload_id: str, n: int) -> UploadRecord:
     is_dictionary = n == 2
     fmt = "csv" if is_dictionary else r.choice(("txt", "txt", "pdf"))
-    lines = r.randint(4, 60)
-    chars = lines * r.randint(35, 90)
+    lines = [r.choice(phrases()["lines"]) for _ in range(r.randint(4, 40))]
+    chars = sum(len(line) for line in lines)
     created = truncate_ms(workflow.created_at + timedelta(minutes=r.uniform(5, 600) + n))
     slug = workflow.name.lower().replace(" ", "-")[:32].strip("-") or "script"
     return UploadRecord(
@@ -204,8 +205,9 @@ def _upload(r: random.Random, workflow: WorkflowRecord, upload_id: str, n: int) 
         filename=f"{slug}-pronunciations.csv" if is_dictionary else f"{slug}-script-{n + 1}.{fmt}",
         category="dictionary" if is_dictionary else "script",
         content_type={"csv": "text/csv", "txt": "text/plain", "pdf": "application/pdf"}[fmt],
-        format=fmt, size_bytes=chars + lines if fmt != "pdf" else chars * 4 + 9000,
-        char_count=None if is_dictionary else chars, line_count=None if is_dictionary else lines,
+        format=fmt, size_bytes=len(upload_body(fmt, lines)), lines=tuple(lines),
+        char_count=None if is_dictionary else chars,
+        line_count=None if is_dictionary else len(lines),
         detected_language=None if is_dictionary else r.choice(("en", "en", "de", "fr")),
         created_at=created, updated_at=created + timedelta(seconds=r.uniform(2, 30)),
     )

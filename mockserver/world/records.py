@@ -62,3 +62,4 @@ class UploadRecord:
     detected_language: str | None
     created_at: datetime
     updated_at: datetime
+    lines: tuple[str, ...] = ()  # the script behind the file (rows, for dictionaries)

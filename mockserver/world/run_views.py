@@ -319,13 +319,22 @@ class RunView:
 
     # -- analysis (§4.10) -----------------------------------------------------------------
 
+    def _active_duration_ms(self) -> int | None:
+        """Wall time minus pauses once finished; while active, the run time actually spent
+        (a stalled seeded run does not age with the wall clock)."""
+        t = self.timeline
+        if t.started_at is None:
+            return None
+        if t.completed_at is not None:
+            return max(0, (_ms_between(t.started_at, t.completed_at) or 0) - self.paused_ms)
+        return int(t.active_ms / t.speed)
+
     def analysis(self) -> JSON:
         t = self.timeline
-        wall = _ms_between(t.started_at, t.completed_at or (self.now if t.started_at else None))
         return {
             "run": {"id": self.run.id, "status": t.status, "started_at": _iso(t.started_at),
                     "completed_at": _iso(t.completed_at), "paused_ms": self.paused_ms,
-                    "duration_ms": None if wall is None else max(0, wall - self.paused_ms)},
+                    "duration_ms": self._active_duration_ms()},
             "audio": self._analysis_audio(),
             "validators": [self._analysis_validator(n) for n in self._validator_nodes],
             "credits": self.lines.credits_block(self.graph.nodes),

@@ -1,0 +1,18 @@
+"""Every CLI case, by command path; and which commands are in scope."""
+
+from __future__ import annotations
+
+from .cli_cases_auth import CASES as AUTH
+from .cli_cases_runs import CASES as RUNS
+from .cli_cases_workflows import CASES as WORKFLOWS
+from .cli_env import CliCase
+
+# Top-level commands and groups whose every command touches (or belongs with) the in-scope
+# endpoints: each command under them must have a case.
+SCOPE = ("login", "logout", "whoami", "workflows", "nodes")
+
+CASES: dict[tuple[str, ...], CliCase] = {**AUTH, **WORKFLOWS, **RUNS}
+
+
+def in_scope(command: tuple[str, ...]) -> bool:
+    return bool(command) and command[0] in SCOPE

@@ -1,0 +1,122 @@
+"""``onepin-mock conformance``: the SDK and CLI matrices against a live mock, as a table.
+
+Exit status: 0 when nothing failed, 1 when a check failed, 2 when the matrices could not
+run (no onepin SDK, an unusable ``--sdk-python``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from .results import Result, dumps
+from .table import render, summary
+
+KINDS = ("sdk", "cli")
+DEFAULT_RUN_SPEED = 60.0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="onepin-mock conformance",
+        description="Call every in-scope onepin SDK method and CLI command against the mock "
+                    "and report, per method or command, the endpoint and pass/fail.")
+    parser.add_argument("--base-url", help="test this running mock (default: start one "
+                                           "in-process on a free port)")
+    parser.add_argument("--sdk-python", metavar="PATH",
+                        help="python of the environment whose onepin SDK and CLI to test "
+                             "(default: this interpreter)")
+    parser.add_argument("--only", choices=KINDS, help="run only the SDK or only the CLI matrix")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--run-speed", type=float, default=DEFAULT_RUN_SPEED,
+                        help="run speed of the in-process mock (default %(default)s)")
+    parser.add_argument("--worker", choices=KINDS, help=argparse.SUPPRESS)
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"onepin-mock conformance: {message}", file=sys.stderr)
+    return 2
+
+
+def _sdk_importable() -> bool:
+    try:
+        return importlib.util.find_spec("onepin") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _same_interpreter(python: str | None) -> bool:
+    """Same environment? Paths are not resolved: venvs link to one shared interpreter."""
+    return python is None or os.path.abspath(python) == os.path.abspath(sys.executable)
+
+
+@contextmanager
+def _server(base_url: str | None, run_speed: float) -> Iterator[str]:
+    if base_url:
+        yield base_url.rstrip("/")
+        return
+    import dataclasses
+
+    from ..settings import Settings
+    from ..testing import MockServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with MockServer(dataclasses.replace(Settings(), run_speed=run_speed)) as server:
+        yield server.url
+
+
+def run_here(kind: str, base_url: str) -> list[Result]:
+    """One matrix in this interpreter (needs ``onepin`` importable)."""
+    if kind == "sdk":
+        from .sdk_runner import run_sdk_matrix
+
+        return run_sdk_matrix(base_url)
+    from .cli_runner import run_cli_matrix
+
+    return run_cli_matrix(base_url)
+
+
+def _collect(args: argparse.Namespace, base_url: str) -> list[Result]:
+    from .workers import run_worker
+
+    results: list[Result] = []
+    for kind in [args.only] if args.only else list(KINDS):
+        if _same_interpreter(args.sdk_python):
+            results += run_here(kind, base_url)
+        else:
+            results += run_worker(args.sdk_python, kind, base_url)
+    return results
+
+
+def _worker(args: argparse.Namespace) -> int:
+    if not args.base_url:
+        return _fail("--worker needs --base-url")
+    if not _sdk_importable():
+        return _fail(f"the onepin SDK is not importable by {sys.executable}")
+    results = run_here(args.worker, args.base_url)
+    print(dumps(results))
+    return 1 if any(r.failed for r in results) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(argv) if argv is not None else None)
+    if args.worker:
+        return _worker(args)
+    if _same_interpreter(args.sdk_python) and not _sdk_importable():
+        return _fail(f"the onepin SDK is not importable by {sys.executable}; install it "
+                     "(pip install onepin) or point --sdk-python at a python that has it")
+    from .workers import WorkerFailed
+
+    try:
+        with _server(args.base_url, args.run_speed) as base_url:
+            results = _collect(args, base_url)
+    except WorkerFailed as exc:
+        return _fail(str(exc))
+    print(dumps(results) if args.json else f"{render(results)}\n\n{summary(results)}")
+    return 1 if any(r.failed for r in results) else 0
