@@ -1,0 +1,103 @@
+"""The onepin-mock command line: serve settings, check, token, export, help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import ACME, ADA, GLOBEX, bearer, make_settings
+
+from mockserver.app import create_app
+from mockserver.cli import build_parser, main, settings_from
+
+
+@pytest.mark.parametrize("command", ["serve", "check", "token", "export"])
+def test_every_command_has_help_with_examples(command: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """--help of each command documents it with examples."""
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "examples:" in capsys.readouterr().out
+
+
+def test_serve_flags_become_settings() -> None:
+    """Every serve flag lands in Settings."""
+    args = build_parser().parse_args([
+        "serve", "--port", "9001", "--seed", "7", "--run-speed", "60", "--fault-rate", "0.1",
+        "--fault-status", "502", "--admin-token", "t", "--cors-origin", "https://a.example",
+        "--cors-origin", "https://b.example", "--frozen-at", "2026-11-01T10:00:00Z",
+        "--no-admin", "--required-sdk-version", "0.16.0",
+    ])
+    settings = settings_from(args)
+    assert (settings.port, settings.seed, settings.run_speed) == (9001, 7, 60.0)
+    assert (settings.fault_rate, settings.fault_status, settings.admin_token) == (0.1, 502, "t")
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert settings.frozen_at is not None and settings.frozen_at.hour == 10
+    assert not settings.admin_enabled
+    assert settings.required_sdk_version == "0.16.0"
+
+
+def test_environment_variables_set_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ONEPIN_MOCK_* variables configure serve; flags still win."""
+    monkeypatch.setenv("ONEPIN_MOCK_PORT", "9100")
+    monkeypatch.setenv("ONEPIN_MOCK_RUN_SPEED", "30")
+    monkeypatch.setenv("ONEPIN_MOCK_CORS_ORIGINS", "https://x.example,https://y.example")
+    settings = settings_from(build_parser().parse_args(["serve", "--run-speed", "5"]))
+    assert settings.port == 9100
+    assert settings.run_speed == 5.0
+    assert settings.cors_origins == ("https://x.example", "https://y.example")
+
+
+@pytest.mark.parametrize("bad", ["--run-speed=0", "--fault-rate=1.5", "--frozen-at=yesterday"])
+def test_bad_flag_values_are_refused(bad: str) -> None:
+    """Out-of-range or malformed values stop argument parsing."""
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", bad])
+
+
+def test_check_accepts_the_packaged_files(capsys: pytest.CaptureFixture[str]) -> None:
+    """check exits 0 for the packaged spec and fixtures."""
+    assert main(["check"]) == 0
+    assert "ok:" in capsys.readouterr().out
+
+
+def test_check_names_file_line_and_field(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """check exits non-zero and names the file, the line and the field of a bad record."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("workspaces:\n  - id: 6ec9a28f-de78-58e7-8616-48891f256dec\n"
+                   "    name: X\n    slug: x\n    credit_balance: lots\n")
+    assert main(["check", "--fixtures", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:5: workspaces[0].credit_balance" in err
+
+
+def test_token_mints_a_working_session(capsys: pytest.CaptureFixture[str]) -> None:
+    """token prints a JWT that the mock accepts for that user."""
+    assert main(["token", "--user", ADA]) == 0
+    token = capsys.readouterr().out.strip()
+    client = create_app(make_settings(frozen_at=None)).test_client()
+    whoami = client.get("/api/v1/auth/whoami", headers=bearer(token, ACME)).get_json()["data"]
+    assert whoami["user_id"] == ADA and whoami["auth_kind"] == "clerk"
+
+
+def test_token_for_unknown_user_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    """token refuses a user the fixtures do not know."""
+    assert main(["token", "--user", "00000000-0000-4000-8000-000000000000"]) == 1
+    assert "unknown user" in capsys.readouterr().err
+
+
+def test_export_writes_loadable_fixtures(tmp_path: Path) -> None:
+    """export writes a fixture file that serves the same workflows when loaded."""
+    out = tmp_path / "globex.yaml"
+    assert main(["export", "--workspace", GLOBEX, "--out", str(out)]) == 0
+    assert main(["check", "--fixtures", str(out)]) == 0
+    original = create_app(make_settings()).test_client()
+    reloaded = create_app(make_settings(fixtures_path=out)).test_client()
+    path = "/api/v1/workflows?limit=100&sort=name&include_definition=true"
+    key = bearer("op_live_demoSecondWorkspaceKeyOnepin0003")
+    first, second = (c.get(path, headers=key).get_json()["data"] for c in (original, reloaded))
+    assert [w["id"] for w in first] == [w["id"] for w in second]
+    assert [w["definition"] for w in first] == [w["definition"] for w in second]
+    assert [w["run_status_counts"] for w in first] == [w["run_status_counts"] for w in second]
