@@ -12,6 +12,7 @@ from typing import Any
 from ..errors import Detail, ValidationFailed
 from ..world.generate import PLACEHOLDER_NAME, empty_definition
 from ..world.graph_rules import readiness_report, structural_problems
+from ..world.lifecycle import Control
 from ..world.records import WorkflowRecord
 from ..world.rng import stable_uuid
 from ..world.store import WorkspaceState
@@ -102,7 +103,12 @@ def patch_workflow(ctx: RequestContext) -> Reply:
 def delete_workflow(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.writing():
-        state.workflow(ctx.path["workflow_id"]).deleted_at = ctx.now
+        record = state.workflow(ctx.path["workflow_id"])
+        record.deleted_at = ctx.now
+        # Deleting a workflow stops its unfinished runs, freeing their concurrency slots.
+        for run in state.runs_of(record.id):
+            if not run.timeline(ctx.now).terminal:
+                run.controls.append(Control("cancel", ctx.now))
     return Reply({})
 
 

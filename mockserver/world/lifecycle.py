@@ -48,6 +48,7 @@ class Timeline:
     paused_ms: int = 0
     pause_reason: str | None = None
     paused_from_pending: bool = False
+    cancelled_while_paused: bool = False
     error: str | None = None
     updated_at: datetime | None = None
     segments: list[Segment] = field(default_factory=list)
@@ -217,6 +218,7 @@ class _Fold:
     def _cancel(self, control: Control) -> None:
         if self.t.terminal:
             return
+        self.t.cancelled_while_paused = self.t.status == "paused"
         if self.ticking_since is not None:
             self._stop_ticking(control.at)
         self._finish("cancelled", control.at)

@@ -145,7 +145,9 @@ class Progress:
 
     def held_nodes(self) -> list[str] | None:
         """Nodes a paused run waits in front of (None when it never started)."""
-        if self.timeline.status != "paused" or self.timeline.paused_from_pending:
+        t = self.timeline
+        parked = t.status == "paused" or (t.status == "cancelled" and t.cancelled_while_paused)
+        if not parked or t.paused_from_pending:
             return None
         upcoming = [s for s in self.plan.steps if s.start_ms >= self.active_ms]
         if not upcoming:
