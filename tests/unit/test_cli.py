@@ -101,3 +101,19 @@ def test_export_writes_loadable_fixtures(tmp_path: Path) -> None:
     assert [w["id"] for w in first] == [w["id"] for w in second]
     assert [w["definition"] for w in first] == [w["definition"] for w in second]
     assert [w["run_status_counts"] for w in first] == [w["run_status_counts"] for w in second]
+
+
+def test_readme_fixture_example_loads(tmp_path: Path) -> None:
+    """The fixture example in the README is valid and serves its pinned records."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "qa.yaml"
+    path.write_text(block)
+    assert main(["check", "--fixtures", str(path)]) == 0
+    client = create_app(make_settings(fixtures_path=path)).test_client()
+    key = bearer("op_live_qaKeyForTheOnepinMockTests000001")
+    rows = client.get("/api/v1/workflows", headers=key).get_json()["data"]
+    assert [r["name"] for r in rows] == ["Checkout prompts"]
+    assert rows[0]["run_status_counts"]["failed"] == 1
+    uploads = client.get(f"/api/v1/workflows/{rows[0]['id']}/uploads", headers=key).get_json()
+    assert uploads["data"][0]["filename"] == "prompts.txt"
