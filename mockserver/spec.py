@@ -90,8 +90,8 @@ class Spec:
             document = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise StartupError(f"{path}: cannot read the OpenAPI document: {exc}") from exc
-        if not isinstance(document, dict) or "paths" not in document:
-            raise StartupError(f"{path}: not an OpenAPI document (no 'paths')")
+        if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+            raise StartupError(f"{path}: not an OpenAPI document (no 'paths' mapping)")
         return cls(document, path)
 
     # -- lookup helpers -------------------------------------------------------
@@ -133,6 +133,8 @@ class Spec:
     def _compile_operations(self) -> list[Operation]:
         compiled = []
         for path, item in self.document["paths"].items():
+            if not isinstance(item, dict):
+                raise StartupError(f"{self.source}: paths.{path} must be a mapping")
             for method in HTTP_METHODS:
                 if method in item:
                     where = f"{self.source}: {method.upper()} {path}"

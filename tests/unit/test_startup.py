@@ -1,0 +1,92 @@
+"""create_app fails at startup, naming the file and the place, instead of on a request."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+from flask.testing import FlaskClient
+from support import DEMO_KEY, bearer, make_settings
+
+from mockserver.app import create_app
+from mockserver.errors import StartupError
+from mockserver.handlers.base import HANDLERS
+from mockserver.settings import DEFAULT_SPEC
+
+
+def _spec_copy(tmp_path: Path, mutate: object) -> Path:
+    document = yaml.safe_load(DEFAULT_SPEC.read_text())
+    mutate(document)  # type: ignore[operator]
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def test_operation_without_handler_stops_startup(tmp_path: Path) -> None:
+    """A new operation in the spec with no handler is named at startup."""
+    def add(document: dict) -> None:  # type: ignore[type-arg]
+        document["paths"]["/api/v1/brand-new"] = {"get": {
+            "operationId": "brand_new_thing", "responses": {"200": {"description": "ok"}}}}
+
+    with pytest.raises(StartupError, match="brand_new_thing"):
+        create_app(make_settings(spec_path=_spec_copy(tmp_path, add)))
+
+
+def test_operation_without_id_stops_startup(tmp_path: Path) -> None:
+    """An operation missing its operationId is reported with its method and path."""
+    def strip(document: dict) -> None:  # type: ignore[type-arg]
+        del document["paths"]["/api/v1/nodes"]["get"]["operationId"]
+
+    with pytest.raises(StartupError, match=r"GET /api/v1/nodes.*operationId"):
+        create_app(make_settings(spec_path=_spec_copy(tmp_path, strip)))
+
+
+def test_dangling_ref_stops_startup(tmp_path: Path) -> None:
+    """A $ref that points nowhere is reported with the file name."""
+    def break_ref(document: dict) -> None:  # type: ignore[type-arg]
+        document["paths"]["/api/v1/nodes"]["get"]["parameters"] = [
+            {"$ref": "#/components/parameters/Missing"}]
+
+    path = _spec_copy(tmp_path, break_ref)
+    with pytest.raises(StartupError, match=str(path)):
+        create_app(make_settings(spec_path=path))
+
+
+@pytest.mark.parametrize("text", ["", "not: [a, spec", "paths: 3\n"])
+def test_unreadable_spec_stops_startup(tmp_path: Path, text: str) -> None:
+    """A spec that is empty, not YAML, or not OpenAPI stops create_app naming the file."""
+    path = tmp_path / "openapi.yaml"
+    path.write_text(text)
+    with pytest.raises(StartupError, match=str(path)):
+        create_app(make_settings(spec_path=path))
+
+
+def test_missing_fixtures_file_stops_startup(tmp_path: Path) -> None:
+    """A fixtures path that does not exist is named."""
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(StartupError, match=str(path)):
+        create_app(make_settings(fixtures_path=path))
+
+
+def test_every_spec_operation_has_a_handler() -> None:
+    """The packaged spec and the handler registry cover each other exactly."""
+    app = create_app(make_settings())
+    spec = app.extensions["onepin_mock"]["spec"]
+    admin = app.extensions["onepin_mock"]["admin_spec"]
+    declared = {op.operation_id for op in (*spec.operations, *admin.operations)}
+    assert declared == set(HANDLERS)
+
+
+def test_admin_api_can_be_turned_off() -> None:
+    """With admin_enabled off, /__mock/ routes do not exist."""
+    client = create_app(dataclasses.replace(make_settings(), admin_enabled=False)).test_client()
+    assert client.get("/__mock/health").status_code == 404
+
+
+def test_unknown_node_type_is_404(client: FlaskClient) -> None:
+    """Node detail of a type the catalog does not have is 404, not a validation error."""
+    response = client.get("/api/v2/nodes/operator_teleporter", headers=bearer(DEMO_KEY))
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "NOT_FOUND"
