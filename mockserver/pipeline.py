@@ -31,7 +31,7 @@ from .world.store import World
 
 log = logging.getLogger("onepin_mock")
 VERSION_HEADER = "X-OnePin-Required-Version"
-_SDK_AGENT = re.compile(r"^onepin/(\S+)")
+_SDK_AGENT = re.compile(r"^onepin(?:-python)?/(\S+)")
 
 
 class ResponseContractError(AssertionError):

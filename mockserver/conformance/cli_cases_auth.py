@@ -66,22 +66,34 @@ def _nodes_show(run: CliRun, env: CliEnv) -> None:
     expect(data["category"] == "operator", f"category {data.get('category')!r}")
 
 
+def _v1_refused(run: CliRun, env: CliEnv) -> None:
+    expect(run.returncode == 1, f"exit {run.returncode}: v1 node detail took an API key")
+    expect(run.error["code"] == "INVALID_API_KEY", f"error {run.error}")
+
+
+_SHOW = fixed("--json", "nodes", "show", "operator_generator")
+
 CASES = cli_table(
-    CliCase(("login",), (WHOAMI,), (
-        Invocation(_login_argv(DEMO_KEY), _login_ok, "valid key", auth=False),
-        Invocation(_login_argv(UNKNOWN_KEY), _login_rejected, "unknown key", auth=False),
-    )),
-    CliCase(("whoami",), (WHOAMI,), (
-        Invocation(_whoami_argv, _whoami_check, "saved credentials", auth=False),)),
-    CliCase(("logout",), (), (
-        Invocation(_logout_argv, _logout_check, auth=False),
-        Invocation(fixed("--json", "whoami"), _not_logged_in, "whoami after logout",
+    CliCase(("login",), (
+        Invocation(_login_argv(DEMO_KEY), _login_ok, (WHOAMI,), "valid key", auth=False),
+        Invocation(_login_argv(UNKNOWN_KEY), _login_rejected, (WHOAMI,), "unknown key",
                    auth=False),
     )),
-    CliCase(("nodes", "list"), ("GET /api/v1/nodes",), (
-        Invocation(fixed("--json", "nodes", "list"), _nodes_list),),
+    CliCase(("whoami",), (
+        Invocation(_whoami_argv, _whoami_check, (WHOAMI,), "saved credentials", auth=False),)),
+    CliCase(("logout",), (
+        Invocation(_logout_argv, _logout_check, (), auth=False),
+        Invocation(fixed("--json", "whoami"), _not_logged_in, (), "whoami after logout",
+                   auth=False),
+    )),
+    CliCase(("nodes", "list"), (
+        Invocation(fixed("--json", "nodes", "list"), _nodes_list, ("GET /api/v1/nodes",)),),
         sdk_method="nodes.list_nodes"),
-    CliCase(("nodes", "show"), ("GET /api/v2/nodes/{node_type}",), (
-        Invocation(fixed("--json", "nodes", "show", "operator_generator"), _nodes_show),),
-        sdk_method="nodes.get_node_detail_v2"),
+    CliCase(("nodes", "show"), (
+        Invocation(_SHOW, _nodes_show, ("GET /api/v2/nodes/{node_type}",)),),
+        sdk_method="nodes.get_node_detail_v2",
+        # onepin <= 0.13 calls v1 node detail, which refuses API keys (workflows.md §4.2).
+        legacy={"nodes.get_node_detail": (
+            Invocation(_SHOW, _v1_refused, ("GET /api/v1/nodes/{node_type}",),
+                       "v1 refuses API keys"),)}),
 )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
 
 from .cases import expect
-from .cli_env import Argv, CliCase, CliEnv, CliRun, Invocation, cli_table
+from .cli_env import Argv, CliCase, CliCheck, CliEnv, CliRun, Invocation, cli_table
 from .sdk_cases_workflows import SCRIPT
 
 _WF = "/api/v1/workflows/{workflow_id}"
@@ -120,34 +119,37 @@ def _downloaded(run: CliRun, env: CliEnv) -> None:
     expect(any(name.endswith(".wav") for name in names), f"no audio in the ZIP: {names[:5]}")
 
 
-def _case(command: str, endpoint: str, argv: Argv, check: Callable[[CliRun, CliEnv], None],
-          sdk_method: str | None) -> CliCase:
-    return CliCase(("workflows", "runs", command), (endpoint,), (Invocation(argv, check),),
+def _case(command: str, endpoints: tuple[str, ...], argv: Argv, check: CliCheck,
+          sdk_method: str | None = None) -> CliCase:
+    return CliCase(("workflows", "runs", command), (Invocation(argv, check, endpoints),),
                    sdk_method=sdk_method)
 
 
 CASES = cli_table(
-    CliCase(("workflows", "run"), (f"POST {_WF}/runs", f"GET {_RUN}/status"), (
-        Invocation(_start_argv, _started, "--script"),
-        Invocation(_watch_argv, _watched, "--watch"),
+    CliCase(("workflows", "run"), (
+        Invocation(_start_argv, _started, (f"POST {_WF}/runs",), "--script",
+                   needs=("--script", "--source-language")),
+        Invocation(_watch_argv, _watched, (f"POST {_WF}/runs", f"GET {_RUN}/status"),
+                   "--watch"),
     )),
-    _case("list", f"GET {_WF}/runs", _list_argv, _list_check, "workflows.runs.list"),
-    _case("show", f"GET {_RUN}", _seeded(command="show"), _is_seeded_run, "workflows.runs.get"),
-    _case("status", f"GET {_RUN}/status", _seeded(command="status"), _is_seeded_run,
+    _case("list", (f"GET {_WF}/runs",), _list_argv, _list_check, "workflows.runs.list"),
+    _case("show", (f"GET {_RUN}",), _seeded(command="show"), _is_seeded_run,
+          "workflows.runs.get"),
+    _case("status", (f"GET {_RUN}/status",), _seeded(command="status"), _is_seeded_run,
           "workflows.runs.status"),
-    _case("cancel", f"POST {_RUN}/cancel", _cancel_argv, _cancelled, "workflows.runs.cancel"),
-    _case("steps", f"GET {_RUN}/steps", _seeded("--node-type", "operator_generator",
-                                               command="steps"), _steps_check,
+    _case("cancel", (f"POST {_RUN}/cancel",), _cancel_argv, _cancelled,
+          "workflows.runs.cancel"),
+    _case("steps", (f"GET {_RUN}/steps",), _seeded("--node-type", "operator_generator",
+                                                  command="steps"), _steps_check,
           "workflows.runs.steps"),
-    _case("overview", f"GET {_RUN}/overview", _seeded(command="overview"), _overview_check,
+    _case("overview", (f"GET {_RUN}/overview",), _seeded(command="overview"), _overview_check,
           "workflows.get_run_overview"),
-    _case("data", f"GET {_RUN}/data", _seeded("--limit", "2", command="data"), _data_check,
+    _case("data", (f"GET {_RUN}/data",), _seeded("--limit", "2", command="data"), _data_check,
           "workflows.get_run_data"),
-    _case("summary", f"GET {_WF}/runs/summary", _summary_argv, _summary_check,
+    _case("summary", (f"GET {_WF}/runs/summary",), _summary_argv, _summary_check,
           "workflows.runs_summary"),
-    CliCase(("workflows", "runs", "download"), (f"GET {_RUN}/download", _FILES),
-            (Invocation(_download_argv(node=False), _downloaded),)),
-    CliCase(("workflows", "runs", "download-node"),
-            (f"GET {_RUN}/nodes/{{node_id}}/download", _FILES),
-            (Invocation(_download_argv(node=True), _downloaded),)),
+    _case("download", (f"GET {_RUN}/download", _FILES), _download_argv(node=False),
+          _downloaded),
+    _case("download-node", (f"GET {_RUN}/nodes/{{node_id}}/download", _FILES),
+          _download_argv(node=True), _downloaded),
 )

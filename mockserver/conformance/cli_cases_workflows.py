@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from .cases import expect
-from .cli_env import CliCase, CliEnv, CliRun, Invocation, cli_table, fixed
+from .cli_env import Argv, CliCase, CliCheck, CliEnv, CliRun, Invocation, cli_table, fixed
 from .sdk_cases_workflows import SCRIPT
 
 _BASE = "/api/v1/workflows"
@@ -77,8 +77,7 @@ def _duplicate_check(run: CliRun, env: CliEnv) -> None:
 
 
 def _uploads_argv(env: CliEnv) -> list[str]:
-    return ["--json", "workflows", "uploads", env.scene.seeds.uploads_workflow_id, "--limit",
-            "10"]
+    return ["--json", "workflows", "uploads", env.scene.seeds.uploads_workflow_id]
 
 
 def _uploads_check(run: CliRun, env: CliEnv) -> None:
@@ -123,30 +122,54 @@ def _set_voice_gap(run: CliRun, env: CliEnv) -> None:
     expect(run.error["code"] == "NOT_FOUND", f"error {run.error}")
 
 
+def _duplicate_plain_argv(env: CliEnv) -> list[str]:
+    return ["--json", "workflows", "duplicate", env.scene.seeds.workflow_id]
+
+
+def _duplicate_plain_check(run: CliRun, env: CliEnv) -> None:
+    data = run.ok()
+    expect(data["name"] == f"{env.scene.seeds.workflow_name} (Copy)", f"name {data['name']!r}")
+
+
+def _preview_saved_argv(env: CliEnv) -> list[str]:
+    return ["--json", "workflows", "preview-run", env.scene.seeds.workflow_id]
+
+
 SET_VOICE_GAP = ("needs GET /api/v1/voices/{voice_id} (SDK voices.get), which the mock does "
                  "not serve: the CLI stops with NOT_FOUND before its PATCH")
 
+
+def _one(command: str, endpoint: str, argv: Argv, check: CliCheck, method: str) -> CliCase:
+    return CliCase(("workflows", command), (Invocation(argv, check, (endpoint,)),),
+                   sdk_method=method)
+
+
+_LIST = fixed("--json", "workflows", "list", "--status", "completed", "--sort", "runs_count",
+              "--order", "desc", "--limit", "5")
+_DUPLICATE = f"POST {_ONE}/duplicate"
+_PREVIEW = f"POST {_ONE}/runs/preview"
+
 CASES = cli_table(
-    CliCase(("workflows", "list"), (f"GET {_BASE}",), (Invocation(fixed(
-        "--json", "workflows", "list", "--status", "completed", "--sort", "runs_count",
-        "--order", "desc", "--limit", "5"), _list_check),), sdk_method="workflows.list"),
-    CliCase(("workflows", "show"), (f"GET {_ONE}",), (Invocation(_show_argv, _show_check),),
-            sdk_method="workflows.get"),
-    CliCase(("workflows", "create"), (f"POST {_BASE}",),
-            (Invocation(_create_argv, _create_check),), sdk_method="workflows.create_workflow"),
-    CliCase(("workflows", "update"), (f"PATCH {_ONE}",),
-            (Invocation(_update_argv, _update_check),), sdk_method="workflows.patch_workflow"),
-    CliCase(("workflows", "delete"), (f"DELETE {_ONE}",),
-            (Invocation(_delete_argv, _delete_check),), sdk_method="workflows.delete_workflow"),
-    CliCase(("workflows", "duplicate"), (f"POST {_ONE}/duplicate", f"PATCH {_ONE}"),
-            (Invocation(_duplicate_argv, _duplicate_check, "--name"),)),
-    CliCase(("workflows", "uploads"), (f"GET {_ONE}/uploads",),
-            (Invocation(_uploads_argv, _uploads_check),),
-            sdk_method="workflows.list_workflow_uploads"),
-    CliCase(("workflows", "preview-run"), (f"POST {_ONE}/runs/preview",),
-            (Invocation(_preview_argv, _preview_check, "--script"),)),
-    CliCase(("workflows", "definition-schema"), (),
-            (Invocation(fixed("workflows", "definition-schema"), _schema_check),)),
-    CliCase(("workflows", "set-voice"), (f"GET {_ONE}", "GET /api/v1/voices/{voice_id}"),
-            (Invocation(_set_voice_argv, _set_voice_gap),), gap=SET_VOICE_GAP),
+    _one("list", f"GET {_BASE}", _LIST, _list_check, "workflows.list"),
+    _one("show", f"GET {_ONE}", _show_argv, _show_check, "workflows.get"),
+    _one("create", f"POST {_BASE}", _create_argv, _create_check, "workflows.create_workflow"),
+    _one("update", f"PATCH {_ONE}", _update_argv, _update_check, "workflows.patch_workflow"),
+    _one("delete", f"DELETE {_ONE}", _delete_argv, _delete_check, "workflows.delete_workflow"),
+    _one("uploads", f"GET {_ONE}/uploads", _uploads_argv, _uploads_check,
+         "workflows.list_workflow_uploads"),
+    CliCase(("workflows", "duplicate"), (
+        Invocation(_duplicate_plain_argv, _duplicate_plain_check, (_DUPLICATE,), "plain"),
+        Invocation(_duplicate_argv, _duplicate_check, (_DUPLICATE, f"PATCH {_ONE}"), "--name",
+                   needs=("--name",)),
+    )),
+    CliCase(("workflows", "preview-run"), (
+        Invocation(_preview_saved_argv, _preview_check, (_PREVIEW,), "saved script"),
+        Invocation(_preview_argv, _preview_check, (_PREVIEW,), "--script",
+                   needs=("--script", "--source-language")),
+    )),
+    CliCase(("workflows", "definition-schema"), (
+        Invocation(fixed("workflows", "definition-schema"), _schema_check, ()),)),
+    CliCase(("workflows", "set-voice"), (
+        Invocation(_set_voice_argv, _set_voice_gap,
+                   (f"GET {_ONE}", "GET /api/v1/voices/{voice_id}")),), gap=SET_VOICE_GAP),
 )

@@ -9,23 +9,34 @@ from typing import Any
 
 from .cli_cases import in_scope
 
+Commands = dict[tuple[str, ...], frozenset[str]]  # command path -> its option flags
 
-def _walk(command: Any, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+
+def _flags(command: Any) -> frozenset[str]:
+    params = getattr(command, "params", None) or []
+    return frozenset(flag for p in params for flag in
+                     [*getattr(p, "opts", []), *getattr(p, "secondary_opts", [])])
+
+
+def _walk(command: Any, path: tuple[str, ...]) -> Commands:
     children = getattr(command, "commands", None)
     if not isinstance(children, dict):
-        return [] if getattr(command, "hidden", False) else [path]
-    return [p for name, child in children.items() for p in _walk(child, (*path, name))]
+        return {} if getattr(command, "hidden", False) else {path: _flags(command)}
+    found: Commands = {}
+    for name, child in children.items():
+        found.update(_walk(child, (*path, name)))
+    return found
 
 
-def command_tree() -> list[tuple[str, ...]]:
-    """Every visible command path of the installed CLI (as ``onepin`` registers them)."""
+def command_tree() -> Commands:
+    """Every visible command of the installed CLI (as ``onepin`` registers them)."""
     typer_main = importlib.import_module("typer.main")
     app = importlib.import_module("onepin._cli.main").app
-    return sorted(_walk(typer_main.get_command(app), ()))
+    return dict(sorted(_walk(typer_main.get_command(app), ()).items()))
 
 
-def in_scope_commands() -> list[tuple[str, ...]]:
-    return [path for path in command_tree() if in_scope(path)]
+def in_scope_commands() -> Commands:
+    return {path: flags for path, flags in command_tree().items() if in_scope(path)}
 
 
 def table_methods() -> dict[tuple[str, ...], tuple[str, ...]]:

@@ -90,21 +90,28 @@ CliCheck = Callable[[CliRun, CliEnv], None]
 class Invocation:
     argv: Argv
     check: CliCheck
+    endpoints: tuple[str, ...]  # every request this command line may and must make
     label: str = ""
-    auth: bool = True
+    auth: bool = True  # pass --base-url and --api-key
+    needs: tuple[str, ...] = ()  # options an older CLI may lack: skipped when it does
 
 
 @dataclass(frozen=True)
 class CliCase:
     command: tuple[str, ...]  # e.g. ("workflows", "runs", "list")
-    endpoints: tuple[str, ...]  # every request the invocations may and must make
     invocations: tuple[Invocation, ...]
-    sdk_method: str | None = None  # table-driven commands: the SDK method the CLI must call
+    sdk_method: str | None = None  # table-driven commands: the SDK method the CLI calls
     gap: str | None = None  # a documented mock limitation; the checks pin the failure mode
+    # When an older CLI calls another SDK method for this command: what to check instead.
+    legacy: dict[str, tuple[Invocation, ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return " ".join(self.command)
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e for i in self.invocations for e in i.endpoints))
 
 
 def fixed(*argv: str) -> Argv:

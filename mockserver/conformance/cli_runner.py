@@ -8,46 +8,67 @@ from pathlib import Path
 
 from .cli_cases import CASES
 from .cli_enumerate import cli_executable, in_scope_commands, table_methods
-from .cli_env import CliCase, CliEnv, CliRun, Invocation
+from .cli_env import CliCase, CliEnv, Invocation
 from .endpoints import describe, mismatch, parse_all
 from .errors import describe as describe_error
 from .proxy import RecordingProxy
-from .results import FAIL, GAP, PASS, Result
-from .scene import Scene
+from .results import FAIL, GAP, PASS, Result, failure
+from .scene import Scene, SceneError
 from .sdk_enumerate import import_sdk, sdk_version
 
+Methods = dict[tuple[str, ...], tuple[str, ...]]
 
-def _invoke(invocation: Invocation, env: CliEnv, proxy: RecordingProxy) -> CliRun:
+
+def plan(case: CliCase, methods: Methods) -> tuple[tuple[Invocation, ...], str]:
+    """The invocations to run for this CLI version, and a note on any substitution.
+
+    Raises AssertionError when the command calls an SDK method the case does not know.
+    """
+    called = methods.get(case.command)
+    if case.sdk_method is None or called is None or called[0] == case.sdk_method:
+        return case.invocations, ""
+    if called[0] in case.legacy:
+        legacy = case.legacy[called[0]]
+        return legacy, f"this CLI calls {called[0]}; checked: {', '.join(i.label for i in legacy)}"
+    raise AssertionError(f"the CLI now calls {called[0]}, the case expects {case.sdk_method}")
+
+
+def _exercise(invocation: Invocation, env: CliEnv, proxy: RecordingProxy) -> None:
     argv = invocation.argv(env)  # may run setup first (fresh records, a login)
     mark = proxy.mark()
     run = env.run(argv, auth=invocation.auth)
     run.requests = proxy.since(mark)
-    return run
+    label = f" [{invocation.label}]" if invocation.label else ""
+    try:
+        invocation.check(run, env)
+        problem = mismatch(parse_all(invocation.endpoints), run.requests)
+        if problem:
+            raise AssertionError(problem)
+    except AssertionError as exc:
+        raise AssertionError(f"onepin {' '.join(argv)}{label}: {exc}") from exc
 
 
-def _table_drift(case: CliCase, methods: dict[tuple[str, ...], tuple[str, ...]]) -> str | None:
-    called = methods.get(case.command)
-    if case.sdk_method is None or called is None or called[0] == case.sdk_method:
-        return None
-    return f"the CLI now calls {called[0]}, the case expects {case.sdk_method}"
+def endpoints_of(invocations: tuple[Invocation, ...], flags: frozenset[str]) -> str:
+    """The endpoints of the command lines this CLI can run."""
+    runnable = [i for i in invocations if set(i.needs) <= flags]
+    return describe(parse_all(tuple(dict.fromkeys(e for i in runnable for e in i.endpoints))))
 
 
-def _exercise(case: CliCase, env: CliEnv, proxy: RecordingProxy) -> None:
-    seen = []
-    for invocation in case.invocations:
-        run = _invoke(invocation, env, proxy)
-        seen += run.requests
-        try:
-            invocation.check(run, env)
-        except AssertionError as exc:
-            label = f" [{invocation.label}]" if invocation.label else ""
-            raise AssertionError(f"{' '.join(run.argv)}{label}: {exc}") from exc
-    problem = mismatch(parse_all(case.endpoints), seen)
-    if problem:
-        raise AssertionError(problem)
+def exercise(invocations: tuple[Invocation, ...], flags: frozenset[str], env: CliEnv,
+             proxy: RecordingProxy, note: str = "") -> str:
+    """Run the command lines this CLI has options for; return notes (raise on failure)."""
+    skipped = [i.label for i in invocations if not set(i.needs) <= flags]
+    for invocation in invocations:
+        if set(invocation.needs) <= flags:
+            _exercise(invocation, env, proxy)
+    if skipped:
+        note = "; ".join(filter(None, [note, f"not in this CLI, skipped: {', '.join(skipped)}"]))
+    return note
 
 
 class CliMatrix:
+    """This environment's CLI against one server: one row per in-scope command."""
+
     def __init__(self, base_url: str) -> None:
         import_sdk()
         self.target = f"onepin {sdk_version()} CLI"
@@ -59,18 +80,21 @@ class CliMatrix:
             return [Result("cli", self.target, "onepin", "-", FAIL,
                            f"no CLI script at {self.exe}")]
         methods = table_methods()
-        scene = Scene(self.base_url)
+        try:
+            scene = Scene(self.base_url)
+        except SceneError as exc:
+            return [failure("cli", self.target, "(setup)", str(exc))]
         try:
             with RecordingProxy(self.base_url) as proxy, \
                     tempfile.TemporaryDirectory(prefix="onepin-cli-") as tmp:
-                return [self._one(path, scene, proxy, Path(tmp), methods)
-                        for path in in_scope_commands()]
+                return [self._one(path, flags, scene, proxy, Path(tmp), methods)
+                        for path, flags in in_scope_commands().items()]
         finally:
             scene.cleanup()
             scene.close()
 
-    def _one(self, path: tuple[str, ...], scene: Scene, proxy: RecordingProxy, tmp: Path,
-             methods: dict[tuple[str, ...], tuple[str, ...]]) -> Result:
+    def _one(self, path: tuple[str, ...], flags: frozenset[str], scene: Scene,
+             proxy: RecordingProxy, tmp: Path, methods: Methods) -> Result:
         name = " ".join(path)
         case = CASES.get(path)
         if case is None:
@@ -79,23 +103,19 @@ class CliMatrix:
                           "mockserver/conformance")
         started = time.monotonic()
         env = CliEnv(str(self.exe), proxy.url, scene, tmp / "-".join(path))
-        status, reason = self._status(case, env, proxy, methods)
-        return Result("cli", self.target, name, describe(parse_all(case.endpoints)), status,
-                      reason, round(time.monotonic() - started, 3))
-
-    def _status(self, case: CliCase, env: CliEnv, proxy: RecordingProxy,
-                methods: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, str]:
+        endpoint = endpoints_of(case.invocations, flags)
         try:
-            drift = _table_drift(case, methods)
-            if drift:
-                return FAIL, drift
-            _exercise(case, env, proxy)
+            invocations, note = plan(case, methods)
+            endpoint = endpoints_of(invocations, flags)
+            note = exercise(invocations, flags, env, proxy, note)
+            status, reason = (GAP, case.gap) if case.gap else (PASS, note)
         except Exception as exc:  # any failure becomes a report row
             prefix = "the documented gap changed: " if case.gap else ""
-            return FAIL, prefix + describe_error(exc)
+            status, reason = FAIL, prefix + describe_error(exc)
         finally:
-            env.scene.cleanup()
-        return (GAP, case.gap) if case.gap else (PASS, "")
+            scene.cleanup()
+        return Result("cli", self.target, name, endpoint, status, reason,
+                      round(time.monotonic() - started, 3))
 
 
 def run_cli_matrix(base_url: str) -> list[Result]:

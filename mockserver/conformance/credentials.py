@@ -8,14 +8,14 @@ import hmac
 import json
 import time
 
+from ..settings import Settings
+
 DEMO_KEY = "op_live_demoAllScopesKeyForOnepinMock001"
 READ_ONLY_KEY = "op_live_demoReadOnlyKeyForOnepinMock0002"
 SECOND_WORKSPACE_KEY = "op_live_demoSecondWorkspaceKeyOnepin0003"
 ACME_WORKSPACE = "6ec9a28f-de78-58e7-8616-48891f256dec"
 GLOBEX_WORKSPACE = "bb5d5247-2d7a-5b92-b9d9-fb02ccb411fb"
 ADA_USER = "b11a6feb-8597-5691-a36d-7d425071868e"
-# Settings.jwt_secret's default: a server started without overriding it accepts these.
-DEFAULT_JWT_SECRET = "onepin-mock-local-signing-secret-not-for-production"
 JWT_ISSUER = "onepin-mock"
 
 
@@ -23,9 +23,13 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def session_token(user_id: str = ADA_USER, secret: str = DEFAULT_JWT_SECRET,
+def session_token(user_id: str = ADA_USER, secret: str | None = None,
                   ttl_seconds: int = 3600) -> str:
-    """An HS256 session JWT (stdlib only, so a bare SDK environment can mint one)."""
+    """An HS256 session JWT (stdlib only, so a bare SDK environment can mint one).
+
+    Signed with the default ``Settings.jwt_secret`` unless told otherwise.
+    """
+    secret = secret or Settings().jwt_secret
     now = int(time.time())
     header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     claims = {"sub": user_id, "iss": JWT_ISSUER, "iat": now, "exp": now + ttl_seconds}

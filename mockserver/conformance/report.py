@@ -7,7 +7,7 @@ run (no onepin SDK, an unusable ``--sdk-python``).
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
 import logging
 import os
 import sys
@@ -44,11 +44,13 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _sdk_importable() -> bool:
+def _sdk_problem() -> str | None:
+    """Why ``onepin`` cannot be imported here, or None when it can."""
     try:
-        return importlib.util.find_spec("onepin") is not None
-    except (ImportError, ValueError):
-        return False
+        importlib.import_module("onepin")
+    except Exception as exc:  # a missing or a broken install: both end the run cleanly
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def _same_interpreter(python: str | None) -> bool:
@@ -97,8 +99,9 @@ def _collect(args: argparse.Namespace, base_url: str) -> list[Result]:
 def _worker(args: argparse.Namespace) -> int:
     if not args.base_url:
         return _fail("--worker needs --base-url")
-    if not _sdk_importable():
-        return _fail(f"the onepin SDK is not importable by {sys.executable}")
+    problem = _sdk_problem()
+    if problem:
+        return _fail(f"the onepin SDK is not importable by {sys.executable} ({problem})")
     results = run_here(args.worker, args.base_url)
     print(dumps(results))
     return 1 if any(r.failed for r in results) else 0
@@ -108,9 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(argv) if argv is not None else None)
     if args.worker:
         return _worker(args)
-    if _same_interpreter(args.sdk_python) and not _sdk_importable():
-        return _fail(f"the onepin SDK is not importable by {sys.executable}; install it "
-                     "(pip install onepin) or point --sdk-python at a python that has it")
+    problem = _sdk_problem() if _same_interpreter(args.sdk_python) else None
+    if problem:
+        return _fail(f"the onepin SDK is not importable by {sys.executable} ({problem}); "
+                     "install it (pip install onepin) or point --sdk-python at a python that "
+                     "has it")
     from .workers import WorkerFailed
 
     try:

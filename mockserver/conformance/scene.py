@@ -47,7 +47,14 @@ class Scene:
                                  headers={"Authorization": f"Bearer {key}"})
         self._fresh: list[str] = []
         self._token: str | None = None
-        self.seeds = discover(self)
+        try:
+            self.seeds = discover(self)
+        except httpx.HTTPError as exc:
+            self.close()
+            raise SceneError(f"{self.base_url} is not answering: {exc}") from exc
+        except Exception:
+            self.close()
+            raise
 
     def close(self) -> None:
         self.http.close()
@@ -109,8 +116,12 @@ class Scene:
             time.sleep(0.1)
 
     def cleanup(self) -> None:
-        """Cancel every active run of the fresh workflows (the workspace has a run limit)."""
-        for workflow_id in self._fresh:
+        """Cancel the active runs of the fresh workflows made since the last clean-up.
+
+        The workspace has a concurrent-run limit; every case starts its runs on new copies.
+        """
+        pending, self._fresh = self._fresh, []
+        for workflow_id in pending:
             response = self.http.get(f"/api/v1/workflows/{workflow_id}/runs",
                                      params={"status": ",".join(ACTIVE), "limit": 100})
             if response.status_code != 200:

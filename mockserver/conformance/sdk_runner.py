@@ -16,8 +16,8 @@ from .cases import Call, Kit, SdkCase
 from .credentials import DEMO_KEY
 from .endpoints import Endpoint, Request, mismatch
 from .errors import describe
-from .results import ABSENT, FAIL, PASS, Result
-from .scene import Scene
+from .results import ABSENT, FAIL, PASS, Result, failure
+from .scene import Scene, SceneError
 from .sdk_cases import CASES, CLIENTS
 from .sdk_enumerate import MethodRef, enumerate_methods, import_sdk, resolve, sdk_version
 
@@ -67,7 +67,10 @@ class Matrix:
 
     def run(self) -> list[Result]:
         refs = enumerate_methods(self.sdk)
-        scene = Scene(self.base_url)
+        try:
+            scene = Scene(self.base_url)
+        except SceneError as exc:
+            return [failure("sdk", self.target, "(setup)", str(exc))]
         try:
             results = self._run_sync(scene, [r for r in refs if not r.is_async])
             results += asyncio.run(self._run_async(scene, [r for r in refs if r.is_async]))
@@ -92,7 +95,7 @@ class Matrix:
         recorder = Recorder()
         with httpx.Client(timeout=60, event_hooks={"request": [recorder.hook]}) as http:
             clients = self._clients(self.sdk.OnePinClient, http, scene)
-            return [self._one(ref, clients, scene, recorder, _sync_invoke) for ref in refs]
+            return [self._one(ref, clients, scene, recorder) for ref in refs]
 
     async def _run_async(self, scene: Scene, refs: list[MethodRef]) -> list[Result]:
         recorder = Recorder()
@@ -101,15 +104,16 @@ class Matrix:
             clients = self._clients(self.sdk.AsyncOnePinClient, http, scene)
             return [await self._one_async(ref, clients, scene, recorder) for ref in refs]
 
-    def _one(self, ref: MethodRef, clients: dict[str, Any], scene: Scene, recorder: Recorder,
-             invoke: Callable[[Any, Call], Any]) -> Result:
+    def _one(self, ref: MethodRef, clients: dict[str, Any], scene: Scene,
+             recorder: Recorder) -> Result:
         case = CASES.get(ref.path)
         if case is None:
             return self._missing(ref)
         started = time.monotonic()
         try:
             method, call, note = self._prepare(ref, case, clients, scene, recorder)
-            verify(case, method, call, invoke(method, call), recorder.requests, scene)
+            result = method(*call.args, **call.kwargs)
+            verify(case, method, call, result, recorder.requests, scene)
             return self._result(ref, case, PASS, note, started)
         except Exception as exc:  # any failure becomes a report row
             return self._result(ref, case, FAIL, describe(exc), started)
@@ -137,7 +141,7 @@ class Matrix:
         method = resolve(clients[case.credential], ref.path)
         call, dropped = fit(method, case.build(scene, self.kit))
         recorder.requests.clear()
-        note = f"not in this SDK, not sent: {', '.join(dropped)}" if dropped else ""
+        note = f"this SDK has no {', '.join(dropped)} argument: not sent" if dropped else ""
         return method, call, note
 
     def _missing(self, ref: MethodRef) -> Result:
@@ -148,10 +152,6 @@ class Matrix:
                 started: float) -> Result:
         return Result("sdk", self.target, ref.name, case.endpoint, status, reason,
                       round(time.monotonic() - started, 3))
-
-
-def _sync_invoke(method: Any, call: Call) -> Any:
-    return method(*call.args, **call.kwargs)
 
 
 def run_sdk_matrix(base_url: str) -> list[Result]:

@@ -13,6 +13,7 @@ from .results import Result, loads
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the ``mockserver`` package
 WORKER_TIMEOUT = 900.0
+_PREFIX = "onepin-mock conformance: "
 
 
 class WorkerFailed(RuntimeError):
@@ -47,6 +48,8 @@ def run_worker(python: str, kind: str, base_url: str) -> list[Result]:
                                   check=False)
         except OSError as exc:
             raise WorkerFailed(f"cannot run {python}: {exc}") from exc
+    if done.returncode == 2 and done.stderr.startswith(_PREFIX):  # the worker's own refusal
+        raise WorkerFailed(done.stderr.strip().removeprefix(_PREFIX))
     if done.returncode not in (0, 1):
         raise WorkerFailed(f"{python} -m mockserver.conformance --worker {kind} exited "
                            f"{done.returncode}: {done.stderr.strip()[-600:]}")
