@@ -1,0 +1,222 @@
+"""Stateful Schemathesis over the OpenAPI links of openapi.yaml, against the in-process app.
+
+The links chain create workflow -> get / patch / duplicate / delete / start run, copy ->
+get / start run / delete, and start run -> get run / status / steps / cancel / pause /
+resume (plus pause -> resume / status and cancel -> get). Every default check runs on
+every step, positive and negative data alike, including the auth probes and the stateful
+checks (a deleted workflow must be gone, a created one must be readable).
+
+Documented adjustments keep the scenarios meaningful and the test deterministic. None
+changes negative data, and none relaxes a check:
+
+* Every scenario starts from the seeded dataset at the same frozen instant (the world is
+  reset in `setup`), and the clock moves forward by a fixed step before every call, so
+  runs progress (pending -> running -> terminal) as a pure function of the call sequence
+  and any failing scenario replays exactly.
+* A valid `X-Workspace-Id` that names another workspace is a documented 403 for an API
+  key; three out of four such generated headers are set to the key's own workspace so
+  chains get past authorization. The rest keep exercising the 403.
+* Scenarios may also start from a random id (duplicate, start, pause, cancel). Two out
+  of three ids that never existed are aimed at a seeded, runnable workflow and one of its
+  runs, so seeded runs get paused, resumed and cancelled too; the rest stay 404s. Ids the
+  scenario created (deleted ones included) are never re-aimed.
+* Every valid create / replace / patch leaves a workflow that can run: a body without a
+  `definition`, or whose generated one breaks the graph rules (edges and steps naming
+  nodes that do not exist, no source or sink ...), gets a seeded workflow's runnable
+  definition. JSON Schema cannot say "an edge must end at a node of this graph", so such
+  graphs are only *schema*-valid, and a workflow that cannot run turns every later
+  schema-valid start into a 422. Both 422s are documented behaviour with their own unit
+  tests (tests/unit/test_graph_rules.py); here they would only hide the run links.
+
+Link inference (Schemathesis' dependency analysis) is switched off: the scenarios follow
+exactly the links declared in openapi.yaml. Hypothesis is derandomized, so every run of
+this module explores the same scenarios with the same data.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+import yaml
+from flask import Flask
+from hypothesis import HealthCheck, Phase, settings
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core import NOT_SET
+from schemathesis.core.parameters import ParameterLocation
+from support import ACME, DEMO_KEY, FROZEN_AT, KEY, make_settings
+
+from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.settings import DEFAULT_FIXTURES, DEFAULT_SPEC
+from mockserver.world.graph_rules import run_start_problems
+from mockserver.world.store import WorkspaceState
+
+# Frozen-clock seconds added before each call; with RUN_SPEED a run's active clock moves
+# SECONDS_PER_CALL * RUN_SPEED = 8 s per call: a seeded-definition run (40-50 s of run time)
+# is pending for one call, running for about five and then terminal.
+SECONDS_PER_CALL = 2.0
+RUN_SPEED = 4.0
+SEEDED_WORKFLOWS = 8
+CREATE = "POST /api/v1/workflows"
+START = "POST /api/v1/workflows/{workflow_id}/runs"
+DEFINITION_WRITES = {CREATE, "PUT /api/v1/workflows/{workflow_id}",
+                     "PATCH /api/v1/workflows/{workflow_id}"}
+WORKSPACE_HEADER = "X-Workspace-Id"
+
+# 60 scenarios of up to 10 calls each (about 600 calls plus Schemathesis' auth probes).
+STATEFUL_SETTINGS = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=60,
+    stateful_step_count=10,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def _byte(value: object, index: int = 0) -> int:
+    """A stable pseudo-random byte per value: choices without global randomness."""
+    return hashlib.sha256(str(value).encode()).digest()[index]
+
+
+def _is_uuid(value: object) -> bool:
+    try:
+        return str(uuid.UUID(str(value))) == value
+    except ValueError:
+        return False
+
+
+def _positive_at(case: Any, location: ParameterLocation) -> bool:
+    return case.meta is not None and not case.meta.is_negative_at(location)
+
+
+class Steering:
+    """The case adjustments described in the module docstring, over one app's world."""
+
+    def __init__(self, app: Flask) -> None:
+        self.world = app.extensions[EXTENSION_KEY]["world"]
+        self.reset()
+        with self.acme.lock:
+            self.seeded = sorted(
+                w.id for w in self.acme.workflows.values()
+                if not run_start_problems(w.definition, self.world.catalog)
+            )
+            self.runnable = copy.deepcopy(self.acme.workflows[self.seeded[0]].definition)
+
+    def reset(self) -> None:
+        """Back to the seeded dataset at the frozen instant: every scenario starts equal,
+        so Hypothesis can replay (and shrink) any of them exactly."""
+        self.world.reset()
+        self.world.clock.freeze_at(FROZEN_AT)
+        self.acme: WorkspaceState = self.world.workspace(ACME)
+
+    def before_call(self, case: Any) -> None:
+        self.world.clock.advance(SECONDS_PER_CALL)
+        if _positive_at(case, ParameterLocation.HEADER):
+            self.own_workspace(case)
+        if _positive_at(case, ParameterLocation.PATH):
+            self.aim_at_seeded(case)
+        if _positive_at(case, ParameterLocation.BODY):
+            self.keep_runnable(case)
+
+    def own_workspace(self, case: Any) -> None:
+        header = (case.headers or {}).get(WORKSPACE_HEADER)
+        if header is not None and header != ACME and _byte(header) < 192:
+            case.headers[WORKSPACE_HEADER] = ACME
+
+    def aim_at_seeded(self, case: Any) -> None:
+        params = case.path_parameters or {}
+        workflow_id = params.get("workflow_id")
+        if not _is_uuid(workflow_id) or _byte(workflow_id) < 85:
+            return
+        with self.acme.lock:
+            if workflow_id in self.acme.workflows:
+                return  # created (or deleted) by this scenario: keep the link's id
+            params["workflow_id"] = self.seeded[_byte(workflow_id, 1) % len(self.seeded)]
+            run_id = params.get("run_id")
+            runs = sorted(r.id for r in self.acme.runs_of(params["workflow_id"]))
+            if _is_uuid(run_id) and run_id not in self.acme.runs and runs:
+                params["run_id"] = runs[_byte(run_id) % len(runs)]
+
+    def keep_runnable(self, case: Any) -> None:
+        label = case.operation.label
+        if label not in DEFINITION_WRITES:
+            return
+        if case.body is NOT_SET and label == CREATE:
+            case.body, case.media_type = {}, "application/json"
+        body = case.body
+        if not isinstance(body, dict) or (label != CREATE and "definition" not in body):
+            return
+        if run_start_problems(body.get("definition"), self.world.catalog):
+            body["definition"] = copy.deepcopy(self.runnable)
+
+
+def build_state_machine(app: Flask) -> type[Any]:
+    """The links of openapi.yaml as a Hypothesis state machine calling ``app`` in-process."""
+    config = SchemathesisConfig.from_dict({
+        # The demo key is the configured credential of the ApiKeyAuth scheme, so checks
+        # know it is explicit auth and probe the operation without it and with a bad one.
+        "auth": {"openapi": {"ApiKeyAuth": {"bearer": DEMO_KEY}}},
+        "phases": {"stateful": {"inference": {"algorithms": []}}},
+    })
+    schema = schemathesis.openapi.from_path(DEFAULT_SPEC, config=config)
+    schema.app = app
+    steering = Steering(app)
+
+    class APIWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            steering.reset()
+
+        def before_call(self, case: Any) -> None:
+            steering.before_call(case)
+
+    return APIWorkflow
+
+
+def small_fixtures(directory: Path) -> Path:
+    """The packaged fixtures with fewer seeded workflows: resetting the world per scenario
+    regenerates the workspace, and a smaller one keeps that cheap."""
+    text = re.sub(r"workflow_count: *\d+", f"workflow_count: {SEEDED_WORKFLOWS}",
+                  DEFAULT_FIXTURES.read_text(encoding="utf-8"))
+    path = directory / "fixtures.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_linked_operations_conform_across_sequences(tmp_path: Path) -> None:
+    """Chained workflow and run operations stay within the contract at every step."""
+    app = create_app(make_settings(run_speed=RUN_SPEED, fixtures_path=small_fixtures(tmp_path)))
+    app.testing = True
+    build_state_machine(app).run(settings=STATEFUL_SETTINGS)
+
+
+def _start_body_allowed(body: dict[str, Any]) -> bool:
+    """Whether openapi.yaml's start_run request schema accepts ``body``."""
+    document = yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8"))
+    registry: Registry[Any] = Registry().with_resource(
+        "urn:spec", Resource.from_contents(document, default_specification=DRAFT202012))
+    body_schema = {"$ref": "urn:spec#/components/schemas/WorkflowRunStartIn"}
+    return Draft202012Validator(body_schema, registry=registry).is_valid(body)
+
+
+@pytest.mark.parametrize("script", ["", "  \n  "])
+def test_blank_script_override_is_refused_by_contract_and_server(script: str) -> None:
+    """A blank `script_text` is invalid in the spec and answered 422 naming the field."""
+    body = {"script_text": script}
+    assert not _start_body_allowed(body)
+    app = create_app(make_settings())
+    with app.test_client() as client:
+        workflow_id = Steering(app).seeded[0]
+        response = client.post(f"/api/v1/workflows/{workflow_id}/runs", json=body, headers=KEY)
+    assert response.status_code == 422
+    assert [d["field"] for d in response.get_json()["error"]["details"]] == ["script_text"]
