@@ -103,23 +103,65 @@ def _schema_check(run: CliRun, env: CliEnv) -> None:
     expect("graph" in schema.get("properties", {}), f"schema keys {sorted(schema)[:10]}")
 
 
-def _catalog_voice(definition: dict[str, Any]) -> str:
-    for node in definition["graph"]["nodes"]:
-        for assignments in ((node.get("config") or {}).get("voice_map") or {}).values():
-            for assignment in assignments:
-                return str(assignment["catalog_voice_id"])
-    raise AssertionError("the seeded definition assigns no voice")
+_GENERATOR = "operator_generator"
+
+
+def _generator(definition: dict[str, Any]) -> dict[str, Any]:
+    nodes = [n for n in definition["graph"]["nodes"] if n.get("type") == _GENERATOR]
+    expect(len(nodes) == 1, f"{len(nodes)} generators in the seeded definition, expected 1")
+    return dict(nodes[0])
+
+
+def _voice_target(definition: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A locale the seeded generator already voices, and the assignment to make it the only one.
+
+    The last voice of that locale's list: with two or more voices the slot visibly changes
+    (the CLI replaces the whole list with the one voice).
+    """
+    voice_map = (_generator(definition).get("config") or {}).get("voice_map") or {}
+    for locale, assignments in voice_map.items():
+        catalog = [a for a in assignments or [] if a.get("catalog_voice_id")]
+        if catalog:
+            return str(locale), dict(catalog[-1])
+    raise AssertionError("the seeded generator assigns no catalog voice")
 
 
 def _set_voice_argv(env: CliEnv) -> list[str]:
-    voice = _catalog_voice(env.scene.seeds.definition)
-    return ["--json", "workflows", "set-voice", env.scene.fresh_workflow(), "--locale",
-            "en-us", "--voice", voice]
+    locale, chosen = _voice_target(env.scene.seeds.definition)
+    return ["--json", "workflows", "set-voice", env.scene.fresh_workflow(), "--locale", locale,
+            "--voice", str(chosen["catalog_voice_id"])]
 
 
-def _set_voice_gap(run: CliRun, env: CliEnv) -> None:
-    expect(run.returncode == 1, f"exit {run.returncode}: the voices gap may be closed")
-    expect(run.error["code"] == "NOT_FOUND", f"error {run.error}")
+def _set_voice_model_argv(env: CliEnv) -> list[str]:
+    # The seeded assignment's model is one the voice offers for that locale.
+    model = str(_voice_target(env.scene.seeds.definition)[1]["model"])
+    return [*_set_voice_argv(env), "--model", model]
+
+
+def _set_voice_model_check(run: CliRun, env: CliEnv) -> None:
+    _set_voice_check(run, env)
+    model = _voice_target(env.scene.seeds.definition)[1]["model"]
+    expect(run.json["voice"]["model"] == model, f"voice.model {run.json['voice']['model']!r}")
+
+
+def _set_voice_check(run: CliRun, env: CliEnv) -> None:
+    data = run.ok()
+    seeded = env.scene.seeds.definition
+    locale, chosen = _voice_target(seeded)
+    voice = data["voice"]
+    for key in ("catalog_voice_id", "voice_id", "provider", "voice_name"):
+        expect(voice.get(key) == chosen[key], f"voice.{key} {voice.get(key)!r} != {chosen[key]!r}")
+    expect(isinstance(voice.get("model"), str) and voice["model"], f"voice.model {voice!r}")
+    expect(data["locale"] == locale, f"locale {data.get('locale')!r}")
+    old_map = _generator(seeded)["config"]["voice_map"]
+    expect(data["previous"] == old_map[locale], f"previous {data.get('previous')!r}")
+    expect(data["node_id"] == _generator(seeded)["id"], f"node_id {data.get('node_id')!r}")
+    stored = env.scene.get(f"{_BASE}/{run.argv[3]}")["definition"]
+    new_map = _generator(stored)["config"]["voice_map"]
+    expect(new_map[locale] == [voice], f"voice_map[{locale}] after GET: {new_map[locale]!r}")
+    others = {k: v for k, v in new_map.items() if k != locale}
+    expect(others == {k: v for k, v in old_map.items() if k != locale},
+           "other locales of the voice_map changed")
 
 
 def _duplicate_plain_argv(env: CliEnv) -> list[str]:
@@ -135,10 +177,6 @@ def _preview_saved_argv(env: CliEnv) -> list[str]:
     return ["--json", "workflows", "preview-run", env.scene.seeds.workflow_id]
 
 
-SET_VOICE_GAP = ("needs GET /api/v1/voices/{voice_id} (SDK voices.get), which the mock does "
-                 "not serve: the CLI stops with NOT_FOUND before its PATCH")
-
-
 def _one(command: str, endpoint: str, argv: Argv, check: CliCheck, method: str) -> CliCase:
     return CliCase(("workflows", command), (Invocation(argv, check, (endpoint,)),),
                    sdk_method=method)
@@ -148,6 +186,7 @@ _LIST = fixed("--json", "workflows", "list", "--status", "completed", "--sort", 
               "--order", "desc", "--limit", "5")
 _DUPLICATE = f"POST {_ONE}/duplicate"
 _PREVIEW = f"POST {_ONE}/runs/preview"
+_SET_VOICE = (f"GET {_ONE}", "GET /api/v1/voices/{voice_id}", f"PATCH {_ONE}")
 
 CASES = cli_table(
     _one("list", f"GET {_BASE}", _LIST, _list_check, "workflows.list"),
@@ -170,6 +209,8 @@ CASES = cli_table(
     CliCase(("workflows", "definition-schema"), (
         Invocation(fixed("workflows", "definition-schema"), _schema_check, ()),)),
     CliCase(("workflows", "set-voice"), (
-        Invocation(_set_voice_argv, _set_voice_gap,
-                   (f"GET {_ONE}", "GET /api/v1/voices/{voice_id}")),), gap=SET_VOICE_GAP),
+        Invocation(_set_voice_argv, _set_voice_check, _SET_VOICE, "default model"),
+        Invocation(_set_voice_model_argv, _set_voice_model_check, _SET_VOICE, "--model",
+                   needs=("--model",)),
+    )),
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("ops", "nodes", "workflows", "workflow_writes", "runs", "run_control", "admin")
+MODULES = ("ops", "nodes", "voices", "workflows", "workflow_writes", "runs", "run_control",
+           "admin")
 
 
 def load_all() -> None:

@@ -25,7 +25,7 @@ from referencing.jsonschema import DRAFT202012
 SPEC_PATH = Path(__file__).parents[2] / "mockserver" / "openapi.yaml"
 SPEC_URI = "urn:onepin-mock:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-TAGS = {"workflows", "runs", "nodes", "auth", "ops"}
+TAGS = {"workflows", "runs", "nodes", "voices", "auth", "ops"}
 ROLES = {"viewer", "editor"}
 REQUIRED_VERSION_HEADER = "X-OnePin-Required-Version"
 # SDK models that exist only because Fern splits a discriminated union; the spec

@@ -1,0 +1,20 @@
+"""Catalog voices: ``GET /api/v1/voices/{voice_id}``.
+
+Voices are catalog-wide (the same in every workspace), but the operation still goes through
+the usual key scope, role and workspace checks before it gets here.
+"""
+
+from __future__ import annotations
+
+from ..errors import NotFound
+from ..world.voice_views import find_catalog_voice, voice_out
+from .base import Reply, RequestContext, operation
+
+
+@operation("get_voice")
+def get_voice(ctx: RequestContext) -> Reply:
+    catalog = ctx.world.catalog
+    voice = find_catalog_voice(catalog, str(ctx.path["voice_id"]))
+    if voice is None:
+        raise NotFound("Voice not found")
+    return Reply(voice_out(catalog, voice, ctx.settings.dataset_epoch))
