@@ -6,6 +6,7 @@ version gate -> authenticate/authorize -> parse + validate -> handler -> envelop
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -22,7 +23,7 @@ from .auth import WORKSPACE_HEADER, Authenticator, Principal
 from .control.canned import CannedBodies
 from .control.overrides import OverrideReader, Overrides
 from .envelope import error_body, new_meta, truncate_ms
-from .errors import ApiError, ServerError, UpgradeRequired, error_for_status
+from .errors import ApiError, ServerError, Unauthorized, UpgradeRequired, error_for_status
 from .handlers.base import Handler, Reply, RequestContext
 from .requests import ParsedInput, parse_request
 from .settings import Settings
@@ -31,6 +32,7 @@ from .world.store import World
 
 log = logging.getLogger("onepin_mock")
 VERSION_HEADER = "X-OnePin-Required-Version"
+ADMIN_HEADER = "X-Mock-Admin-Token"
 _SDK_AGENT = re.compile(r"^onepin(?:-python)?/(\S+)")
 
 
@@ -95,6 +97,8 @@ class Pipeline:
 
     def _authorize(self, operation: Operation, now: datetime) -> Principal | None:
         self._version_gate(request)
+        if operation.raw.get("x-mock-admin"):
+            self._admin_gate(request)
         principal = self.authenticator.authorize(
             operation, request.headers.get("Authorization"),
             request.headers.get(WORKSPACE_HEADER), now)
@@ -123,6 +127,12 @@ class Pipeline:
         if fault.kind == "drop":
             return dropped_connection()
         raise error_for_status(fault.status, "Injected fault")
+
+    def _admin_gate(self, req: Request) -> None:
+        expected = self.settings.admin_token
+        given = req.headers.get(ADMIN_HEADER, "")
+        if expected and not hmac.compare_digest(given.encode(), expected.encode()):
+            raise Unauthorized(f"This control endpoint needs the {ADMIN_HEADER} header")
 
     def _version_gate(self, req: Request) -> None:
         match = _SDK_AGENT.match(req.headers.get("User-Agent", ""))
@@ -172,7 +182,11 @@ def dropped_connection() -> Response:
 
 def json_response(body: Any, status: int) -> Response:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return Response(text, status=status, content_type="application/json")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates echoed from a request: escape them
+        data = json.dumps(body, separators=(",", ":")).encode("ascii")
+    return Response(data, status=status, content_type="application/json")
 
 
 def render_error(error: ApiError, meta: dict[str, str]) -> Response:

@@ -30,6 +30,7 @@ class ParsedInput:
     headers: dict[str, Any]
     body: Any  # None when no body was sent
     body_keys: frozenset[str]  # keys present in an object body (explicit nulls included)
+    raw_text: str = ""  # the body as sent, for handlers that re-parse it (line numbers)
 
 
 def coerce(text: str, schema: Mapping[str, Any]) -> Any:
@@ -135,6 +136,7 @@ def parse_request(operation: Operation, path: Mapping[str, str], query: MultiDic
         headers=values["header"],
         body=body,
         body_keys=frozenset(body) if isinstance(body, dict) else frozenset(),
+        raw_text=raw_body.decode("utf-8", errors="replace"),
     )
 
 
@@ -142,6 +144,8 @@ def _checked_body(operation: Operation, raw_body: bytes, content_type: str | Non
                   details: list[Detail]) -> Any:
     media = (content_type or "").split(";")[0].strip().lower()
     if media in operation.raw_body_types:
+        if not raw_body.strip() and operation.body_required:
+            details.append(Detail("body", "request body is required"))
         return raw_body.decode("utf-8", errors="replace")
     if operation.body_validator is None:
         return None

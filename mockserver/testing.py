@@ -15,18 +15,20 @@ import dataclasses
 import threading
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, got_request_exception, has_request_context, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .app import EXTENSION_KEY, create_app
 from .auth import mint_session_token
-from .clock import ControllableClock
 from .control.journal import Entry, JournalFilter
 from .settings import Settings
-from .world.store import World
 from .world.workspaces import create_workspace
+
+if TYPE_CHECKING:
+    from .clock import ControllableClock
+    from .world.store import World
 
 DEMO_KEY = "op_live_demoAllScopesKeyForOnepinMock001"
 READ_ONLY_KEY = "op_live_demoReadOnlyKeyForOnepinMock0002"
@@ -153,8 +155,9 @@ class MockServer:
                 previous(exc)
 
         pipeline.on_error = on_error
-        # Exceptions that escape the pipeline (e.g. a strict-mode response contract error).
-        got_request_exception.connect(self._on_flask_exception, self.app, weak=False)
+        # Exceptions that escape the pipeline (e.g. a strict-mode response contract error);
+        # held weakly, so a dropped server is not kept alive by the signal.
+        got_request_exception.connect(self._on_flask_exception, self.app)
 
     def _on_flask_exception(self, sender: Any, exception: BaseException, **_: Any) -> None:
         self._record_error(exception)

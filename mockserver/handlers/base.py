@@ -70,9 +70,15 @@ Handler = Callable[[RequestContext], Reply]
 HANDLERS: dict[str, Handler] = {}
 
 
+def _origin(handler: Handler) -> tuple[str, str]:
+    return handler.__module__, handler.__qualname__
+
+
 def operation(operation_id: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        if operation_id in HANDLERS:
+        known = HANDLERS.get(operation_id)
+        # Re-importing the same module (reloads, in-process pytest runs) is not a clash.
+        if known is not None and _origin(known) != _origin(handler):
             raise RuntimeError(f"two handlers for operation {operation_id}")
         HANDLERS[operation_id] = handler
         return handler

@@ -109,7 +109,10 @@ def _find_take(run: RunRecord, audio_id: str) -> Take:
 
 def export_file(world: World, claims: dict[str, Any]) -> Served:
     """Resolve a verified link's claims to the file it names."""
-    state = world.workspace(str(claims.get("ws")))
+    workspace_id = str(claims.get("ws"))
+    if not world.known_workspace(workspace_id):
+        raise LinkError("the link's workspace no longer exists")
+    state = world.workspace(workspace_id)
     kind = claims.get("kind")
     with state.lock:
         if kind == "upload":

@@ -115,6 +115,16 @@ class Fixtures:
 EMPTY = Fixtures({}, {}, {}, {})
 
 
+# Keys each identity section accepts (pins accept any field of their API schema instead).
+_KEYS = {
+    "workspaces": ("id", "name", "slug", "credit_balance", "concurrent_run_limit",
+                   "workflow_count"),
+    "users": ("id", "name", "email"),
+    "memberships": ("workspace", "user", "role"),
+    "api_keys": ("id", "name", "key", "workspace", "user", "scopes"),
+}
+
+
 @dataclass
 class _Reader:
     """Walks one document, collecting every problem with its file and line."""
@@ -138,10 +148,14 @@ class _Reader:
         result = []
         for index, record in enumerate(value):
             where = f"{section}[{index}]"
-            if isinstance(record, dict):
-                result.append((where, record))
-            else:
+            if not isinstance(record, dict):
                 self.problem(document, section, where, "must be a mapping")
+                continue
+            for key in record:
+                allowed = _KEYS.get(section)
+                if allowed is not None and key not in allowed:
+                    self.problem(record, key, f"{where}.{key}", f"unknown key; use {list(allowed)}")
+            result.append((where, record))
         return result
 
     def text(self, record: dict[str, Any], key: str, where: str, default: str | None = None
@@ -228,12 +242,17 @@ def _api_keys(r: _Reader, document: dict[str, Any], known: Fixtures) -> dict[str
                        or not secret[len(API_KEY_PREFIX):].isalnum()):
             r.problem(record, "key", f"{where}.key", f"must be {API_KEY_PREFIX} + letters/digits")
         scopes = record.get("scopes") or []
-        unknown = [s for s in scopes if s not in r.scopes] if isinstance(scopes, list) else scopes
+        if not isinstance(scopes, list):
+            r.problem(record, "scopes", f"{where}.scopes", "must be a list of scopes")
+            scopes = []
+        unknown = [s for s in scopes if s not in r.scopes]
         if unknown:
             r.problem(record, "scopes", f"{where}.scopes", f"unknown scope(s) {unknown}")
         key_id = r.uuid(record, "id", where)
         workspace_id, user_id = r.uuid(record, "workspace", where), r.uuid(record, "user", where)
-        if workspace_id and user_id and (workspace_id, user_id) not in known.roles:
+        if user_id and user_id not in known.users:
+            r.problem(record, "user", f"{where}.user", "unknown user")
+        elif workspace_id and user_id and (workspace_id, user_id) not in known.roles:
             r.problem(record, "user", f"{where}.user", "is not a member of that workspace")
         if key_id and workspace_id and user_id and secret:
             result[secret] = ApiKey(key_id, r.text(record, "name", where), secret, workspace_id,
@@ -317,11 +336,13 @@ def parse_fixtures(text: str, source: str, rules: FixtureRules, known: Fixtures 
                    ) -> Fixtures:
     """Parse one fixture document; references may point at ``known`` records."""
     try:
-        document = load_located(text) or {}
+        document = load_located(text)
     except yaml.YAMLError as exc:
         raise FixtureError([f"{source}: not valid YAML or JSON: {exc}"]) from exc
+    if document is None:
+        raise FixtureError([f"{source}: the document is empty"])
     if not isinstance(document, dict):
-        raise FixtureError([f"{source}: the top level must be a mapping"])
+        raise FixtureError([f"{source}: the top level must be a mapping of sections"])
     r = _Reader(source, known, rules.scopes, rules.check, rules.check_definition)
     for key in document:
         if key not in SECTIONS:

@@ -119,9 +119,8 @@ class World:
                 self._states.pop(workspace_id, None)
 
     def find_run(self, run_id: str) -> tuple[WorkspaceState, RunRecord] | None:
-        """A run in any workspace generated so far."""
-        with self._lock:
-            states = list(self._states.values())
+        """A run in any workspace (generating the ones not used yet)."""
+        states = [self.workspace(w) for w in list(self.fixtures.workspaces)]
         for state in states:
             run = state.runs.get(run_id)
             if run is not None:
