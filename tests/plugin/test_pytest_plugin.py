@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -393,3 +394,11 @@ def test_concurrent_sessions_get_independent_servers(pytester: pytest.Pytester) 
     assert all(w.returncode == 0 for w in workers), outputs
     urls = {re.search(r"URL (\S+)", out).group(1) for out in outputs}  # type: ignore[union-attr]
     assert len(urls) == 2
+
+
+def test_readme_example_passes(pytester: pytest.Pytester) -> None:
+    """The plugin example in the README runs green as written."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    example = "import httpx\n" + readme.split("```python\nimport httpx\n", 1)[1].split("```")[0]
+    pytester.makepyfile(test_readme=example)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
