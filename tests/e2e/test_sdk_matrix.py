@@ -1,7 +1,9 @@
-"""SDK matrix: every in-scope method of onepin 0.16.1 (in-process) and 0.13.0 (own venv).
+"""SDK matrix: every in-scope method of onepin 0.16.1 and 0.13.0, each from a venv of its own.
 
 Both versions run the same cases from ``mockserver.conformance`` against one live mock; a
-method without a case fails by name, so a new SDK endpoint cannot go unnoticed.
+method without a case fails by name, so a new SDK endpoint cannot go unnoticed. 0.16.1 is
+also run in-process (the test environment's own SDK), which is what the per-method guard
+enumerates.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from mockserver.conformance.sdk_enumerate import MethodRef, enumerate_methods, i
 from mockserver.conformance.workers import run_worker
 from mockserver.testing import MockServer
 
+CURRENT_SDK = "0.16.1"
 ENUMERATED = [ref.name for ref in enumerate_methods(import_sdk())]
 CASE_NAMES = [f"{client}.{path}" for client in CLIENTS for path in sorted(CASES)]
 
@@ -39,6 +42,11 @@ def current(server: MockServer) -> dict[str, Result]:
 
 
 @pytest.fixture(scope="module")
+def pinned(server: MockServer) -> dict[str, Result]:
+    return by_name(run_worker(str(sdk_python(CURRENT_SDK)), "sdk", server.url))
+
+
+@pytest.fixture(scope="module")
 def legacy(server: MockServer) -> dict[str, Result]:
     return by_name(run_worker(str(sdk_python(LEGACY_SDK)), "sdk", server.url))
 
@@ -47,6 +55,12 @@ def legacy(server: MockServer) -> dict[str, Result]:
 def test_sdk_0_16_1(current: dict[str, Result], name: str) -> None:
     """onepin 0.16.1: the method returns its declared type, hits its endpoint, checks pass."""
     assert_row(current, name)
+
+
+@pytest.mark.parametrize("name", sorted(set(ENUMERATED) | set(CASE_NAMES)))
+def test_sdk_0_16_1_in_its_own_venv(pinned: dict[str, Result], name: str) -> None:
+    """onepin==0.16.1 installed in a fresh venv: every method passes there too."""
+    assert_row(pinned, name)
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
