@@ -1,4 +1,9 @@
-"""Shared fixtures: a strict, frozen-clock app per test and its test client."""
+"""Shared fixtures: a strict, frozen-clock app and its test client.
+
+Building an app and generating its workspaces costs a few hundred milliseconds, so each
+test module builds one and every test gets it back in its startup state: a full reset
+(world, journal, run-time fixtures and workspaces) and the clock frozen at FROZEN_AT.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,25 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import make_settings
+from support import FROZEN_AT, make_settings
 
-from mockserver.app import create_app
+from mockserver.app import EXTENSION_KEY, create_app
 
 
-@pytest.fixture
-def app() -> Flask:
+@pytest.fixture(scope="module")
+def shared_app() -> Flask:
     app = create_app(make_settings())
     app.testing = True
     return app
+
+
+@pytest.fixture
+def app(shared_app: Flask) -> Flask:
+    """The module's app, as fresh as a new one: reset world and a re-frozen clock."""
+    world = shared_app.extensions[EXTENSION_KEY]["world"]
+    world.reset()
+    world.clock.freeze_at(FROZEN_AT)
+    return shared_app
 
 
 @pytest.fixture

@@ -44,19 +44,6 @@ UNKNOWN = "99999999-9999-4999-8999-999999999999"
 GLOBEX_FAILS = "085d93f8-04b9-5685-84e1-0b1c15b7624f"
 
 
-@pytest.fixture(scope="module")
-def shared_app() -> Flask:
-    app = create_app(make_settings())
-    app.testing = True
-    return app
-
-
-@pytest.fixture
-def app(shared_app: Flask) -> Flask:
-    """The module's app, reset to its startup state (world, journal, fixtures and clock)."""
-    world(shared_app).reset()
-    world(shared_app).clock.freeze_at(FROZEN_AT)
-    return shared_app
 
 
 @pytest.fixture

@@ -23,11 +23,8 @@ from support import (
     SECOND_WORKSPACE_KEY,
     VERA,
     bearer,
-    make_settings,
     session,
 )
-
-from mockserver.app import create_app
 
 WORKFLOWS = "/api/v1/workflows"
 GLOBEX_KEY = bearer(SECOND_WORKSPACE_KEY)
@@ -47,20 +44,6 @@ GLOBEX_THIRD = "200624e9-6c1d-5a89-bd38-00b93f280f2e"  # Globex, 4 completed run
 # -- helpers ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def shared_app() -> Flask:
-    app = create_app(make_settings())
-    app.testing = True
-    return app
-
-
-@pytest.fixture
-def app(shared_app: Flask) -> Flask:
-    """The conftest app, built once per module: a reset world and clock make it fresh."""
-    world = shared_app.extensions["onepin_mock"]["world"]
-    world.reset()
-    world.clock.freeze_at(FROZEN_AT)
-    return shared_app
 
 
 def runs_url(workflow_id: str, run_id: str | None = None, suffix: str = "") -> str:

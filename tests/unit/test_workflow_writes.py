@@ -18,11 +18,8 @@ from support import (
     KEY,
     SECOND_WORKSPACE_KEY,
     bearer,
-    make_settings,
     session,
 )
-
-from mockserver.app import create_app
 
 WORKFLOWS = "/api/v1/workflows"
 GLOBEX_KEY = bearer(SECOND_WORKSPACE_KEY)
@@ -38,20 +35,6 @@ GLOBEX_WIDE = "c4e89d34-4568-5f2c-b298-56cb8060a97e"  # Globex: 4 locales
 ACME_BALANCE, GLOBEX_BALANCE = 25000, 4000
 
 
-@pytest.fixture(scope="module")
-def shared_app() -> Flask:
-    app = create_app(make_settings())
-    app.testing = True
-    return app
-
-
-@pytest.fixture
-def app(shared_app: Flask) -> Flask:
-    """The conftest app, built once per module: a reset world and clock make it fresh."""
-    world = shared_app.extensions["onepin_mock"]["world"]
-    world.reset()
-    world.clock.freeze_at(FROZEN_AT)
-    return shared_app
 
 
 # -- helpers ----------------------------------------------------------------------------------

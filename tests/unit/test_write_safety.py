@@ -25,7 +25,6 @@ from support import (
     session,
 )
 
-from mockserver.app import create_app
 from mockserver.testing import MockServer
 
 WORKFLOWS = "/api/v1/workflows"
@@ -45,20 +44,6 @@ GLOBEX_WIDE = "c4e89d34-4568-5f2c-b298-56cb8060a97e"  # Globex, 4 locales
 GLOBEX_IDS = (GLOBEX_A, GLOBEX_B, GLOBEX_WIDE)
 
 
-@pytest.fixture(scope="module")
-def shared_app() -> Flask:
-    app = create_app(make_settings())
-    app.testing = True
-    return app
-
-
-@pytest.fixture
-def app(shared_app: Flask) -> Flask:
-    """The conftest app, built once per module: a reset world and clock make it fresh."""
-    world = shared_app.extensions["onepin_mock"]["world"]
-    world.reset()
-    world.clock.freeze_at(FROZEN_AT)
-    return shared_app
 
 
 # -- helpers ----------------------------------------------------------------------------------
