@@ -7,7 +7,6 @@ from typing import Any
 
 from ..envelope import iso
 from ..errors import ApiError, Conflict, Detail, NotFound, ValidationFailed
-from ..world import pricing
 from ..world.exports import audio_ids, delivered_lines, sink_node_ids
 from ..world.graph_rules import run_start_problems
 from ..world.lifecycle import ACTIVE, Control
@@ -17,7 +16,7 @@ from ..world.rng import stable_uuid
 from ..world.store import WorkspaceState
 from .base import Reply, RequestContext, operation
 from .common import run_view
-from .workflows import priced_definition
+from .workflows import estimate_or_422, priced_definition
 
 
 class PaymentRequired(ApiError):
@@ -50,13 +49,7 @@ def _snapshot(ctx: RequestContext, workflow: WorkflowRecord) -> dict[str, Any]:
 
 
 def _check_credits(ctx: RequestContext, state: WorkspaceState, snapshot: dict[str, Any]) -> None:
-    try:
-        estimate = pricing.estimate(snapshot, ctx.world.catalog, script_text=None,
-                                    balance=state.info.credit_balance)
-    except pricing.NoScriptText as exc:
-        raise ValidationFailed("There is no script text to voice",
-                               [Detail("script_text", "the workflow script is empty; save a "
-                                       "script or pass script_text")]) from exc
+    estimate = estimate_or_422(ctx, snapshot, None, state.info.credit_balance, "voice")
     if not estimate["can_run"]:
         raise PaymentRequired("Not enough credits to start this run",
                               extra={"min_credits": estimate["min_credits"],

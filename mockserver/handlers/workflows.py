@@ -127,19 +127,24 @@ def priced_definition(ctx: RequestContext, definition: dict[str, Any]) -> tuple[
     return patched, script
 
 
+def estimate_or_422(ctx: RequestContext, definition: dict[str, Any], script: str | None,
+                    balance: int, purpose: str) -> dict[str, Any]:
+    """The credit estimate; a workflow with no script text at all is a 422 on script_text."""
+    try:
+        return pricing.estimate(definition, ctx.world.catalog, script_text=script,
+                                balance=balance)
+    except pricing.NoScriptText as exc:
+        raise ValidationFailed(f"There is no script text to {purpose}",
+                               [Detail("script_text", "the workflow script is empty; "
+                                       "save a script or pass script_text")]) from exc
+
+
 def _estimate(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.lock:
         record = state.workflow(ctx.path["workflow_id"])
         definition, script = priced_definition(ctx, record.definition)
-    try:
-        estimate = pricing.estimate(definition, ctx.world.catalog, script_text=script,
-                                    balance=state.info.credit_balance)
-    except pricing.NoScriptText as exc:
-        raise ValidationFailed("There is no script text to price",
-                               [Detail("script_text", "the workflow script is empty; "
-                                       "save a script or pass script_text")]) from exc
-    return Reply(estimate)
+    return Reply(estimate_or_422(ctx, definition, script, state.info.credit_balance, "price"))
 
 
 @operation("estimate_workflow")
@@ -152,4 +157,4 @@ def preview_run(ctx: RequestContext) -> Reply:
     return _estimate(ctx)
 
 
-__all__ = ["full_workflow", "priced_definition", "upload_out", "zoned"]
+__all__ = ["estimate_or_422", "full_workflow", "priced_definition", "upload_out", "zoned"]
