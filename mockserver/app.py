@@ -25,7 +25,8 @@ from .handlers.base import HANDLERS
 from .pipeline import VERSION_HEADER, Pipeline, render_error
 from .settings import Settings
 from .spec import Operation, Spec
-from .world.catalog import Catalog, CatalogError
+from .world.catalog import Catalog
+from .world.catalog_loader import CatalogError
 from .world.fixtures import FixtureRules, load_fixtures
 from .world.graph_rules import structural_problems
 from .world.store import World

@@ -8,11 +8,11 @@ from typing import Any
 from ..envelope import iso
 from ..errors import Detail, ValidationFailed
 from ..world import pricing
+from ..world.graph_view import SOURCE
 from ..world.markdown import render_markdown
 from ..world.records import UploadRecord, WorkflowRecord
 from ..world.run_views import runs_summary
 from ..world.store import WorkspaceState
-from ..world.text import SOURCE
 from ..world.workflow_views import ListQuery, aggregates, filter_and_sort, workflow_out
 from .base import Reply, RequestContext, operation
 from .common import paged, run_view, window, zoned

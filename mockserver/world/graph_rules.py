@@ -4,45 +4,38 @@ Two levels, as the API has them. `structural_problems` is the save-time check (c
 PATCH answer 422 with these as details). `readiness_report` is POST /workflows/validate: the
 structural rules plus every run-start rule; `run_start_problems` is the part of those that
 refuses a run start. All functions accept arbitrary JSON and never raise: malformed parts are
-reported by the checks and skipped by the graph helpers.
+reported by the checks and skipped by the lenient graph view (``graph_view.py``).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, TypeGuard
+from typing import Any
 
 from .catalog import Catalog, Direction
+from .graph_view import (
+    GENERATOR,
+    SINK,
+    SOURCE,
+    UNDETERMINED,
+    GraphView,
+    NodeView,
+    graph_view,
+    is_id,
+    locales_by_node,
+    reachable,
+    successors,
+    voice_assignments,
+)
 
 __all__ = [
-    "UNDETERMINED",
-    "EdgeView",
-    "GraphView",
-    "NodeView",
     "Problem",
-    "graph_view",
-    "node_locales",
     "readiness_report",
     "run_start_problems",
-    "sink_nodes",
-    "source_nodes",
     "structural_problems",
-    "topological_waves",
-    "translator_targets",
-    "voice_assignments",
 ]
-
-SOURCE = "source_script"
-SINK = "sink_preview"
-GENERATOR = "operator_generator"
-TRANSLATOR = "operator_translator"
-FAIL_PORT = "fail"
-# BCP-47 "undetermined": a source with no saved language, detected only at run time.
-UNDETERMINED = "und"
 
 _ROOT = "definition"
 _NODES = f"{_ROOT}.graph.nodes"
@@ -67,87 +60,6 @@ class Problem:
     message: str
     rule: str = "invalid_definition"
     node_id: str | None = None
-
-
-# -- a lenient view of a definition: the usable parts of arbitrary JSON ------------------------
-
-
-@dataclass(frozen=True)
-class NodeView:
-    index: int  # position in definition.graph.nodes, for field paths
-    id: str
-    type: str
-    name: str | None
-    config: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class EdgeView:
-    id: str
-    source: str
-    source_port: str
-    target: str
-    target_port: str
-
-
-@dataclass(frozen=True)
-class GraphView:
-    """Nodes with a usable id and type (first wins on duplicates); edges between them."""
-
-    nodes: tuple[NodeView, ...]
-    edges: tuple[EdgeView, ...]
-
-    @cached_property
-    def by_id(self) -> dict[str, NodeView]:
-        return {n.id: n for n in self.nodes}
-
-    def of_type(self, node_type: str) -> list[NodeView]:
-        return [n for n in self.nodes if n.type == node_type]
-
-
-def graph_view(definition: object) -> GraphView:
-    graph = definition.get("graph") if isinstance(definition, dict) else None
-    nodes: dict[str, NodeView] = {}
-    for i, raw in enumerate(_list_in(graph, "nodes")):
-        node = _node_view(i, raw)
-        if node is not None and node.id not in nodes:
-            nodes[node.id] = node
-    edges = (_edge_view(raw) for raw in _list_in(graph, "edges"))
-    usable = tuple(e for e in edges if e and e.source in nodes and e.target in nodes)
-    return GraphView(tuple(nodes.values()), usable)
-
-
-def _list_in(container: object, key: str) -> list[Any]:
-    value = container.get(key) if isinstance(container, dict) else None
-    return value if isinstance(value, list) else []
-
-
-def _node_view(index: int, raw: object) -> NodeView | None:
-    if (
-        not isinstance(raw, dict)
-        or not _is_id(raw.get("id"))
-        or not isinstance(raw.get("type"), str)
-    ):
-        return None
-    name, config = raw.get("name"), raw.get("config")
-    return NodeView(
-        index=index,
-        id=raw["id"],
-        type=raw["type"],
-        name=name if isinstance(name, str) else None,
-        config=config if isinstance(config, dict) else {},
-    )
-
-
-def _edge_view(raw: object) -> EdgeView | None:
-    keys = ("id", "source", "sourcePort", "target", "targetPort")
-    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) for k in keys):
-        return None
-    return EdgeView(*(raw[k] for k in keys))
-
-
-def _is_id(value: object) -> TypeGuard[str]:
-    return isinstance(value, str) and bool(value.strip())
 
 
 def _short(value: object) -> str:
@@ -201,7 +113,7 @@ def _check_nodes(
         node_id = node.get("id")
         known = _check_node_type(node, at, catalog, problems)
         _check_node_keys(node, at, problems)
-        if not _is_id(node_id):
+        if not is_id(node_id):
             problems.append(Problem(f"{at}.id", "must be a non-empty string"))
         elif node_id in types:
             message = f"node id {node_id!r} is already used by another node"
@@ -218,7 +130,7 @@ def _check_node_type(
     if isinstance(node_type, str) and catalog.get(node_type) is not None:
         return node_type
     message = f"unknown node type {_short(node_type)}; GET /api/v1/nodes lists the valid ones"
-    owner = node_id if _is_id(node_id) else None
+    owner = node_id if is_id(node_id) else None
     problems.append(Problem(f"{at}.type", message, "unknown_node_type", owner))
     return None
 
@@ -247,7 +159,7 @@ def _check_edges(
             problems.append(Problem(at, "must be an object"))
             continue
         edge_id = edge.get("id")
-        if not _is_id(edge_id):
+        if not is_id(edge_id):
             problems.append(Problem(f"{at}.id", "must be a non-empty string"))
         elif edge_id in seen:
             message = f"edge id {edge_id!r} is already used by another edge"
@@ -349,7 +261,7 @@ def _completeness_problems(view: GraphView) -> list[Problem]:
         message = "add a sink_preview node; a run needs somewhere to deliver its audio"
         problems.append(Problem(_NODES, message, "missing_sink"))
     if sources:  # without a source every sink is unreachable; missing_source says it already
-        reached = _reachable([s.id for s in sources], _successors(view.edges))
+        reached = reachable([s.id for s in sources], successors(view.edges))
         problems += [
             Problem(
                 f"{_NODES}[{s.index}]",
@@ -364,7 +276,7 @@ def _completeness_problems(view: GraphView) -> list[Problem]:
 
 
 def _voice_problems(view: GraphView, catalog: Catalog) -> list[Problem]:
-    received = _node_locales(view, None)
+    received = locales_by_node(view, None)
     problems: list[Problem] = []
     for node in view.of_type(GENERATOR):
         problems += _generator_voice_problems(node, received[node.id], catalog)
@@ -398,11 +310,6 @@ def _generator_voice_problems(
     return problems
 
 
-def voice_assignments(value: object) -> list[dict[str, Any]]:
-    """The VoiceAssignment objects of one voice_map entry, ignoring malformed parts."""
-    return [a for a in value if isinstance(a, dict)] if isinstance(value, list) else []
-
-
 def _assignment_issue(
     assignment: dict[str, Any], locale: str, catalog: Catalog
 ) -> tuple[str, str] | None:
@@ -426,8 +333,8 @@ def _assignment_issue(
 
 def _cycle_warnings(view: GraphView) -> list[Problem]:
     """One `cycle` warning per loop (strongly connected group), named by its first node."""
-    succ = _successors(view.edges)
-    reach = {n.id: _reachable(succ.get(n.id, []), succ) for n in view.nodes}
+    succ = successors(view.edges)
+    reach = {n.id: reachable(succ.get(n.id, []), succ) for n in view.nodes}
     warned: set[str] = set()
     problems: list[Problem] = []
     for node in view.nodes:
@@ -440,7 +347,7 @@ def _cycle_warnings(view: GraphView) -> list[Problem]:
 
 
 def _summary(view: GraphView) -> dict[str, Any]:
-    locales = set().union(*_node_locales(view, None).values()) - {UNDETERMINED}
+    locales = set().union(*locales_by_node(view, None).values()) - {UNDETERMINED}
     return {
         "node_count": len(view.nodes),
         "edge_count": len(view.edges),
@@ -449,109 +356,3 @@ def _summary(view: GraphView) -> dict[str, Any]:
         "locales": sorted(locales),
         "node_types": dict(Counter(n.type for n in view.nodes)),
     }
-
-
-# -- graph helpers for planners and pricing -------------------------------------------------------
-
-
-def source_nodes(definition: object) -> list[str]:
-    return [n.id for n in graph_view(definition).of_type(SOURCE)]
-
-
-def sink_nodes(definition: object) -> list[str]:
-    return [n.id for n in graph_view(definition).of_type(SINK)]
-
-
-def node_locales(
-    definition: object, source_language: str | None = None
-) -> dict[str, frozenset[str]]:
-    """Locales of the lines each node receives; for a source, the locale it emits.
-
-    `source_language` stands for a run-time override; a source with no saved language
-    yields UNDETERMINED. A translator passes its input on and adds its targets.
-    """
-    found = _node_locales(graph_view(definition), source_language)
-    return {node_id: frozenset(locales) for node_id, locales in found.items()}
-
-
-def _node_locales(view: GraphView, source_language: str | None) -> dict[str, set[str]]:
-    received: dict[str, set[str]] = {n.id: set() for n in view.nodes}
-    for node in view.of_type(SOURCE):
-        received[node.id] = {source_language or _saved_language(node)}
-    # Propagate to a fixed point: sets only grow and are bounded, so loops terminate.
-    changed = True
-    while changed:
-        changed = False
-        for edge in view.edges:
-            if view.by_id[edge.target].type == SOURCE:
-                continue
-            emitted = _emitted(view.by_id[edge.source], received[edge.source])
-            if not emitted <= received[edge.target]:
-                received[edge.target] |= emitted
-                changed = True
-    return received
-
-
-def _saved_language(node: NodeView) -> str:
-    language = node.config.get("source_language")
-    return language.lower() if isinstance(language, str) and language else UNDETERMINED
-
-
-def _emitted(node: NodeView, received: set[str]) -> set[str]:
-    return received | set(translator_targets(node)) if node.type == TRANSLATOR else received
-
-
-def translator_targets(node: NodeView) -> list[str]:
-    targets = node.config.get("target_languages")
-    return [t for t in targets if isinstance(t, str)] if isinstance(targets, list) else []
-
-
-def topological_waves(definition: object, catalog: Catalog) -> list[list[str]]:
-    """Node ids in execution waves; nodes of one wave may run in parallel.
-
-    Validator `fail` edges that loop back upstream (the retry loop) are ignored; a `fail` edge
-    to a node downstream (a fallback generator) still orders it. Any other loop is broken at
-    its first node in graph order, so every node lands in exactly one wave.
-    """
-    view = graph_view(definition)
-    preds: dict[str, set[str]] = {n.id: set() for n in view.nodes}
-    for edge in _forward_edges(view, catalog):
-        if edge.source != edge.target:
-            preds[edge.target].add(edge.source)
-    order = [n.id for n in view.nodes]
-    waves: list[list[str]] = []
-    done: set[str] = set()
-    while len(done) < len(order):
-        ready = [n for n in order if n not in done and preds[n] <= done]
-        wave = ready or [next(n for n in order if n not in done)]
-        waves.append(wave)
-        done.update(wave)
-    return waves
-
-
-def _forward_edges(view: GraphView, catalog: Catalog) -> list[EdgeView]:
-    def is_fail(edge: EdgeView) -> bool:
-        kind = catalog.category(view.by_id[edge.source].type)
-        return edge.source_port == FAIL_PORT and kind == "validation"
-
-    plain = _successors(e for e in view.edges if not is_fail(e))
-    return [e for e in view.edges if not (is_fail(e) and e.source in _reachable([e.target], plain))]
-
-
-def _successors(edges: Iterable[EdgeView]) -> dict[str, list[str]]:
-    succ: dict[str, list[str]] = {}
-    for edge in edges:
-        succ.setdefault(edge.source, []).append(edge.target)
-    return succ
-
-
-def _reachable(starts: Iterable[str], succ: Mapping[str, list[str]]) -> set[str]:
-    """Every node reachable from `starts`, the starts included."""
-    seen: set[str] = set()
-    stack = list(starts)
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.add(node)
-            stack.extend(succ.get(node, []))
-    return seen

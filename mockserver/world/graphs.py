@@ -11,17 +11,14 @@ import random
 from collections import Counter
 from typing import Any
 
-from .catalog import Catalog, Direction, Voice
-from .graph_rules import topological_waves
+from .catalog import Catalog, Direction
+from .catalog_types import Voice
+from .graph_view import GENERATOR, SINK, SOURCE, TRANSLATOR, topological_waves
 
 __all__ = ["make_definition"]
 
-SOURCE = "source_script"
 NORMALIZER = "operator_normalizer"
-TRANSLATOR = "operator_translator"
 OPTIONAL_OPERATORS = ("operator_phoneme_injector", "operator_pronunciation_corrector")
-GENERATOR = "operator_generator"
-SINK = "sink_preview"
 PASS_PORT, FAIL_PORT = "pass", "fail"
 # Canvas layout: columns are execution waves, rows are parallel branches.
 X0, DX, Y0, DY = 80, 280, 120, 160

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .catalog import Catalog
-from .graph_rules import topological_waves
+from .graph_view import topological_waves
 from .plan import output_locales, source_language_of
 from .records import WorkflowRecord
 

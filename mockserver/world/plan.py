@@ -11,13 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import graph_rules
 from .catalog import Catalog
+from .graph_view import GENERATOR, SOURCE, topological_waves
 from .rng import hex_id, rng
 from .text import script_lines, translate
 
-GENERATOR = "operator_generator"
-SOURCE = "source_script"
 QUEUE_MS = 1500
 # Base cost (ms) and per-line cost of one execution of a node, by node type prefix.
 _TIMING = {
@@ -172,7 +170,7 @@ class _Planner:
         self.fail_wave: int | None = None
 
     def build(self) -> RunPlan:
-        waves = graph_rules.topological_waves(self.definition, self.catalog)
+        waves = topological_waves(self.definition, self.catalog)
         if self.fails and len(waves) > 1:
             self.fail_wave = self.r.randint(1, len(waves) - 1)
         loop = self._loop_block(waves)

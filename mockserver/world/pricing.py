@@ -14,8 +14,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import Catalog, PriceBand
-from .graph_rules import (
+from .catalog import Catalog
+from .catalog_types import PriceBand
+from .graph_view import (
     FAIL_PORT,
     GENERATOR,
     TRANSLATOR,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from .graph_rules import NodeView
+from .graph_view import NodeView
 from .links import Link
 from .plan import LineLocale, PlannedStep, Take, Verdict
 from .progress import CREDITS_PER_1000_CHARS, Progress, TakeState

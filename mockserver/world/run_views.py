@@ -2,7 +2,9 @@
 
 A ``RunView`` folds the run's timeline at ``now`` once and reads everything from that
 single ``Progress``, so run models, steps, overview, analysis, data and outputs always
-agree with each other. No clock reads, no randomness beyond the plan's own ids.
+agree with each other. No clock reads, no randomness beyond the plan's own ids. This module
+holds the run shapes, steps, data and outputs and ``runs_summary``; the overview and analysis
+reports are built in ``run_report_views.py``, and line-level rows in ``run_data_views.py``.
 """
 
 from __future__ import annotations
@@ -10,39 +12,24 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from ..envelope import iso
-from . import generate
+from . import generate, run_report_views
 from .catalog import Catalog
-from .graph_rules import SINK, NodeView, graph_view
-from .plan import Take, Verdict
+from .graph_view import SINK, NodeView, graph_view
+from .plan import Take
 from .progress import Progress, StepState
 from .records import RunRecord, WorkflowRecord
 from .rng import stable_uuid
-from .run_data_views import AudioLinker, RunLines, validation_kind
+from .run_data_views import AudioLinker, RunLines
+from .run_report_views import iso_or_none, ms_between, not_final_reason
 
 __all__ = ["AudioLinker", "RunView", "runs_summary"]
 
 JSON = dict[str, Any]
 STATUSES = ("pending", "running", "paused", "completed", "failed", "cancelled")
 _NOT_IN_LIST = ("workflow_id", "token_cost", "updated_at", "error", "has_export", "held_nodes")
-
-
-def _iso(instant: datetime | None) -> str | None:
-    return iso(instant) if instant is not None else None
-
-
-def _ms_between(start: datetime | None, end: datetime | None) -> int | None:
-    if start is None or end is None:
-        return None
-    return int((end - start).total_seconds() * 1000)
-
-
-def _format_ms(ms: int) -> str:
-    seconds = ms // 1000
-    return f"{seconds // 60}m {seconds % 60:02d}s" if seconds >= 60 else f"{ms / 1000:.1f}s"
 
 
 class RunView:
@@ -64,6 +51,9 @@ class RunView:
     def _display_name(self, node_type: str) -> str:
         spec = self.catalog.get(node_type)
         return spec.display_name if spec else node_type
+
+    def _node_config(self, node: NodeView) -> JSON:
+        return {**self.catalog.default_config(node.type), **node.config}
 
     # -- convenience used by aggregates --------------------------------------------------
 
@@ -87,12 +77,12 @@ class RunView:
     def paused_ms(self) -> int:
         """Total paused time, including the pause in progress."""
         t = self.timeline
-        ongoing = _ms_between(t.paused_at, self.now) if t.status == "paused" else None
+        ongoing = ms_between(t.paused_at, self.now) if t.status == "paused" else None
         return t.paused_ms + max(0, ongoing or 0)
 
     @property
     def active_duration_seconds(self) -> float | None:
-        wall = _ms_between(self.started_at, self.completed_at)
+        wall = ms_between(self.started_at, self.completed_at)
         return None if wall is None else max(0, wall - self.paused_ms) / 1000
 
     @property
@@ -122,7 +112,7 @@ class RunView:
             "credits_absorbed": self.progress.credits_absorbed(),
             "definition_snapshot": copy.deepcopy(self.run.snapshot),
             "public_share_id": self.run.public_share_id,
-            "shared_at": _iso(self.run.shared_at) if self.run.public_share_id else None,
+            "shared_at": iso_or_none(self.run.shared_at) if self.run.public_share_id else None,
         }
 
     def list_item(self) -> JSON:
@@ -139,7 +129,7 @@ class RunView:
             "total_steps": p.total_steps, "finished_steps": p.finished_steps,
             "finished_nodes": p.finished_nodes(), "held_nodes": self._held_nodes(),
             "token_cost": p.token_cost, "usage_summary": self._usage_summary(),
-            "started_at": _iso(t.started_at), "completed_at": _iso(t.completed_at),
+            "started_at": iso_or_none(t.started_at), "completed_at": iso_or_none(t.completed_at),
             **self._pause_fields(),
             "created_at": iso(self.run.created_at), "updated_at": iso(self._updated_at()),
             "error": t.error,
@@ -152,8 +142,8 @@ class RunView:
         reason = t.pause_reason if pausing else None
         message = generate.pause_error(reason)
         return {
-            "pause_requested_at": _iso(t.pause_requested_at) if pausing else None,
-            "paused_at": _iso(t.paused_at) if t.status in ("paused", "cancelled") else None,
+            "pause_requested_at": iso_or_none(t.pause_requested_at) if pausing else None,
+            "paused_at": iso_or_none(t.paused_at) if t.status in ("paused", "cancelled") else None,
             "paused_ms": self.paused_ms, "pause_reason": reason, "pause_error": message,
         }
 
@@ -212,7 +202,8 @@ class RunView:
             "node_id": step.node_id, "node_type": step.node_type,
             "node_display_name": step.node_name or self._display_name(step.node_type),
             "status": state.status, "iteration": step.iteration,
-            "started_at": _iso(state.started_at), "completed_at": _iso(state.completed_at),
+            "started_at": iso_or_none(state.started_at),
+            "completed_at": iso_or_none(state.completed_at),
             "result": self.lines.step_result(step) if include_result and done else None,
             "has_result": done, "active_ports": list(step.active_ports) if done else [],
             "locales": list(step.locales) if step.locales is not None else None,
@@ -220,163 +211,13 @@ class RunView:
             "error": self.timeline.error if state.status == "failed" else None,
         }
 
-    # -- overview (§4.9) ------------------------------------------------------------------
-
-    @cached_property
-    def _validator_nodes(self) -> list[NodeView]:
-        return [n for n in self.graph.nodes if self.catalog.category(n.type) == "validation"]
-
-    def _node_config(self, node: NodeView) -> JSON:
-        return {**self.catalog.default_config(node.type), **node.config}
+    # -- overview (§4.9) and analysis (§4.10), built in run_report_views ------------------
 
     def overview(self) -> JSON:
-        t = self.timeline
-        share = None
-        if self.run.public_share_id and self.run.shared_at is not None:
-            share = {"shared_by": self.workspace_name, "shared_at": iso(self.run.shared_at)}
-        return {
-            "workflow": {"id": self.workflow.id, "name": self.workflow.name},
-            "run": {"id": self.run.id, "status": t.status, "run_number": self.run.run_number,
-                    "created_at": iso(self.run.created_at), "started_at": _iso(t.started_at),
-                    "completed_at": _iso(t.completed_at), "paused_ms": self.paused_ms,
-                    "has_export": self.progress.has_export,
-                    "error": t.error},
-            "share": share,
-            "metric_sections": [{"key": "summary_metrics", "title": "Summary", "layout": "grid",
-                                 "metrics": self._summary_metrics()}],
-            "audio_by_language": self._audio_by_language(),
-            "validators": [self._overview_validator(n) for n in self._validator_nodes],
-            "workflow_snapshot": {"definition": copy.deepcopy(self.run.snapshot),
-                                  "node_states": self._node_states()},
-            "capabilities": {"validator_drilldown": True, "live_trace_timing": True,
-                             "persisted_aggregates": self.timeline.terminal},
-            "future_links": {"validator_drilldown": None, "live_trace": None},
-        }
-
-    def _summary_metrics(self) -> list[JSON]:
-        terminal = self.timeline.terminal
-        final = _state(terminal, terminal, "", "run_in_progress")
-        lines, audio_ms = self.output_line_count, self.delivered_audio_ms
-        dropped = self.lines.dropped_count()
-        passed, total = self._pass_counts()
-        credits = self.progress.settled_credits()
-        return [
-            _metric("output_lines", "Output lines", lines, str(lines), "lines", final, "number",
-                    {"text": f"{dropped} dropped", "emphasis": "muted"} if dropped else None),
-            _metric("delivered_audio", "Delivered audio", audio_ms, _format_ms(audio_ms), "ms",
-                    final, "duration"),
-            _metric("pass_rate", "Pass rate", round(passed / total, 4) if total else None,
-                    f"{passed / total:.0%}" if total else "—", "ratio",
-                    _state(bool(total), terminal, "no_scores", "no_scores_yet"), "percentage"),
-            _metric("credits", "Credits", credits, "—" if credits is None else str(credits),
-                    "credits", _state(credits is not None, terminal, "", "run_not_settled"),
-                    "number"),
-        ]
-
-    def _pass_counts(self) -> tuple[int, int]:
-        verdicts = [v for n in self._validator_nodes for _, v in self.lines.latest_verdicts(n.id)]
-        return sum(v.passed for v in verdicts), len(verdicts)
-
-    def _audio_by_language(self) -> list[JSON]:
-        return [
-            {"locale_code": locale, "line_count": count, "total_duration_ms": total,
-             "avg_duration_ms": total // count if count else None}
-            for locale, (count, total) in self.lines.audio_by_locale().items()
-        ]
-
-    def _overview_validator(self, node: NodeView) -> JSON:
-        verdicts = [v for _, v in self.lines.latest_verdicts(node.id)]
-        passed = sum(v.passed for v in verdicts)
-        scored = bool(verdicts)
-        return {
-            "node_id": node.id, "kind": validation_kind(node.type),
-            "label": self.lines.label(node.id),
-            "avg_score": round(sum(v.score for v in verdicts) / len(verdicts), 2) if scored
-            else None,
-            "pass_rate": round(passed / len(verdicts), 4) if scored else None,
-            "pass_count": passed, "fail_count": len(verdicts) - passed,
-            "retry_count": self.lines.retries_by(node.id),
-            **_state(scored, self.timeline.terminal, "no_scores", "no_scores_yet"),
-        }
-
-    def _node_states(self) -> list[JSON]:
-        latest: dict[str, StepState] = {}
-        for state in self.progress.steps:
-            latest[state.step.node_id] = state
-        order = [n.id for n in self.graph.nodes if n.id in latest]
-        return [self._node_state(latest[node_id]) for node_id in order]
-
-    def _node_state(self, state: StepState) -> JSON:
-        step = state.step
-        return {
-            "node_id": step.node_id, "node_type": step.node_type,
-            "node_display_name": step.node_name or self._display_name(step.node_type),
-            "status": state.status, "iteration": step.iteration,
-            "started_at": _iso(state.started_at), "completed_at": _iso(state.completed_at),
-            "duration_ms": _ms_between(state.started_at, state.completed_at),
-            "error": self.timeline.error if state.status == "failed" else None,
-        }
-
-    # -- analysis (§4.10) -----------------------------------------------------------------
-
-    def _active_duration_ms(self) -> int | None:
-        """Wall time minus pauses once finished; while active, the run time actually spent
-        (a stalled seeded run does not age with the wall clock)."""
-        t = self.timeline
-        if t.started_at is None:
-            return None
-        if t.completed_at is not None:
-            return max(0, (_ms_between(t.started_at, t.completed_at) or 0) - self.paused_ms)
-        return int(t.active_ms / t.speed)
+        return run_report_views.overview(self)
 
     def analysis(self) -> JSON:
-        t = self.timeline
-        return {
-            "run": {"id": self.run.id, "status": t.status, "started_at": _iso(t.started_at),
-                    "completed_at": _iso(t.completed_at), "paused_ms": self.paused_ms,
-                    "duration_ms": self._active_duration_ms()},
-            "audio": self._analysis_audio(),
-            "validators": [self._analysis_validator(n) for n in self._validator_nodes],
-            "credits": self.lines.credits_block(self.graph.nodes),
-        }
-
-    def _analysis_audio(self) -> JSON:
-        generated = self.lines.generated_ms()
-        status = "available" if self.status == "completed" else (
-            "partial" if generated else "unavailable")
-        reason = {"available": None, "partial": _not_final_reason(self.status)}.get(
-            status, "no_audio")
-        return {
-            "status": status, "reason": reason, "truncated": False,
-            "delivered_total_ms": self.delivered_audio_ms, "generated_total_ms": generated,
-            "replaced_partial": False, "replaced_missing_take_count": 0,
-            "delivered_missing_take_count": 0,
-            "by_locale": [
-                {"locale_code": locale, "delivered_duration_ms": total,
-                 "delivered_line_count": count, "replaced_duration_ms":
-                 self.lines.replaced_ms(locale), "replaced_partial": False}
-                for locale, (count, total) in self.lines.audio_by_locale().items()
-            ],
-        }
-
-    def _analysis_validator(self, node: NodeView) -> JSON:
-        config = self._node_config(node)
-        by_locale = self.lines.shown_verdicts(node.id)
-        locales = [_validator_locale(loc, verdicts) for loc, verdicts in sorted(by_locale.items())]
-        unscored = sum(1 for entry in locales if entry["status"] == "unscored")
-        if unscored == len(locales):
-            status, reason = "unavailable", "no_scores"
-        elif unscored or self.status != "completed":
-            status, reason = "partial", "run_in_progress" if not unscored else "unscored_lines"
-        else:
-            status, reason = "available", None
-        return {
-            "node_id": node.id, "node_type": node.type, "kind": validation_kind(node.type),
-            "label": self.lines.label(node.id), "threshold": float(config.get("threshold", 0)),
-            "max_retries": int(config.get("max_retries", 0)),
-            "retry_count": self.lines.retries_by(node.id), "status": status, "reason": reason,
-            "truncated": False, "unscored_locale_count": unscored, "locales": locales,
-        }
+        return run_report_views.analysis(self)
 
     # -- data and outputs (§4.11, §4.12) ---------------------------------------------------
 
@@ -391,7 +232,7 @@ class RunView:
             "workflow_id": self.run.workflow_id, "run_id": self.run.id,
             "run_status": self.status, "rows": rows,
             "partial": {"status": "available" if terminal else "not_ready",
-                        "reason": None if terminal else _not_final_reason(self.status),
+                        "reason": None if terminal else not_final_reason(self.status),
                         "source": "live"},
             "dropped_truncated": False,
         }
@@ -412,39 +253,6 @@ class RunView:
         return {"run_id": self.run.id, "run_status": self.status,
                 "credits": self.progress.settled_credits(),
                 "credits_absorbed": self.progress.credits_absorbed(), "outputs": outputs}
-
-
-def _state(ready: bool, terminal: bool, missing: str, waiting: str) -> JSON:
-    """Availability: ready, missing for good (terminal), or not ready yet."""
-    if ready:
-        return {"status": "available", "reason": None}
-    if terminal:
-        return {"status": "unavailable", "reason": missing}
-    return {"status": "not_ready", "reason": waiting}
-
-
-def _not_final_reason(status: str) -> str:
-    return {"failed": "run_failed", "cancelled": "run_cancelled", "paused": "run_paused",
-            "pending": "run_pending"}.get(status, "run_in_progress")
-
-
-def _metric(key: str, label: str, value: int | float | None, formatted: str, unit: str,
-            state: JSON, variant: str, annotation: JSON | None = None) -> JSON:
-    return {
-        "key": key, "label": label, "value": value, "formatted_value": formatted, "unit": unit,
-        **state, "display": {"variant": variant, "emphasis": None}, "annotation": annotation,
-    }
-
-
-def _validator_locale(locale: str, verdicts: list[Verdict]) -> JSON:
-    if not verdicts:
-        return {"locale_code": locale, "avg_score": None, "line_count": 0, "pass_count": 0,
-                "fail_count": 0, "status": "unscored"}
-    passed = sum(v.passed for v in verdicts)
-    return {"locale_code": locale, "avg_score": round(sum(v.score for v in verdicts)
-                                                      / len(verdicts), 2),
-            "line_count": len(verdicts), "pass_count": passed,
-            "fail_count": len(verdicts) - passed, "status": "available"}
 
 
 def runs_summary(views: Iterable[RunView], start: datetime | None,

@@ -9,7 +9,8 @@ from typing import Any
 
 from faker import Faker
 
-SOURCE = "source_script"
+from .graph_view import SOURCE
+
 _FAKER_LOCK = threading.Lock()
 
 

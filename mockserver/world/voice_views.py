@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..envelope import iso, truncate_ms
-from .catalog import Catalog, Voice
+from .catalog import Catalog
+from .catalog_types import Voice
 from .rng import rng
 
 __all__ = ["find_catalog_voice", "voice_out"]

@@ -11,16 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from onepin.types import WorkflowValidateOut
 
-from mockserver.world.catalog import Catalog, Voice
-from mockserver.world.graph_rules import (
+from mockserver.world.catalog import Catalog
+from mockserver.world.catalog_types import Voice
+from mockserver.world.graph_rules import readiness_report, run_start_problems, structural_problems
+from mockserver.world.graph_view import (
     UNDETERMINED,
     graph_view,
     node_locales,
-    readiness_report,
-    run_start_problems,
     sink_nodes,
     source_nodes,
-    structural_problems,
     topological_waves,
 )
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from onepin.types import WorkflowDefinitionInput
 
 from mockserver.world.catalog import Catalog
-from mockserver.world.graph_rules import readiness_report, structural_problems, topological_waves
+from mockserver.world.graph_rules import readiness_report, structural_problems
+from mockserver.world.graph_view import topological_waves
 from mockserver.world.graphs import make_definition
 
 CATALOG = Catalog.load()

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from onepin.types import EstimateResponse
 
-from mockserver.world.catalog import Catalog, Voice
+from mockserver.world.catalog import Catalog
+from mockserver.world.catalog_types import Voice
 from mockserver.world.graphs import make_definition
 from mockserver.world.pricing import NoScriptText, estimate, script_text_of
 

@@ -26,7 +26,8 @@ from support import (
 )
 
 from mockserver.app import create_app
-from mockserver.world.catalog import Catalog, Voice
+from mockserver.world.catalog import Catalog
+from mockserver.world.catalog_types import Voice
 from mockserver.world.graph_rules import _assignment_issue
 
 CATALOG = Catalog.load()
