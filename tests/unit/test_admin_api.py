@@ -182,7 +182,9 @@ def test_clock_advance_freeze_and_real(client: FlaskClient) -> None:
     assert before - timedelta(seconds=1) <= datetime.fromisoformat(real["now"]) \
         <= datetime.now(UTC) + timedelta(seconds=1)
     later = clock(client, advance_seconds=3600)
-    assert datetime.fromisoformat(later["now"]) >= before + timedelta(seconds=3600)
+    # "now" is shown to the millisecond, so compare against the millisecond below "before".
+    floor = before - timedelta(milliseconds=1)
+    assert datetime.fromisoformat(later["now"]) >= floor + timedelta(seconds=3600)
     assert later["frozen"] is False
 
 
