@@ -18,7 +18,7 @@ from .clock import ControllableClock
 from .control.canned import CannedBodies
 from .control.cors import install_cors
 from .envelope import iso, new_meta
-from .errors import ApiError, StartupError
+from .errors import ApiError, Forbidden, StartupError, error_for_status
 from .errors import MethodNotAllowed as ApiMethodNotAllowed
 from .errors import NotFound as ApiNotFound
 from .handlers.base import HANDLERS
@@ -56,7 +56,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     _install_error_pages(app, world)
     app.after_request(_version_header(settings.required_sdk_version))
     app.before_request(_start_timer)
-    install_cors(app, settings.cors_origins)
+    install_cors(app, settings.cors_origins,
+                 lambda message: render_error(Forbidden(message), new_meta(clock.now())))
     app.after_request(_journal(world))
     app.extensions[EXTENSION_KEY] = {
         "settings": settings, "spec": spec, "admin_spec": admin_spec, "world": world,
@@ -162,10 +163,8 @@ def _install_error_pages(app: Flask, world: World) -> None:
 
     @app.errorhandler(HTTPException)
     def other_http(exc: HTTPException) -> Response:
-        error = ApiError(exc.description or "HTTP error")
-        error.status, error.code = exc.code or 500, "BAD_REQUEST" if (exc.code or 500) < 500 \
-            else "SERVER_ERROR"
-        return envelope(error)
+        # Anything else werkzeug raises (e.g. 413, 431) still leaves in the envelope.
+        return envelope(error_for_status(exc.code or 500, exc.description or "HTTP error"))
 
 
 def _start_timer() -> None:

@@ -8,6 +8,7 @@ that default, and ``*`` allows every origin.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import Flask, Response, request
 
@@ -24,7 +25,8 @@ def origin_allowed(origin: str, configured: tuple[str, ...]) -> bool:
     return "*" in configured or origin in configured
 
 
-def install_cors(app: Flask, configured: tuple[str, ...]) -> None:
+def install_cors(app: Flask, configured: tuple[str, ...],
+                 refuse: Callable[[str], Response]) -> None:
     """Answer preflights before routing; add CORS headers to every allowed response."""
 
     @app.before_request
@@ -34,7 +36,7 @@ def install_cors(app: Flask, configured: tuple[str, ...]) -> None:
                 or "Access-Control-Request-Method" not in request.headers):
             return None
         if not origin_allowed(origin, configured):
-            return Response(status=403)
+            return refuse(f"Origin {origin} is not allowed")
         response = Response(status=204)
         response.headers["Access-Control-Allow-Methods"] = METHODS
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS

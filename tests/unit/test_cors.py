@@ -29,7 +29,9 @@ def test_other_origins_are_refused_by_default() -> None:
     """A non-loopback origin gets no CORS headers and a refused preflight."""
     client = create_app(make_settings()).test_client()
     origin = {"Origin": "https://app.example.com"}
-    assert client.options("/api/v1/nodes", headers={**origin, **PREFLIGHT}).status_code == 403
+    refused = client.options("/api/v1/nodes", headers={**origin, **PREFLIGHT})
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "FORBIDDEN"
     assert "Access-Control-Allow-Origin" not in client.get("/api/v1/nodes", headers=origin).headers
 
 
