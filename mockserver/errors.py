@@ -101,6 +101,8 @@ def error_for_status(status: int, message: str) -> ApiError:
         error.status = status
         if status < 500:
             error.code = "API_ERROR"
+    if status in (429, 503):  # clients (the SDK included) honour Retry-After on these
+        error.headers["Retry-After"] = "1"
     return error
 
 

@@ -107,11 +107,7 @@ class MockServer:
 
     def reset(self) -> None:
         """Back to the state right after startup: world, journal, clock and captured errors."""
-        self.world.reset()
-        if self.settings.frozen_at is not None:
-            self.clock.freeze_at(self.settings.frozen_at)
-        else:
-            self.clock.follow_real_time()
+        self.world.reset()  # the clock included
         with self._errors_lock:
             self.errors.clear()
 

@@ -115,8 +115,16 @@ class World:
                 self.fixtures = self.base_fixtures
                 self.journal.clear()
                 self.created_workspaces = 0
+                self._restore_clock()
             else:
                 self._states.pop(workspace_id, None)
+
+    def _restore_clock(self) -> None:
+        """Back to the clock the settings started with (frozen instant or real time)."""
+        if self.settings.frozen_at is not None:
+            self.clock.freeze_at(self.settings.frozen_at)
+        else:
+            self.clock.follow_real_time()
 
     def find_run(self, run_id: str) -> tuple[WorkspaceState, RunRecord] | None:
         """A run in any workspace (generating the ones not used yet)."""

@@ -738,3 +738,10 @@ def test_signed_file_of_a_vanished_workspace_is_403(client: FlaskClient) -> None
     path = upload_link(client, bearer(created["api_key"]))
     ok(client.post("/__mock/reset"))
     assert_error(client.get(path), 403, "FORBIDDEN")
+
+
+def test_full_reset_restores_the_startup_clock(client: FlaskClient) -> None:
+    """A full reset also puts the clock back where the settings started it."""
+    clock(client, advance_seconds=3600)
+    assert ok(client.post("/__mock/reset"))
+    assert ok(client.get("/__mock/clock"))["now"] == iso(FROZEN_AT)

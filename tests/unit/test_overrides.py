@@ -120,3 +120,11 @@ def test_slow_rate_delays_without_failing() -> None:
     started = time.perf_counter()
     assert client.get("/api/v1/nodes").status_code == 200
     assert time.perf_counter() - started >= 0.15
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retryable_faults_carry_retry_after(client: FlaskClient, status: int) -> None:
+    """Injected 429 and 503 answers tell clients when to retry."""
+    response = client.get("/api/v1/nodes", headers={"X-Mock-Fault": f"status={status}"})
+    assert response.status_code == status
+    assert response.headers["Retry-After"] == "1"
