@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..auth import mint_session_token
+from ..control.journal_page import render_journal
 from ..envelope import iso
 from ..errors import Detail, Forbidden, NotFound, ValidationFailed
 from ..formats import parse_zoned_datetime
@@ -84,6 +85,13 @@ def _within_range(field: str, instant: datetime) -> None:
 def mock_requests_list(ctx: RequestContext) -> Reply:
     entries = ctx.world.journal.find(journal_filter(ctx.query), int(ctx.query.get("limit", 100)))
     return Reply([entry.to_wire() for entry in entries])
+
+
+@operation("mock_requests_page")
+def mock_requests_page(ctx: RequestContext) -> Reply:
+    entries = ctx.world.journal.find(journal_filter(ctx.query), int(ctx.query.get("limit", 200)))
+    return Reply(None, body_bytes=render_journal(entries).encode(),
+                 content_type="text/html; charset=utf-8")
 
 
 @operation("mock_requests_clear")

@@ -745,3 +745,17 @@ def test_full_reset_restores_the_startup_clock(client: FlaskClient) -> None:
     clock(client, advance_seconds=3600)
     assert ok(client.post("/__mock/reset"))
     assert ok(client.get("/__mock/clock"))["now"] == iso(FROZEN_AT)
+
+
+def test_journal_page_lists_calls_newest_first(client: FlaskClient) -> None:
+    """The HTML journal shows each call (escaped), newest first, and honours filters."""
+    client.get("/api/v1/workflows?search=<b>x</b>", headers=KEY)
+    client.get("/api/v1/nodes")
+    page = client.get("/__mock/requests/page")
+    assert page.status_code == 200
+    assert page.content_type.startswith("text/html")
+    rows = page.get_data(as_text=True).split("<tbody>")[1]
+    assert rows.index("/api/v1/nodes") < rows.index("/api/v1/workflows")
+    assert "<b>x</b>" not in rows and "&lt;b&gt;" in rows
+    only_nodes = client.get("/__mock/requests/page?path=/api/v1/nodes").get_data(as_text=True)
+    assert "/api/v1/workflows" not in only_nodes.split("<tbody>")[1]
