@@ -22,8 +22,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from .app import EXTENSION_KEY, create_app
 from .auth import mint_session_token
-from .control.journal import Entry, JournalFilter
 from .settings import Settings
+from .world.journal import Entry, JournalFilter
 from .world.workspaces import create_workspace
 
 if TYPE_CHECKING:

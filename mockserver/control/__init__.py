@@ -1,1 +1,1 @@
-"""The mock's own controls: request journal, admin helpers, per-request overrides."""
+"""The mock's own controls: per-request overrides, contract bodies, CORS, the journal page."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..control.journal import JournalFilter
+from ..world.journal import JournalFilter
 
 
 def journal_filter(query: dict[str, Any]) -> JournalFilter:

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from ..clock import ControllableClock
-from ..control.journal import Journal
 from ..errors import NotFound
 from ..settings import Settings
 from .catalog import Catalog
 from .fixtures import FixtureRules, Fixtures, Workspace
+from .journal import Journal
 from .links import LinkSigner
 from .records import RunRecord, UploadRecord, WorkflowRecord
 
