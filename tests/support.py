@@ -44,3 +44,20 @@ def session(user_id: str, workspace: str | None = None, *, now: datetime = FROZE
 
 
 KEY = bearer(DEMO_KEY)
+
+
+def ok(response: Any, status: int = 200) -> Any:
+    """The response has this status; return its ``data``."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.get_json()["data"]
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    """The response is the Onepin error envelope with this status and code."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    assert "data" not in body
+    assert set(body["meta"]) == {"request_id", "timestamp"}
+    return body

@@ -25,8 +25,10 @@ from support import (
     GUS,
     KEY,
     SECOND_WORKSPACE_KEY,
+    assert_error,
     bearer,
     make_settings,
+    ok,
 )
 
 from mockserver.app import EXTENSION_KEY, create_app
@@ -56,17 +58,8 @@ def world(app: Flask) -> World:
     return app.extensions[EXTENSION_KEY]["world"]  # type: ignore[no-any-return]
 
 
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()["data"]
 
 
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body: dict[str, Any] = response.get_json()
-    assert body["error"]["code"] == code and body["error"]["message"]
-    assert "data" not in body and body["meta"]["request_id"]
-    return body
 
 
 def names(client: FlaskClient, headers: dict[str, str] = KEY) -> list[str]:

@@ -18,6 +18,7 @@ from support import (
     READ_ONLY_KEY,
     SECOND_WORKSPACE_KEY,
     VERA,
+    assert_error,
     bearer,
     session,
 )
@@ -25,14 +26,6 @@ from support import (
 WORKFLOWS = "/api/v1/workflows"
 
 
-def assert_error(response: object, status: int, code: str) -> dict[str, object]:
-    """The response is the Onepin error envelope with this status and code."""
-    assert response.status_code == status, response.get_data(as_text=True)  # type: ignore[attr-defined]
-    body = response.get_json()  # type: ignore[attr-defined]
-    assert body["error"]["code"] == code
-    assert body["error"]["message"]
-    assert set(body["meta"]) == {"request_id", "timestamp"}
-    return body  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("headers", [

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from flask.testing import FlaskClient
-from support import bearer, make_settings, session
+from support import bearer, make_settings, ok, session
 
 from mockserver.app import create_app
 from mockserver.errors import StartupError
@@ -124,9 +124,6 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     return app.test_client()
 
 
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()["data"]
 
 
 PAM_H, VIC_H, MIXED_H = bearer(PAM_KEY), bearer(VIC_KEY), bearer(MIXED_KEY)

@@ -22,7 +22,9 @@ from support import (
     READ_ONLY_KEY,
     SECOND_WORKSPACE_KEY,
     VERA,
+    assert_error,
     bearer,
+    ok,
     session,
 )
 
@@ -63,19 +65,8 @@ def at(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    """The response is the Onepin error envelope with this status and code."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body["error"]["code"] == code
-    assert body["error"]["message"]
-    assert "data" not in body
-    return body  # type: ignore[no-any-return]
 
 
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()["data"]
 
 
 def start(client: FlaskClient, workflow_id: str, headers: dict[str, str] = KEY,

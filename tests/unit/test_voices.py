@@ -20,6 +20,7 @@ from support import (
     READ_ONLY_KEY,
     SECOND_WORKSPACE_KEY,
     VERA,
+    assert_error,
     bearer,
     make_settings,
     session,
@@ -45,9 +46,6 @@ def get_voice(client: FlaskClient, voice_id: str, headers: dict[str, str] = KEY)
     return response.get_json()
 
 
-def assert_error(response: Any, status: int, code: str) -> None:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.get_json()["error"]["code"] == code
 
 
 @pytest.mark.parametrize("voice", VOICES, ids=[v.name for v in VOICES])

@@ -17,7 +17,9 @@ from support import (
     FROZEN_AT,
     KEY,
     SECOND_WORKSPACE_KEY,
+    assert_error,
     bearer,
+    ok,
     session,
 )
 
@@ -44,18 +46,8 @@ def advance(app: Flask, seconds: float) -> None:
     app.extensions["onepin_mock"]["world"].clock.advance(seconds)
 
 
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    """The response is the Onepin error envelope with this status and code."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body["error"]["code"] == code and body["error"]["message"]
-    assert "data" not in body
-    return body  # type: ignore[no-any-return]
 
 
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()["data"]
 
 
 def fields(body: dict[str, Any]) -> list[str]:

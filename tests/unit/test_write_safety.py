@@ -22,6 +22,7 @@ from support import (
     VERA,
     bearer,
     make_settings,
+    ok,
     session,
 )
 
@@ -49,9 +50,6 @@ GLOBEX_IDS = (GLOBEX_A, GLOBEX_B, GLOBEX_WIDE)
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()["data"]
 
 
 def advance(app: Flask, seconds: float) -> None:
