@@ -1,6 +1,6 @@
 """Injected time sources.
 
-Nothing in the package reads the system clock directly: the app owns one ``Clock``
+Nothing in the package reads the system clock directly: the app owns one ``ControllableClock``
 and hands it to whatever needs "now", so tests can freeze or advance time and a run's
 progress stays a pure function of the clock. (How fast *runs* progress is a property
 of run plans, ``Settings.run_speed``, not of the clock.)
@@ -10,11 +10,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
 
 
 class ControllableClock:

@@ -29,7 +29,6 @@ class ParsedInput:
     query: dict[str, Any]
     headers: dict[str, Any]
     body: Any  # None when no body was sent
-    body_keys: frozenset[str]  # keys present in an object body (explicit nulls included)
     raw_text: str = ""  # the body as sent, for handlers that re-parse it (line numbers)
 
 
@@ -135,7 +134,6 @@ def parse_request(operation: Operation, path: Mapping[str, str], query: MultiDic
         query=values["query"],
         headers=values["header"],
         body=body,
-        body_keys=frozenset(body) if isinstance(body, dict) else frozenset(),
         raw_text=raw_body.decode("utf-8", errors="replace"),
     )
 

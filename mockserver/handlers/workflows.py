@@ -15,12 +15,13 @@ from ..world.run_views import runs_summary
 from ..world.store import WorkspaceState
 from ..world.workflow_views import ListQuery, aggregates, filter_and_sort, workflow_out
 from .base import Reply, RequestContext, operation
-from .common import paged, run_view, window, zoned
+from .common import paged, run_view, window
 
 
 def full_workflow(ctx: RequestContext, state: WorkspaceState,
                   record: WorkflowRecord) -> dict[str, Any]:
-    return workflow_out(record, aggregates(state.runs_of(record.id), ctx.now))
+    agg = aggregates(state.runs_of(record.id), ctx.now, ctx.world.run_statuses)
+    return workflow_out(record, agg)
 
 
 @operation("list_workflows")
@@ -34,7 +35,9 @@ def list_workflows(ctx: RequestContext) -> Reply:
     )
     state = ctx.workspace()
     with state.lock:
-        rows = [(w, aggregates(state.runs_of(w.id), ctx.now)) for w in state.live_workflows()]
+        statuses = ctx.world.run_statuses
+        rows = [(w, aggregates(state.runs_of(w.id), ctx.now, statuses))
+                for w in state.live_workflows()]
     page, pagination = paged(ctx, filter_and_sort(rows, query), counted=True)
     include = bool(ctx.query.get("include_definition", False))
     data = [workflow_out(w, agg, definition=include) for w, agg in page]
@@ -157,4 +160,4 @@ def preview_run(ctx: RequestContext) -> Reply:
     return _estimate(ctx)
 
 
-__all__ = ["estimate_or_422", "full_workflow", "priced_definition", "upload_out", "zoned"]
+__all__ = ["estimate_or_422", "full_workflow", "priced_definition", "upload_out"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 
 from ..clock import ControllableClock
 from ..errors import NotFound
@@ -135,12 +134,12 @@ class World:
                 return state, run
         return None
 
-    def generated_states(self) -> list[WorkspaceState]:
-        with self._lock:
-            return list(self._states.values())
+    @property
+    def run_statuses(self) -> tuple[str, ...]:
+        """The run statuses openapi.yaml declares (RunStatusCounts), handed in by create_app."""
+        assert self.fixture_rules is not None, "create_app sets the fixture rules"
+        return self.fixture_rules.run_statuses
 
     def known_workspace(self, workspace_id: str) -> bool:
         return workspace_id in self.fixtures.workspaces
 
-    def now(self) -> datetime:
-        return self.clock.now()

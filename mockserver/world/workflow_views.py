@@ -10,7 +10,6 @@ from typing import Any
 from ..envelope import iso
 from .records import RunRecord, WorkflowRecord
 
-RUN_STATUSES = ("pending", "running", "completed", "failed", "cancelled", "paused")
 # Latest-run status -> list bucket; "cancelled" is in no bucket, "pending" counts as running.
 _BUCKETS = {"completed": "completed", "failed": "failed", "running": "running",
             "paused": "running", "pending": "running"}
@@ -32,15 +31,18 @@ class Aggregates:
         return _BUCKETS.get(self.last_run_status)
 
 
-def aggregates(runs: list[RunRecord], now: datetime) -> Aggregates:
-    """Run aggregates over *all* runs of a workflow, as they stand at ``now``."""
-    statuses = [run.timeline(now).status for run in runs]
-    counts = {status: statuses.count(status) for status in RUN_STATUSES}
+def aggregates(runs: list[RunRecord], now: datetime, statuses: tuple[str, ...]) -> Aggregates:
+    """Run aggregates over *all* runs of a workflow, as they stand at ``now``.
+
+    ``statuses`` is the run-status list of openapi.yaml (``RunStatusCounts``).
+    """
+    seen = [run.timeline(now).status for run in runs]
+    counts = {status: seen.count(status) for status in statuses}
     latest = max(runs, key=lambda r: (r.created_at, r.run_number), default=None)
     return Aggregates(
         runs_count=len(runs),
         last_run_at=latest.created_at if latest else None,
-        last_run_status=statuses[runs.index(latest)] if latest else None,
+        last_run_status=seen[runs.index(latest)] if latest else None,
         counts=counts,
         has_failed=counts["failed"] > 0,
     )
