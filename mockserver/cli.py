@@ -136,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     _option(export, "frozen-at", None, "instant at which run statuses are read", _zoned)
     commands.add_parser("conformance", help="run the SDK/CLI conformance matrix",
                         add_help=False)
+    commands.add_parser("verify", help="check a live server against openapi.yaml",
+                        add_help=False)
     return parser
 
 
@@ -224,6 +226,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .conformance import main as conformance_main
 
         return conformance_main(argv[1:])
+    if argv[:1] == ["verify"]:
+        from .verify import main as verify_main
+
+        return verify_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
