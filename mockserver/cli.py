@@ -227,8 +227,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return conformance_main(argv[1:])
     if argv[:1] == ["verify"]:
-        from .verify import main as verify_main
-
+        try:
+            from .verify import main as verify_main
+        except ModuleNotFoundError as exc:  # schemathesis is the optional [verify] extra
+            print(f"onepin-mock verify needs {exc.name}: pip install 'onepin-mock[verify]'",
+                  file=sys.stderr)
+            return 2
         return verify_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

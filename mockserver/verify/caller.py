@@ -44,7 +44,7 @@ class Caller:
         self.calls: Counter[str] = Counter()
         self.on_exchange: list[Callable[[Exchange], None]] = []
 
-    def operation(self, label: str) -> APIOperation:
+    def operation(self, label: str) -> APIOperation[Any, Any, Any, Any]:
         found = self.schema.find_operation_by_label(label)
         if found is None:
             raise KeyError(label)
@@ -64,11 +64,11 @@ class Caller:
                                      else None)
         return self.send(case)
 
-    def send(self, case: Case) -> Exchange | None:
+    def send(self, case: Case[Any]) -> Exchange | None:
         sent = self.send_for_response(case)
         return None if sent is None else sent[0]
 
-    def send_for_response(self, case: Case) -> tuple[Exchange, Response] | None:
+    def send_for_response(self, case: Case[Any]) -> tuple[Exchange, Response] | None:
         """Send, check, and also hand back Schemathesis' response (for its own checks)."""
         label = case.operation.label
         self.calls[label] += 1

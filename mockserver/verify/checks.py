@@ -59,8 +59,9 @@ def response_schema(contract: Contract, op: Operation, ex: Exchange) -> list[Pro
     body = ex.json()
     if body is None:
         return ["the body is not valid JSON"]
-    return [(f"{p.where}: {p.message}", p.schema_path)
-            for p in contract.schema_problems(op, ex.status, body)]
+    problems = contract.schema_problems(op, ex.status, body)
+    problems += contract.renamed_fields(op, ex.status, body)
+    return [(f"{p.where}: {p.message}", p.schema_path) for p in problems]
 
 
 def error_envelope(contract: Contract, op: Operation, ex: Exchange) -> list[Problem]:

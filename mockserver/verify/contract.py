@@ -8,6 +8,7 @@ component it broke (``#/components/schemas/WorkflowListItem/required``).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ class PageRules:
 class Contract:
     def __init__(self, spec_path: Path) -> None:
         self.spec = Spec.load(spec_path)
+        # The same contract with every object closed, to spot keys the spec does not know.
+        closed = Spec(_closed(copy.deepcopy(self.spec.document)), spec_path)
+        self._closed = {o.operation_id: o for o in closed.operations}
         self.by_label = {f"{o.method} {o.path}": o for o in self.spec.operations}
         self.by_id = {o.operation_id: o for o in self.spec.operations}
         self._pointers = _schema_pointers(self.spec.document)
@@ -60,7 +64,8 @@ class Contract:
         declared = self.responses(op)
         for key in (str(status), f"{str(status)[0]}XX", "default"):
             if key in declared:
-                return declared[key]
+                found: dict[str, Any] = declared[key]
+                return found
         return None
 
     def media_types(self, op: Operation, status: int) -> tuple[str, ...]:
@@ -79,6 +84,25 @@ class Contract:
             return []
         errors = sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.path)))
         return [self._problem(error) for error in errors]
+
+    def renamed_fields(self, op: Operation, status: int, body: Any) -> list[SchemaProblem]:
+        """Objects that miss a documented property *and* carry an undocumented key: the
+        usual trace of a renamed field (extra keys alone are allowed: objects are open)."""
+        validator = self._closed[op.operation_id].response_validators.get(status)
+        if validator is None:
+            return []
+        found = []
+        for error in validator.iter_errors(body):
+            if error.validator != "unevaluatedProperties" or not isinstance(error.instance, dict):
+                continue
+            documented = list(error.schema.get("properties") or {})
+            missing = [name for name in documented if name not in error.instance]
+            unknown = sorted(k for k in error.instance if k not in documented)
+            if missing and unknown:
+                found.append(SchemaProblem(error.json_path, "", (
+                    f"undocumented {unknown} while documented {missing} are missing "
+                    "(a renamed field?)")))
+        return found
 
     def _problem(self, error: ValidationError) -> SchemaProblem:
         base = self._pointers.get(id(error.schema), "")
@@ -122,6 +146,23 @@ def _explain(error: ValidationError) -> str:
             return (f"{error.message}; the object has undocumented keys {unknown} "
                     "(a renamed field?)")
     return error.message
+
+
+def _closed(document: dict[str, Any]) -> dict[str, Any]:
+    """Add ``unevaluatedProperties: false`` to every object schema with properties."""
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("properties"), dict):
+                node.setdefault("unevaluatedProperties", False)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document.get("components", {}).get("schemas", {}))
+    return document
 
 
 def _schema_pointers(document: dict[str, Any]) -> dict[int, str]:

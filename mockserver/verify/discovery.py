@@ -32,6 +32,7 @@ class Discovery:
     ids: dict[str, str] = field(default_factory=dict)  # path parameter -> real value
     workspace_id: str | None = None
     scopes: tuple[str, ...] = ()
+    authenticated: bool = False  # the server accepted the credential (whoami answered)
     notes: list[str] = field(default_factory=list)
 
 
@@ -68,6 +69,7 @@ class Explorer:
     def _read_identity(exchange: Exchange, found: Discovery) -> None:
         data = (exchange.json() or {}).get("data") or {}
         if isinstance(data, dict):
+            found.authenticated = True
             found.workspace_id = data.get("workspace_id") or None
             found.scopes = tuple(data.get("scopes") or ())
 

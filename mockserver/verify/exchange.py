@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from schemathesis.core.transport import Response
+
+_DIGITS = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ def exchange_from(operation: str, response: Response) -> Exchange:
     """An ``Exchange`` from a Schemathesis response (which keeps the prepared request)."""
     request = response.request
     body = request.body
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (
+        body if isinstance(body, str) else None)
     return Exchange(
         operation=operation,
         method=str(request.method),
@@ -66,4 +70,5 @@ class Finding:
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.operation, self.check, self.message)
+        """Findings that differ only in numbers (a total, an index) are one drift."""
+        return (self.operation, self.check, _DIGITS.sub("#", self.message))

@@ -33,7 +33,7 @@ _CHECK_NAMES = {"not_a_server_error": "server error",
                 "response_headers_conformance": "response headers"}
 
 
-def fuzz(caller: Caller, operation: APIOperation, path: dict[str, Any],
+def fuzz(caller: Caller, operation: APIOperation[Any, Any, Any, Any], path: dict[str, Any],
          headers: dict[str, str], max_examples: int) -> None:
     """Up to ``max_examples`` valid and as many invalid requests, within the budget."""
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -46,7 +46,7 @@ def fuzz(caller: Caller, operation: APIOperation, path: dict[str, Any],
         @settings(max_examples=max_examples, derandomize=True, database=None, deadline=None,
                   phases=[Phase.explicit, Phase.generate],
                   suppress_health_check=list(HealthCheck))
-        def run(case: Case) -> None:
+        def run(case: Case[Any]) -> None:
             if not caller.budget.spent:
                 _one(caller, case)
 
@@ -56,7 +56,7 @@ def fuzz(caller: Caller, operation: APIOperation, path: dict[str, Any],
             continue  # nothing left to vary in this mode (every input is fixed or valid)
 
 
-def _one(caller: Caller, case: Case) -> None:
+def _one(caller: Caller, case: Case[Any]) -> None:
     sent = caller.send_for_response(case)
     if sent is None:
         return

@@ -36,8 +36,10 @@ class Probe:
 
 class Prober:
     def __init__(self, caller: Caller, credentials: Credentials, ids: dict[str, str],
-                 limited_scopes: tuple[str, ...] | None) -> None:
+                 limited_scopes: tuple[str, ...] | None, authenticated: bool) -> None:
         self.caller = caller
+        # Probes that change one thing about a working credential need one that works.
+        self.authenticated = authenticated
         self.contract = caller.contract
         self.credentials = credentials
         self.ids = ids
@@ -51,6 +53,8 @@ class Prober:
         probes = [Probe("without credentials", {}, (401,)),
                   Probe("with an API key that does not exist",
                         {"Authorization": f"Bearer {INVALID_KEY}"}, (401,))]
+        if not self.authenticated:
+            return probes
         key, session = self.credentials.api_key, self.credentials.session_token
         if key and API_KEY_SCHEME in op.security and op.workspace == "required":
             probes.append(Probe("with an API key and another workspace's X-Workspace-Id",

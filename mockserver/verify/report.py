@@ -39,7 +39,7 @@ def markdown(outcome: Outcome, secrets: Iterable[str]) -> str:
         lines.append("")
     lines += ["## Operations", "", "| operation | calls | result |", "|---|---:|---|"]
     for o in outcome.operations:
-        result = o.skipped and f"skipped: {o.skipped}" or (
+        result = (o.skipped and f"skipped: {o.skipped}") or (
             f"**{len(o.findings)} drift(s)**" if o.findings else "ok")
         lines.append(f"| `{o.label}` | {o.calls} | {result} |")
     for o in outcome.operations:

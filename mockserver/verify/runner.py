@@ -116,7 +116,8 @@ class Verifier:
         for note in found.notes:
             self.progress(f"  {note}")
         self.progress("  found " + (", ".join(f"{k}" for k in sorted(found.ids)) or "no ids"))
-        prober = Prober(self.caller, credentials, found.ids, self._limited_scopes(headers))
+        prober = Prober(self.caller, credentials, found.ids, self._limited_scopes(headers),
+                        found.authenticated)
         prober.run_counts(headers)
         write_ids = self._scratch_ids(found.ids, headers) if self.options.writes else {}
         operations = self._selected()
