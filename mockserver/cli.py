@@ -138,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
                         add_help=False)
     commands.add_parser("verify", help="check a live server against openapi.yaml",
                         add_help=False)
+    commands.add_parser("proxy", help="validating (and recording) proxy to an upstream API",
+                        add_help=False)
     return parser
 
 
@@ -227,13 +229,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return conformance_main(argv[1:])
     if argv[:1] == ["verify"]:
-        try:
-            from .verify import main as verify_main
-        except ModuleNotFoundError as exc:  # schemathesis is the optional [verify] extra
-            print(f"onepin-mock verify needs {exc.name}: pip install 'onepin-mock[verify]'",
-                  file=sys.stderr)
-            return 2
+        from .verify import main as verify_main
+
         return verify_main(argv[1:])
+    if argv[:1] == ["proxy"]:
+        from .proxy import main as proxy_main
+
+        return proxy_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:

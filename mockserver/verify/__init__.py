@@ -8,6 +8,20 @@ Nothing here imports Flask or the mock's state: the server under test may be any
 
 from __future__ import annotations
 
-from .cli import main
+from collections.abc import Sequence
 
 __all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``onepin-mock verify``; imported lazily: ``checks`` and ``contract`` need no
+    Schemathesis, so the proxy can use them without the ``[verify]`` extra."""
+    import sys
+
+    try:
+        from .cli import main as verify_main
+    except ModuleNotFoundError as exc:  # Schemathesis comes with the optional [verify] extra
+        print(f"onepin-mock verify needs {exc.name}: pip install 'onepin-mock[verify]'",
+              file=sys.stderr)
+        return 2
+    return verify_main(argv)

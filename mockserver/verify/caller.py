@@ -15,7 +15,7 @@ from schemathesis.schemas import APIOperation, BaseSchema
 
 from .checks import check_exchange
 from .contract import Contract
-from .exchange import Exchange, Finding, exchange_from
+from .exchange import Exchange, Finding
 
 REQUEST_TIMEOUT = 30.0
 
@@ -86,3 +86,21 @@ class Caller:
 
     def add(self, finding: Finding) -> None:
         self.findings.setdefault(finding.key, finding)
+
+
+def exchange_from(operation: str, response: Response) -> Exchange:
+    """An ``Exchange`` from a Schemathesis response (which keeps the prepared request)."""
+    request = response.request
+    body = request.body
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (
+        body if isinstance(body, str) else None)
+    return Exchange(
+        operation=operation,
+        method=str(request.method),
+        url=str(request.url),
+        request_headers={k: str(v) for k, v in request.headers.items()},
+        request_body=text,
+        status=response.status_code,
+        response_headers={k.lower(): ", ".join(v) for k, v in response.headers.items()},
+        response_body=response.content,
+    )

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from schemathesis.core.transport import Response
-
 _DIGITS = re.compile(r"\d+")
 
 
@@ -38,24 +36,6 @@ class Exchange:
             return json.loads(self.response_body)
         except ValueError:
             return None
-
-
-def exchange_from(operation: str, response: Response) -> Exchange:
-    """An ``Exchange`` from a Schemathesis response (which keeps the prepared request)."""
-    request = response.request
-    body = request.body
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (
-        body if isinstance(body, str) else None)
-    return Exchange(
-        operation=operation,
-        method=str(request.method),
-        url=str(request.url),
-        request_headers={k: str(v) for k, v in request.headers.items()},
-        request_body=text,
-        status=response.status_code,
-        response_headers={k.lower(): ", ".join(v) for k, v in response.headers.items()},
-        response_body=response.content,
-    )
 
 
 @dataclass(frozen=True)
