@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from drifted import DRIFTS
+from support import ACME, ADA
 
 from mockserver.testing import DEMO_KEY, READ_ONLY_KEY, MockServer
 
@@ -116,3 +117,18 @@ def test_time_limit_stops_the_run(tmp_path: Path, live_mock: MockServer) -> None
     assert done.returncode == 0
     assert "skipped: the time limit was reached first" in report
     assert "(stopped at the time limit)" in done.stdout
+
+
+def test_a_session_token_with_its_workspace_verifies_clean(tmp_path: Path,
+                                                           live_mock: MockServer) -> None:
+    """Sessions work too: the JWT and X-Workspace-Id reach real records, and the session
+    probe (a workspace the user is not a member of) finds the documented answer."""
+    token = live_mock.session_token(ADA)
+    command = [sys.executable, "-m", "mockserver.cli", "verify", "--base-url", live_mock.url,
+               "--session-token", token, "--workspace", ACME, "--max-examples", "2",
+               "--operation", "get_workflow", "--operation", "list_runs",
+               "--report", str(tmp_path / "drift.md")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, (tmp_path / "drift.md").read_text(encoding="utf-8")[:3000]
+    assert "found " in done.stderr and "workflow_id" in done.stderr
+    assert token not in (tmp_path / "drift.md").read_text(encoding="utf-8")
