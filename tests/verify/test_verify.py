@@ -8,6 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import httpx
 import pytest
 from drifted import DRIFTS
 from support import ACME, ADA
@@ -132,3 +133,28 @@ def test_a_session_token_with_its_workspace_verifies_clean(tmp_path: Path,
     assert done.returncode == 0, (tmp_path / "drift.md").read_text(encoding="utf-8")[:3000]
     assert "found " in done.stderr and "workflow_id" in done.stderr
     assert token not in (tmp_path / "drift.md").read_text(encoding="utf-8")
+
+
+def test_writes_are_checked_on_a_copy_and_cleaned_up(tmp_path: Path,
+                                                     live_mock: MockServer) -> None:
+    """With --writes, write operations conform too, act on a copy of a real workflow, and
+    leave the workspace as they found it (created workflows deleted, runs cancelled)."""
+    workspace = live_mock.create_workspace(workflow_count=3)
+    before = _workflows(live_mock.url, workspace.headers)
+    writes = ("create_workflow", "duplicate_workflow", "patch_workflow", "start_run",
+              "pause_run", "cancel_run", "delete_workflow")
+    command = [sys.executable, "-m", "mockserver.cli", "verify", "--base-url", live_mock.url,
+               "--api-key", workspace.api_key, "--writes", "--max-examples", "2",
+               *(arg for op in writes for arg in ("--operation", op)),
+               "--report", str(tmp_path / "drift.md")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, (tmp_path / "drift.md").read_text(encoding="utf-8")[:3000]
+    assert "cleaning up" in done.stderr
+    assert _workflows(live_mock.url, workspace.headers) == before
+
+
+def _workflows(base_url: str, headers: dict[str, str]) -> dict[str, tuple[int, str]]:
+    """Each workflow's runs_count and latest run status, through the API."""
+    listed = httpx.get(f"{base_url}/api/v1/workflows?limit=100", headers=headers,
+                       timeout=60).json()["data"]
+    return {w["id"]: (w["runs_count"], w["last_run_status"]) for w in listed}
