@@ -166,7 +166,7 @@ class Verifier:
         elif self.caller.budget.spent:
             outcome.skipped = "the time limit was reached first"
         else:
-            ids = prober.ids if op.method in SAFE_METHODS else write_ids
+            ids = prober.ids if op.method in SAFE_METHODS else self._write_ids(write_ids)
             if op.method in SAFE_METHODS or self.options.writes:
                 prober.auth(op)
                 prober.pages(op, headers)
@@ -180,6 +180,13 @@ class Verifier:
         verdict = outcome.skipped or (f"{drifts} drift(s)" if drifts else "ok")
         self.progress(f"[{number:>2}/{total}] {label:<72} {outcome.calls:>4} calls  {verdict}")
         return outcome
+
+    def _write_ids(self, scratch: dict[str, str]) -> dict[str, str]:
+        """The scratch workflow, and the latest run a write operation started on it (so
+        pause, resume and cancel act on a real run of the copy)."""
+        started = [run for workflow, run in self.cleanup.runs
+                   if workflow == scratch.get("workflow_id")]
+        return {**scratch, "run_id": started[-1]} if started else scratch
 
     def _attach(self, outcomes: list[OperationOutcome]) -> None:
         by_label = {o.label: o for o in outcomes}
