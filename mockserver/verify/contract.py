@@ -96,9 +96,11 @@ class Contract:
             if error.validator != "unevaluatedProperties" or not isinstance(error.instance, dict):
                 continue
             documented = list(error.schema.get("properties") or {})
+            required = set(error.schema.get("required") or ())
             missing = [name for name in documented if name not in error.instance]
             unknown = sorted(k for k in error.instance if k not in documented)
-            if missing and unknown:
+            # A missing *required* field is reported (with this hint) by schema_problems.
+            if missing and unknown and not required.intersection(missing):
                 found.append(SchemaProblem(error.json_path, "", (
                     f"undocumented {unknown} while documented {missing} are missing "
                     "(a renamed field?)")))

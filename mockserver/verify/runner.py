@@ -193,7 +193,8 @@ class Verifier:
         for finding in self.caller.findings.values():
             outcome = by_label.get(finding.operation)
             if outcome is None:  # a call outside the selection (discovery, clean-up)
-                outcome = OperationOutcome(finding.operation, "")
+                outcome = OperationOutcome(finding.operation, "",
+                                           calls=self.caller.calls[finding.operation])
                 by_label[finding.operation] = outcome
                 outcomes.append(outcome)
             outcome.findings.append(finding)
