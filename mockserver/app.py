@@ -6,7 +6,9 @@ as they like with different settings.
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -28,6 +30,9 @@ from .spec import Operation, Spec
 from .world.catalog.catalog import Catalog
 from .world.catalog.catalog_loader import CatalogError
 from .world.catalog.graph_rules import structural_problems
+from .world.events import EventLog, StateUrlError, open_log
+from .world.events.files import EventFileError, read_events
+from .world.service import StateEngine
 from .world.state.fixtures import FixtureRules, load_fixtures
 from .world.state.store import World
 
@@ -43,11 +48,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     rules = fixture_rules(spec, catalog)
     fixtures = load_fixtures(settings.fixtures_path, rules)
     clock = ControllableClock(settings.frozen_at)
-    world = World(settings, fixtures, catalog, clock)
+    log = _open_log(settings)
+    world = World(settings, fixtures, catalog, clock, log)
     world.fixture_rules = rules
+    engine = StateEngine(world, log)
+    engine.sync()  # a shared or durable log may already hold events
+    if settings.replay_path is not None:
+        _replay(engine, settings.replay_path)
     handlers.load_all()
     app = Flask("onepin_mock")
-    pipeline = Pipeline(settings, world, Authenticator(world, settings.jwt_secret, rules.scopes),
+    pipeline = Pipeline(settings, engine, Authenticator(world, settings.jwt_secret, rules.scopes),
                         CannedBodies(spec, settings.seed))
     operations = list(spec.operations)
     if settings.admin_enabled:
@@ -61,9 +71,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(_journal(world))
     app.extensions[EXTENSION_KEY] = {
         "settings": settings, "spec": spec, "admin_spec": admin_spec, "world": world,
-        "pipeline": pipeline, "fixture_rules": rules,
+        "engine": engine, "pipeline": pipeline, "fixture_rules": rules,
     }
     return app
+
+
+def _replay(engine: StateEngine, path: Path) -> None:
+    try:
+        engine.replay(read_events(path))
+    except (EventFileError, ValueError) as exc:
+        raise StartupError(f"--replay {path}: {exc}") from exc
+
+
+def _open_log(settings: Settings) -> EventLog:
+    try:
+        return open_log(settings.state_url, settings.journal_size)
+    except StateUrlError as exc:
+        raise StartupError(f"--state: {exc}") from exc
 
 
 def _catalog(settings: Settings) -> Catalog:
@@ -184,6 +208,7 @@ def _journal(world: World) -> Any:
                 workspace_id=getattr(g, "onepin_workspace", None),
                 request_id=getattr(g, "onepin_request_id", None),
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                worker=os.getpid(),
             )
         return response
 

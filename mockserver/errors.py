@@ -58,6 +58,11 @@ class NotFound(ApiError):
     code = "NOT_FOUND"
 
 
+class PaymentRequired(ApiError):
+    status = 402
+    code = "INSUFFICIENT_CREDITS"
+
+
 class MethodNotAllowed(ApiError):
     status = 405
     code = "METHOD_NOT_ALLOWED"
@@ -88,8 +93,8 @@ class ServerError(ApiError):
     code = "SERVER_ERROR"
 
 
-_CODES_BY_STATUS = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound,
-                    405: MethodNotAllowed, 409: Conflict, 422: ValidationFailed,
+_CODES_BY_STATUS = {400: BadRequest, 401: Unauthorized, 402: PaymentRequired, 403: Forbidden,
+                    404: NotFound, 405: MethodNotAllowed, 409: Conflict, 422: ValidationFailed,
                     426: UpgradeRequired, 429: RateLimited}
 
 

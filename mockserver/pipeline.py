@@ -28,7 +28,7 @@ from .handlers.base import Handler, Reply, RequestContext
 from .requests import ParsedInput, parse_request
 from .settings import Settings
 from .spec import Operation
-from .world.state.store import World
+from .world.service import StateEngine
 
 log = logging.getLogger("onepin_mock")
 VERSION_HEADER = "X-OnePin-Required-Version"
@@ -41,11 +41,12 @@ class ResponseContractError(AssertionError):
 
 
 class Pipeline:
-    def __init__(self, settings: Settings, world: World, authenticator: Authenticator,
+    def __init__(self, settings: Settings, engine: StateEngine, authenticator: Authenticator,
                  canned: CannedBodies,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
         self.settings = settings
-        self.world = world
+        self.engine = engine
+        self.world = engine.world
         self.authenticator = authenticator
         self.on_error = on_error
         self.overrides = OverrideReader(settings)
@@ -59,6 +60,7 @@ class Pipeline:
         return view
 
     def run(self, operation: Operation, handler: Handler, path: dict[str, str]) -> Response:
+        self.engine.sync()  # what other processes wrote is visible before anything is read
         now = truncate_ms(self.world.clock.now())
         meta = new_meta(now)
         g.onepin_operation = operation.operation_id
@@ -109,7 +111,7 @@ class Pipeline:
                  now: datetime) -> RequestContext:
         return RequestContext(
             operation_id=operation.operation_id, inputs=inputs, principal=principal,
-            world=self.world, settings=self.settings, now=now,
+            world=self.world, engine=self.engine, settings=self.settings, now=now,
             base_url=request.host_url.rstrip("/"), path_url=request.base_url,
             query_items=tuple(request.args.items(multi=True)),
         )

@@ -23,8 +23,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from .app import EXTENSION_KEY, create_app
 from .auth import mint_session_token
 from .settings import Settings
+from .world.service import StateEngine, control
 from .world.state.journal import Entry, JournalFilter
-from .world.state.workspaces import create_workspace
 
 if TYPE_CHECKING:
     from .clock import ControllableClock
@@ -102,12 +102,18 @@ class MockServer:
         return world
 
     @property
+    def engine(self) -> StateEngine:
+        """The door for state changes (the control API's commands take it)."""
+        engine: StateEngine = self.app.extensions[EXTENSION_KEY]["engine"]
+        return engine
+
+    @property
     def clock(self) -> ControllableClock:
         return self.world.clock
 
     def reset(self) -> None:
         """Back to the state right after startup: world, journal, clock and captured errors."""
-        self.world.reset()  # the clock included
+        control.reset(self.engine)  # the clock and the journal included
         with self._errors_lock:
             self.errors.clear()
 
@@ -117,7 +123,7 @@ class MockServer:
         unknown = sorted(set(options) - set(WORKSPACE_OPTIONS))
         if unknown:
             raise TypeError(f"unknown workspace option(s) {unknown}; use {list(WORKSPACE_OPTIONS)}")
-        created = create_workspace(self.world, options)
+        created = control.create_workspace(self.engine, options)
         return MockWorkspace(id=created["workspace_id"], name=created["name"],
                              user_id=created["user_id"], api_key=created["api_key"],
                              api_key_id=created["api_key_id"], scopes=tuple(created["scopes"]))

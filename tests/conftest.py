@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from support import FROZEN_AT, make_settings
 
 from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.world.service import control
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +28,9 @@ def shared_app() -> Flask:
 @pytest.fixture
 def app(shared_app: Flask) -> Flask:
     """The module's app, as fresh as a new one: reset world and a re-frozen clock."""
-    world = shared_app.extensions[EXTENSION_KEY]["world"]
-    world.reset()
-    world.clock.freeze_at(FROZEN_AT)
+    engine = shared_app.extensions[EXTENSION_KEY]["engine"]
+    control.reset(engine)
+    control.set_clock(engine, frozen_at=FROZEN_AT)
     return shared_app
 
 

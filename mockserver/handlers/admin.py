@@ -14,10 +14,10 @@ from ..control.journal_page import render_journal
 from ..envelope import iso
 from ..errors import Detail, Forbidden, NotFound, ValidationFailed
 from ..formats import parse_zoned_datetime
-from ..world.state.fixtures import FixtureError, parse_fixtures
+from ..world.events.files import events_document
+from ..world.service import control
 from ..world.state.links import LinkError
 from ..world.state.state_export import export_state
-from ..world.state.workspaces import create_workspace, force_run
 from ..world.views.exports import export_file
 from .base import Reply, RequestContext, operation
 from .common import run_view
@@ -36,9 +36,7 @@ def mock_health(ctx: RequestContext) -> Reply:
 @operation("mock_reset")
 def mock_reset(ctx: RequestContext) -> Reply:
     workspace_id = (ctx.body or {}).get("workspace_id")
-    if workspace_id is not None and not ctx.world.known_workspace(workspace_id):
-        raise NotFound("Unknown workspace")
-    ctx.world.reset(workspace_id)
+    control.reset(ctx.engine, workspace_id)
     return Reply({"reset": workspace_id or "all"})
 
 
@@ -61,13 +59,13 @@ def mock_clock_set(ctx: RequestContext) -> Reply:
         except OverflowError:
             target = LATEST
         _within_range("advance_seconds", target)
-        clock.advance(float(body["advance_seconds"]))
+        control.set_clock(ctx.engine, advance_seconds=float(body["advance_seconds"]))
     elif "freeze_at" in body:
         instant = parse_zoned_datetime(body["freeze_at"])
         _within_range("freeze_at", instant)
-        clock.freeze_at(instant.astimezone(UTC))
+        control.set_clock(ctx.engine, frozen_at=instant)
     else:
-        clock.follow_real_time()
+        control.set_clock(ctx.engine, real_time=True)
     return Reply(_clock_out(ctx))
 
 
@@ -102,17 +100,7 @@ def mock_requests_clear(ctx: RequestContext) -> Reply:
 @operation("mock_fixtures_load")
 def mock_fixtures_load(ctx: RequestContext) -> Reply:
     # Parse the text as sent (JSON is YAML), so reported line numbers are the client's.
-    text = ctx.inputs.raw_text
-    assert ctx.world.fixture_rules is not None
-    try:
-        extra = parse_fixtures(text, "request body", ctx.world.fixture_rules, ctx.world.fixtures)
-    except FixtureError as exc:
-        raise ValidationFailed("The fixtures are invalid",
-                               [Detail("body", problem) for problem in exc.problems]) from exc
-    ctx.world.add_fixtures(extra)
-    return Reply({"workspaces": len(extra.workspaces), "users": len(extra.users),
-                  "api_keys": len(extra.api_keys), "workflows": len(extra.workflows),
-                  "uploads": len(extra.uploads)})
+    return Reply(control.load_fixtures(ctx.engine, ctx.inputs.raw_text, "request body"))
 
 
 @operation("mock_state_export")
@@ -122,6 +110,14 @@ def mock_state_export(ctx: RequestContext) -> Reply:
         raise NotFound("Unknown workspace")
     text = export_state(ctx.world, workspace_id, ctx.now)
     return Reply(None, body_bytes=text.encode(), content_type="application/yaml")
+
+
+@operation("mock_events")
+def mock_events(ctx: RequestContext) -> Reply:
+    after = int(ctx.query.get("after", 0))
+    document = events_document(ctx.engine.events())
+    document["events"] = [e for e in document["events"] if e["seq"] > after]
+    return Reply(document)
 
 
 @operation("mock_tokens")
@@ -136,13 +132,12 @@ def mock_tokens(ctx: RequestContext) -> Reply:
 
 @operation("mock_workspaces_create")
 def mock_workspaces_create(ctx: RequestContext) -> Reply:
-    created = create_workspace(ctx.world, ctx.body or {})
-    return Reply(created)
+    return Reply(control.create_workspace(ctx.engine, ctx.body or {}))
 
 
 @operation("mock_run_force")
 def mock_run_force(ctx: RequestContext) -> Reply:
-    state, run = force_run(ctx.world, ctx.path["run_id"], ctx.body, ctx.now)
+    state, run = control.force_run(ctx.engine, ctx.path["run_id"], ctx.body, ctx.now)
     return Reply(run_view(ctx, state, run).out())
 
 

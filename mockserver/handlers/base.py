@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..auth import Principal
     from ..requests import ParsedInput
     from ..settings import Settings
+    from ..world.service import StateEngine
     from ..world.state.store import WorkspaceState, World
 
 
@@ -27,6 +28,7 @@ class RequestContext:
     inputs: ParsedInput
     principal: Principal | None
     world: World
+    engine: StateEngine
     settings: Settings
     now: datetime
     base_url: str  # scheme://host of this request, for absolute links

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ..envelope import iso
 from ..errors import Detail, ValidationFailed
-from ..world.catalog.graph_view import SOURCE
-from ..world.runs import pricing
+from ..world.service.run_costs import estimate_or_422, priced_definition
 from ..world.state.records import UploadRecord, WorkflowRecord
 from ..world.state.store import WorkspaceState
 from ..world.views.markdown import render_markdown
@@ -105,49 +103,14 @@ def runs_summary_handler(ctx: RequestContext) -> Reply:
     return Reply(runs_summary(views, start, end))
 
 
-def priced_definition(ctx: RequestContext, definition: dict[str, Any]) -> tuple[dict[str, Any],
-                                                                               str | None]:
-    """Apply run-scoped overrides (script_text, source_language) to a copy of a definition."""
-    body = ctx.body if isinstance(ctx.body, dict) else {}
-    script, language = body.get("script_text"), body.get("source_language")
-    if script is None and language is None:
-        return definition, None
-    sources = [n for n in definition.get("graph", {}).get("nodes") or []
-               if isinstance(n, dict) and n.get("type") == SOURCE]
-    if len(sources) != 1:
-        raise ValidationFailed("Run overrides need exactly one source_script node",
-                               [Detail("script_text", "the graph must have exactly one "
-                                       f"source_script node, found {len(sources)}")])
-    patched = copy.deepcopy(definition)
-    for node in patched["graph"]["nodes"]:
-        if isinstance(node, dict) and node.get("type") == SOURCE:
-            config = node.setdefault("config", {}) or {}
-            node["config"] = config
-            if script is not None:
-                config["text"] = script
-            if language is not None:
-                config["source_language"] = language
-    return patched, script
-
-
-def estimate_or_422(ctx: RequestContext, definition: dict[str, Any], script: str | None,
-                    balance: int, purpose: str) -> dict[str, Any]:
-    """The credit estimate; a workflow with no script text at all is a 422 on script_text."""
-    try:
-        return pricing.estimate(definition, ctx.world.catalog, script_text=script,
-                                balance=balance)
-    except pricing.NoScriptText as exc:
-        raise ValidationFailed(f"There is no script text to {purpose}",
-                               [Detail("script_text", "the workflow script is empty; "
-                                       "save a script or pass script_text")]) from exc
-
-
 def _estimate(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.lock:
         record = state.workflow(ctx.path["workflow_id"])
-        definition, script = priced_definition(ctx, record.definition)
-    return Reply(estimate_or_422(ctx, definition, script, state.info.credit_balance, "price"))
+        body = ctx.body if isinstance(ctx.body, dict) else {}
+        definition, script = priced_definition(record.definition, body)
+    return Reply(estimate_or_422(ctx.world.catalog, definition, script,
+                                 state.info.credit_balance, "price"))
 
 
 @operation("estimate_workflow")

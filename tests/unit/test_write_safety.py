@@ -27,6 +27,7 @@ from support import (
 )
 
 from mockserver.testing import MockServer
+from mockserver.world.service import control as mock_control
 
 WORKFLOWS = "/api/v1/workflows"
 GLOBEX_KEY = bearer(SECOND_WORKSPACE_KEY)
@@ -361,9 +362,8 @@ def server() -> Iterator[MockServer]:
 
 @pytest.fixture
 def live(server: MockServer) -> MockServer:
-    world = server.app.extensions["onepin_mock"]["world"]
-    world.reset()
-    world.clock.freeze_at(FROZEN_AT)
+    mock_control.reset(server.engine)
+    mock_control.set_clock(server.engine, frozen_at=FROZEN_AT)
     return server
 
 

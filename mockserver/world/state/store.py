@@ -14,7 +14,8 @@ from ...clock import ControllableClock
 from ...errors import NotFound
 from ...settings import Settings
 from ..catalog.catalog import Catalog
-from .fixtures import FixtureRules, Fixtures, Workspace
+from ..events import JournalStore
+from .fixtures import FixtureRules, Fixtures, Workspace, parse_fixtures
 from .journal import Journal
 from .links import LinkSigner
 from .records import RunRecord, UploadRecord, WorkflowRecord
@@ -26,6 +27,7 @@ class WorkspaceState:
         self.workflows: dict[str, WorkflowRecord] = {}
         self.runs: dict[str, RunRecord] = {}
         self.uploads: dict[str, UploadRecord] = {}
+        self.created_workflows = 0  # how many the API created: the next new id's number
         self.lock = threading.RLock()
 
     @contextmanager
@@ -64,14 +66,14 @@ class World:
     """Every workspace's state plus what is needed to (re)generate it."""
 
     def __init__(self, settings: Settings, fixtures: Fixtures, catalog: Catalog,
-                 clock: ControllableClock) -> None:
+                 clock: ControllableClock, journal_store: JournalStore) -> None:
         self.settings = settings
         self.base_fixtures = fixtures  # what reset() returns to
         self.fixtures = fixtures
         self.catalog = catalog
         self.clock = clock
         self.links = LinkSigner(settings.jwt_secret, settings.link_ttl_seconds)
-        self.journal = Journal(settings.journal_size)
+        self.journal = Journal(journal_store)
         self.fixture_rules: FixtureRules | None = None  # set by create_app
         self._states: dict[str, WorkspaceState] = {}
         self._lock = threading.RLock()
@@ -106,13 +108,17 @@ class World:
                 with state.lock:
                     apply_pins(self, state, *extra.pins_for(workspace_id))
 
+    def parse_fixtures(self, text: str, source: str) -> Fixtures:
+        """A fixture document checked against the rules and the records known now."""
+        assert self.fixture_rules is not None, "create_app sets the fixture rules"
+        return parse_fixtures(text, source, self.fixture_rules, self.fixtures)
+
     def reset(self, workspace_id: str | None = None) -> None:
         """Forget state (all of it, or one workspace's); it regenerates on next use."""
         with self._lock:
             if workspace_id is None:
                 self._states.clear()
                 self.fixtures = self.base_fixtures
-                self.journal.clear()
                 self.created_workspaces = 0
                 self._restore_clock()
             else:
