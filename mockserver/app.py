@@ -28,6 +28,7 @@ from .spec import Operation, Spec
 from .world.catalog.catalog import Catalog
 from .world.catalog.catalog_loader import CatalogError
 from .world.catalog.graph_rules import structural_problems
+from .world.dataset.generate import SeededDataset
 from .world.state.fixtures import FixtureRules, load_fixtures
 from .world.state.store import World
 
@@ -43,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     rules = fixture_rules(spec, catalog)
     fixtures = load_fixtures(settings.fixtures_path, rules)
     clock = ControllableClock(settings.frozen_at)
-    world = World(settings, fixtures, catalog, clock)
+    world = World(settings, fixtures, catalog, clock, SeededDataset())
     world.fixture_rules = rules
     handlers.load_all()
     app = Flask("onepin_mock")

@@ -179,7 +179,7 @@ def check(settings: Settings) -> int:
 
 def token(settings: Settings, user_id: str, ttl: int) -> int:
     from .app import create_app
-    from .auth import mint_session_token
+    from .session_tokens import mint_session_token
 
     world = create_app(settings).extensions["onepin_mock"]["world"]
     if user_id not in world.fixtures.users:

@@ -21,7 +21,7 @@ from flask import Flask, got_request_exception, has_request_context, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .app import EXTENSION_KEY, create_app
-from .auth import mint_session_token
+from .session_tokens import mint_session_token
 from .settings import Settings
 from .world.state.journal import Entry, JournalFilter
 from .world.state.workspaces import create_workspace

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..auth import mint_session_token
 from ..control.journal_page import render_journal
 from ..envelope import iso
 from ..errors import Detail, Forbidden, NotFound, ValidationFailed
 from ..formats import parse_zoned_datetime
+from ..session_tokens import mint_session_token
 from ..world.state.fixtures import FixtureError, parse_fixtures
 from ..world.state.links import LinkError
 from ..world.state.state_export import export_state

@@ -11,7 +11,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
@@ -21,12 +21,9 @@ from ..runs.lifecycle import Control
 from ..runs.plan import make_plan
 from ..state.fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
 from ..state.records import RunRecord, UploadRecord, WorkflowRecord
-from ..state.store import WorkspaceState
+from ..state.store import WorkspaceState, World
 from . import graphs
 from .upload_files import upload_body
-
-if TYPE_CHECKING:
-    from ..state.store import World
 
 PLACEHOLDER_NAME = "Untitled workflow"
 _TERMINAL_MIX = (("completed", 0.72), ("failed", 0.16), ("cancelled", 0.12))
@@ -48,6 +45,17 @@ def phrases() -> dict[str, list[str]]:
     text = resources.files("mockserver").joinpath("data", "phrases.yaml").read_text("utf-8")
     data: dict[str, list[str]] = yaml.safe_load(text)
     return data
+
+
+class SeededDataset:
+    """The ``Seeder`` create_app gives the World: records generated from the seed, then pins."""
+
+    def generate(self, world: World, workspace: Workspace) -> WorkspaceState:
+        return generate_workspace(world, workspace)
+
+    def apply_pins(self, world: World, state: WorkspaceState, workflows: list[WorkflowPin],
+                   uploads: list[UploadPin]) -> None:
+        apply_pins(world, state, workflows, uploads)
 
 
 def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
