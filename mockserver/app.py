@@ -7,6 +7,7 @@ as they like with different settings.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -36,6 +37,27 @@ EXTENSION_KEY = "onepin_mock"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
+@dataclass(frozen=True)
+class MockApp:
+    """Everything create_app built, held by the Flask app (read it with ``mock_of(app)``)."""
+
+    settings: Settings
+    spec: Spec
+    admin_spec: Spec
+    world: World
+    pipeline: Pipeline
+    fixture_rules: FixtureRules
+    allow: dict[str, str]  # URL rule endpoint (the spec path) -> its Allow header
+
+
+def mock_of(app: Flask) -> MockApp:
+    """The mock behind a Flask app made by ``create_app``."""
+    mock = app.extensions.get(EXTENSION_KEY)
+    if not isinstance(mock, MockApp):
+        raise TypeError("not an app made by mockserver.app.create_app")
+    return mock
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings()
     spec = Spec.load(settings.spec_path)
@@ -53,17 +75,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     operations = list(spec.operations)
     if settings.admin_enabled:
         operations += admin_spec.operations
-    _register(app, pipeline, operations)
+    allow = _register(app, pipeline, operations)
     _install_error_pages(app, world)
     app.after_request(_version_header(settings.required_sdk_version))
     app.before_request(_start_timer)
     install_cors(app, settings.cors_origins,
                  lambda message: render_error(Forbidden(message), new_meta(clock.now())))
     app.after_request(_journal(world))
-    app.extensions[EXTENSION_KEY] = {
-        "settings": settings, "spec": spec, "admin_spec": admin_spec, "world": world,
-        "pipeline": pipeline, "fixture_rules": rules,
-    }
+    app.extensions[EXTENSION_KEY] = MockApp(settings, spec, admin_spec, world, pipeline, rules,
+                                            allow)
     return app
 
 
@@ -106,8 +126,8 @@ def _scope_enum(spec: Spec) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _register(app: Flask, pipeline: Pipeline, operations: list[Operation]) -> None:
-    """One URL rule per spec path, accepting every method.
+def _register(app: Flask, pipeline: Pipeline, operations: list[Operation]) -> dict[str, str]:
+    """One URL rule per spec path, accepting every method; returns each path's Allow header.
 
     Matching paths first and methods second means a literal path such as
     ``/workflows/validate`` always wins over ``/workflows/{workflow_id}``, and a method
@@ -116,7 +136,7 @@ def _register(app: Flask, pipeline: Pipeline, operations: list[Operation]) -> No
     missing = [op.operation_id for op in operations if op.operation_id not in HANDLERS]
     if missing:
         raise StartupError(f"no handler for operation(s): {', '.join(sorted(missing))}")
-    allowed: dict[str, str] = app.extensions.setdefault("onepin_mock_allow", {})
+    allowed: dict[str, str] = {}
     by_path: dict[str, dict[str, Operation]] = {}
     for op in operations:
         by_path.setdefault(op.path, {})[op.method] = op
@@ -126,6 +146,7 @@ def _register(app: Flask, pipeline: Pipeline, operations: list[Operation]) -> No
         app.add_url_rule(next(iter(methods.values())).flask_rule, endpoint=path,
                          view_func=_dispatcher(views), methods=ALL_METHODS,
                          provide_automatic_options=False, strict_slashes=True)
+    return allowed
 
 
 def _dispatcher(views: dict[str, Any]) -> Any:
@@ -155,7 +176,7 @@ def _install_error_pages(app: Flask, world: World) -> None:
         # A method werkzeug does not know at all (e.g. QUERY): answer for the matched path.
         adapter = app.url_map.bind_to_environ(request.environ)
         rule, _args = adapter.match(method="GET", return_rule=True)
-        allow = app.extensions["onepin_mock_allow"].get(rule.endpoint, "")
+        allow = mock_of(app).allow.get(rule.endpoint, "")
         return envelope(ApiMethodNotAllowed("Method not allowed", headers={"Allow": allow}))
 
     @app.errorhandler(ApiError)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, got_request_exception, has_request_context, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from .app import EXTENSION_KEY, create_app
+from .app import create_app, mock_of
 from .session_tokens import mint_session_token
 from .settings import Settings
 from .world.state.journal import Entry, JournalFilter
@@ -98,7 +98,7 @@ class MockServer:
 
     @property
     def world(self) -> World:
-        world: World = self.app.extensions[EXTENSION_KEY]["world"]
+        world: World = mock_of(self.app).world
         return world
 
     @property
@@ -142,7 +142,7 @@ class MockServer:
     # -- errors inside the server -------------------------------------------------------------
 
     def _capture_errors(self) -> None:
-        pipeline = self.app.extensions[EXTENSION_KEY]["pipeline"]
+        pipeline = mock_of(self.app).pipeline
         previous = pipeline.on_error
 
         def on_error(exc: BaseException) -> None:

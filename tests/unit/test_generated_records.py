@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import make_settings
 
-from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.app import create_app, mock_of
 from mockserver.world.state.links import Link
 from mockserver.world.views.run_views import RunView
 from mockserver.world.views.workflow_views import aggregates, workflow_out
@@ -31,7 +31,7 @@ def _link(audio_id: str) -> Link:
 def test_every_generated_record_matches_its_schema(seed: int) -> None:
     """For any seed, every workflow and every run view validates against its schema."""
     app = create_app(make_settings(seed=seed))
-    spec, world = app.extensions[EXTENSION_KEY]["spec"], app.extensions[EXTENSION_KEY]["world"]
+    spec, world = mock_of(app).spec, mock_of(app).world
     statuses = set()
     for workspace_id in world.fixtures.workspaces:
         state = world.workspace(workspace_id)
@@ -54,7 +54,7 @@ def test_every_generated_record_matches_its_schema(seed: int) -> None:
 def test_seeded_workspace_is_realistic() -> None:
     """About 25 workflows, graphs built from the catalog, runs and uploads for many of them."""
     app = create_app(make_settings())
-    world = app.extensions[EXTENSION_KEY]["world"]
+    world = mock_of(app).world
     state = world.workspace(next(iter(world.fixtures.workspaces)))
     assert len(state.workflows) == 25
     node_types = {n["type"] for w in state.workflows.values()

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from support import DEMO_KEY, bearer, make_settings
 
-from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.app import create_app, mock_of
 
 KEY = bearer(DEMO_KEY)
 WORKFLOWS = "/api/v1/workflows"
@@ -31,7 +31,7 @@ def test_prefer_code_still_enforces_auth(client: FlaskClient) -> None:
 
 def test_prefer_example_returns_the_spec_example(client: FlaskClient, app: object) -> None:
     """Prefer: example=default answers the operation's example from openapi.yaml."""
-    spec = app.extensions[EXTENSION_KEY]["spec"]  # type: ignore[attr-defined]
+    spec = mock_of(app).spec  # type: ignore[attr-defined]
     operation = next(o for o in spec.operations if o.operation_id == "list_workflows")
     example = operation.raw["responses"]["200"]["content"]["application/json"]["example"]
     response = client.get(WORKFLOWS, headers={**KEY, "Prefer": "example=default"})

@@ -28,6 +28,8 @@ from support import (
     session,
 )
 
+from mockserver.app import mock_of
+
 WORKFLOWS = "/api/v1/workflows"
 GLOBEX_KEY = bearer(SECOND_WORKSPACE_KEY)
 TERMINAL = ("completed", "failed", "cancelled")
@@ -54,11 +56,11 @@ def runs_url(workflow_id: str, run_id: str | None = None, suffix: str = "") -> s
 
 
 def advance(app: Flask, seconds: float) -> None:
-    app.extensions["onepin_mock"]["world"].clock.advance(seconds)
+    mock_of(app).world.clock.advance(seconds)
 
 
 def now(app: Flask) -> datetime:
-    return app.extensions["onepin_mock"]["world"].clock.now()  # type: ignore[no-any-return]
+    return mock_of(app).world.clock.now()  # type: ignore[no-any-return]
 
 
 def at(value: str | None) -> datetime | None:

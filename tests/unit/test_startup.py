@@ -10,7 +10,7 @@ import yaml
 from flask.testing import FlaskClient
 from support import DEMO_KEY, bearer, make_settings
 
-from mockserver.app import create_app
+from mockserver.app import create_app, mock_of
 from mockserver.errors import StartupError
 from mockserver.handlers.base import HANDLERS
 from mockserver.settings import DEFAULT_SPEC
@@ -73,8 +73,8 @@ def test_missing_fixtures_file_stops_startup(tmp_path: Path) -> None:
 def test_every_spec_operation_has_a_handler() -> None:
     """The packaged spec and the handler registry cover each other exactly."""
     app = create_app(make_settings())
-    spec = app.extensions["onepin_mock"]["spec"]
-    admin = app.extensions["onepin_mock"]["admin_spec"]
+    spec = mock_of(app).spec
+    admin = mock_of(app).admin_spec
     declared = {op.operation_id for op in (*spec.operations, *admin.operations)}
     assert declared == set(HANDLERS)
 

@@ -26,6 +26,7 @@ from support import (
     session,
 )
 
+from mockserver.app import mock_of
 from mockserver.testing import MockServer
 
 WORKFLOWS = "/api/v1/workflows"
@@ -53,7 +54,7 @@ GLOBEX_IDS = (GLOBEX_A, GLOBEX_B, GLOBEX_WIDE)
 
 
 def advance(app: Flask, seconds: float) -> None:
-    app.extensions["onepin_mock"]["world"].clock.advance(seconds)
+    mock_of(app).world.clock.advance(seconds)
 
 
 def runs_url(workflow_id: str, run_id: str | None = None, suffix: str = "") -> str:
@@ -361,7 +362,7 @@ def server() -> Iterator[MockServer]:
 
 @pytest.fixture
 def live(server: MockServer) -> MockServer:
-    world = server.app.extensions["onepin_mock"]["world"]
+    world = mock_of(server.app).world
     world.reset()
     world.clock.freeze_at(FROZEN_AT)
     return server
