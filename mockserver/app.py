@@ -22,7 +22,7 @@ from .envelope import iso, new_meta
 from .errors import ApiError, Forbidden, StartupError, error_for_status
 from .errors import MethodNotAllowed as ApiMethodNotAllowed
 from .errors import NotFound as ApiNotFound
-from .handlers.base import HANDLERS
+from .handlers.base import Handler
 from .pipeline import VERSION_HEADER, Pipeline, render_error
 from .settings import Settings
 from .spec import Operation, Spec
@@ -68,14 +68,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     clock = ControllableClock(settings.frozen_at)
     world = World(settings, fixtures, catalog, clock, SeededDataset())
     world.fixture_rules = rules
-    handlers.load_all()
     app = Flask("onepin_mock")
     pipeline = Pipeline(settings, world, Authenticator(world, settings.jwt_secret, rules.scopes),
                         CannedBodies(spec, settings.seed))
     operations = list(spec.operations)
     if settings.admin_enabled:
         operations += admin_spec.operations
-    allow = _register(app, pipeline, operations)
+    allow = _register(app, pipeline, operations, handlers.operations())
     _install_error_pages(app, world)
     app.after_request(_version_header(settings.required_sdk_version))
     app.before_request(_start_timer)
@@ -126,14 +125,15 @@ def _scope_enum(spec: Spec) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _register(app: Flask, pipeline: Pipeline, operations: list[Operation]) -> dict[str, str]:
+def _register(app: Flask, pipeline: Pipeline, operations: list[Operation],
+              handler_of: dict[str, Handler]) -> dict[str, str]:
     """One URL rule per spec path, accepting every method; returns each path's Allow header.
 
     Matching paths first and methods second means a literal path such as
     ``/workflows/validate`` always wins over ``/workflows/{workflow_id}``, and a method
     the path does not declare is a 405 whose ``Allow`` lists exactly the spec's methods.
     """
-    missing = [op.operation_id for op in operations if op.operation_id not in HANDLERS]
+    missing = [op.operation_id for op in operations if op.operation_id not in handler_of]
     if missing:
         raise StartupError(f"no handler for operation(s): {', '.join(sorted(missing))}")
     allowed: dict[str, str] = {}
@@ -141,7 +141,7 @@ def _register(app: Flask, pipeline: Pipeline, operations: list[Operation]) -> di
     for op in operations:
         by_path.setdefault(op.path, {})[op.method] = op
     for path, methods in by_path.items():
-        views = {m: pipeline.view_for(op, HANDLERS[op.operation_id]) for m, op in methods.items()}
+        views = {m: pipeline.view_for(op, handler_of[op.operation_id]) for m, op in methods.items()}
         allowed[path] = ", ".join(sorted(views))
         app.add_url_rule(next(iter(methods.values())).flask_rule, endpoint=path,
                          view_func=_dispatcher(views), methods=ALL_METHODS,

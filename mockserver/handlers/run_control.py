@@ -14,7 +14,7 @@ from ..world.runs.plan import make_plan
 from ..world.state.records import RunRecord, WorkflowRecord
 from ..world.state.store import WorkspaceState
 from ..world.views.exports import audio_ids, delivered_lines, sink_node_ids
-from .base import Reply, RequestContext, operation
+from .base import Handler, Reply, RequestContext
 from .common import run_view
 from .workflows import estimate_or_422, priced_definition
 
@@ -56,7 +56,6 @@ def _check_credits(ctx: RequestContext, state: WorkspaceState, snapshot: dict[st
                                      "current_balance": estimate["current_balance"]})
 
 
-@operation("start_run")
 def start_run(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     assert ctx.principal is not None
@@ -89,7 +88,6 @@ def _control(ctx: RequestContext, apply: Any) -> Reply:
         return Reply(run_view(ctx, state, run).out())
 
 
-@operation("cancel_run")
 def cancel_run(ctx: RequestContext) -> Reply:
     def apply(state: WorkspaceState, run: RunRecord, timeline: Any) -> None:
         if not timeline.terminal:  # idempotent: a finished run comes back unchanged
@@ -98,7 +96,6 @@ def cancel_run(ctx: RequestContext) -> Reply:
     return _control(ctx, apply)
 
 
-@operation("pause_run")
 def pause_run(ctx: RequestContext) -> Reply:
     def apply(state: WorkspaceState, run: RunRecord, timeline: Any) -> None:
         if timeline.terminal:
@@ -109,7 +106,6 @@ def pause_run(ctx: RequestContext) -> Reply:
     return _control(ctx, apply)
 
 
-@operation("resume_run")
 def resume_run(ctx: RequestContext) -> Reply:
     def apply(state: WorkspaceState, run: RunRecord, timeline: Any) -> None:
         if timeline.status != "paused":
@@ -142,17 +138,14 @@ def _download(ctx: RequestContext, node_id: str | None) -> Reply:
                   "expires_at": iso(link.expires_at)})
 
 
-@operation("download_run")
 def download_run(ctx: RequestContext) -> Reply:
     return _download(ctx, None)
 
 
-@operation("download_run_node")
 def download_run_node(ctx: RequestContext) -> Reply:
     return _download(ctx, ctx.path["node_id"])
 
 
-@operation("get_run_audio_url")
 def get_run_audio_url(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     audio_id = ctx.path["audio_id"]
@@ -164,3 +157,15 @@ def get_run_audio_url(ctx: RequestContext) -> Reply:
                                 run=run.id, audio=audio_id)
     return Reply({"url": link.url, "filename": f"{audio_id}.wav",
                   "expires_at": iso(link.expires_at)})
+
+
+# operationId -> handler; handlers/__init__.py merges every module's table.
+OPERATIONS: dict[str, Handler] = {
+    "start_run": start_run,
+    "cancel_run": cancel_run,
+    "pause_run": pause_run,
+    "resume_run": resume_run,
+    "download_run": download_run,
+    "download_run_node": download_run_node,
+    "get_run_audio_url": get_run_audio_url,
+}

@@ -16,7 +16,7 @@ from ..world.rng import stable_uuid
 from ..world.runs.lifecycle import Control
 from ..world.state.records import WorkflowRecord
 from ..world.state.store import WorkspaceState
-from .base import Reply, RequestContext, operation
+from .base import Handler, Reply, RequestContext
 from .workflows import full_workflow
 
 NAME_LIMIT = 200
@@ -43,7 +43,6 @@ def _new_id(ctx: RequestContext, state: WorkspaceState) -> str:
     return stable_uuid(ctx.settings.seed, "workflow", f"{state.info.id}:{len(state.workflows)}")
 
 
-@operation("create_workflow")
 def create_workflow(ctx: RequestContext) -> Reply:
     body = ctx.body if isinstance(ctx.body, dict) else {}
     named = body.get("name") is not None
@@ -63,7 +62,6 @@ def create_workflow(ctx: RequestContext) -> Reply:
         return Reply(full_workflow(ctx, state, record))
 
 
-@operation("update_workflow")
 def update_workflow(ctx: RequestContext) -> Reply:
     body = ctx.body
     name = _checked_name(body["name"])
@@ -78,7 +76,6 @@ def update_workflow(ctx: RequestContext) -> Reply:
         return Reply(full_workflow(ctx, state, record))
 
 
-@operation("patch_workflow")
 def patch_workflow(ctx: RequestContext) -> Reply:
     body = ctx.body
     changes: dict[str, Any] = {}
@@ -99,7 +96,6 @@ def patch_workflow(ctx: RequestContext) -> Reply:
         return Reply(full_workflow(ctx, state, record))
 
 
-@operation("delete_workflow")
 def delete_workflow(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.writing():
@@ -117,7 +113,6 @@ def copy_name(name: str) -> str:
     return name[: NAME_LIMIT - len(COPY_SUFFIX)].rstrip() + COPY_SUFFIX
 
 
-@operation("duplicate_workflow")
 def duplicate_workflow(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     assert ctx.principal is not None
@@ -132,6 +127,16 @@ def duplicate_workflow(ctx: RequestContext) -> Reply:
         return Reply(full_workflow(ctx, state, record))
 
 
-@operation("validate_workflow")
 def validate_workflow(ctx: RequestContext) -> Reply:
     return Reply(readiness_report(ctx.body["definition"], ctx.world.catalog))
+
+
+# operationId -> handler; handlers/__init__.py merges every module's table.
+OPERATIONS: dict[str, Handler] = {
+    "create_workflow": create_workflow,
+    "update_workflow": update_workflow,
+    "patch_workflow": patch_workflow,
+    "delete_workflow": delete_workflow,
+    "duplicate_workflow": duplicate_workflow,
+    "validate_workflow": validate_workflow,
+}
