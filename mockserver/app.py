@@ -19,7 +19,7 @@ from .clock import ControllableClock
 from .control.canned import CannedBodies
 from .control.cors import install_cors
 from .envelope import iso, new_meta
-from .errors import ApiError, Forbidden, StartupError, error_for_status
+from .errors import ApiError, CatalogError, Forbidden, StartupError, error_for_status
 from .errors import MethodNotAllowed as ApiMethodNotAllowed
 from .errors import NotFound as ApiNotFound
 from .handlers.base import Handler
@@ -27,7 +27,6 @@ from .pipeline import VERSION_HEADER, Pipeline, render_error
 from .settings import Settings
 from .spec import Operation, Spec
 from .world.catalog.catalog import Catalog
-from .world.catalog.catalog_loader import CatalogError
 from .world.catalog.graph_rules import structural_problems
 from .world.dataset.generate import SeededDataset
 from .world.state.fixtures import FixtureRules, load_fixtures

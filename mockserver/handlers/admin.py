@@ -11,11 +11,10 @@ from typing import Any
 
 from ..control.journal_page import render_journal
 from ..envelope import iso
-from ..errors import Detail, Forbidden, NotFound, ValidationFailed
+from ..errors import Detail, FixtureError, Forbidden, LinkError, NotFound, ValidationFailed
 from ..formats import parse_zoned_datetime
 from ..session_tokens import mint_session_token
-from ..world.state.fixtures import FixtureError, parse_fixtures
-from ..world.state.links import LinkError
+from ..world.state.fixtures import parse_fixtures
 from ..world.state.state_export import export_state
 from ..world.state.workspaces import create_workspace, force_run
 from ..world.views.exports import export_file

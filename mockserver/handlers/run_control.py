@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from ..envelope import iso
-from ..errors import ApiError, Conflict, Detail, NotFound, ValidationFailed
+from ..errors import Conflict, Detail, NotFound, PaymentRequired, ValidationFailed
 from ..world.catalog.graph_rules import run_start_problems
 from ..world.rng import stable_uuid
 from ..world.runs.lifecycle import ACTIVE, Control
@@ -17,11 +17,6 @@ from ..world.views.exports import audio_ids, delivered_lines, sink_node_ids
 from .base import Handler, Reply, RequestContext
 from .common import run_view
 from .workflows import estimate_or_422, priced_definition
-
-
-class PaymentRequired(ApiError):
-    status = 402
-    code = "INSUFFICIENT_CREDITS"
 
 
 def _active_runs(ctx: RequestContext, state: WorkspaceState) -> list[RunRecord]:

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from ..envelope import iso
-from ..errors import Detail, ValidationFailed
+from ..errors import Detail, NoScriptText, ValidationFailed
 from ..world.catalog.graph_view import SOURCE
 from ..world.runs import pricing
 from ..world.state.records import UploadRecord, WorkflowRecord
@@ -130,7 +130,7 @@ def estimate_or_422(ctx: RequestContext, definition: dict[str, Any], script: str
     try:
         return pricing.estimate(definition, ctx.world.catalog, script_text=script,
                                 balance=balance)
-    except pricing.NoScriptText as exc:
+    except NoScriptText as exc:
         raise ValidationFailed(f"There is no script text to {purpose}",
                                [Detail("script_text", "the workflow script is empty; "
                                        "save a script or pass script_text")]) from exc

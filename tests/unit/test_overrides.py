@@ -23,6 +23,13 @@ def test_prefer_code_returns_that_error(client: FlaskClient, code: int, error: s
     assert response.get_json()["error"]["code"] == error
 
 
+def test_prefer_code_402_is_insufficient_credits(client: FlaskClient) -> None:
+    """Prefer: code=402 answers the code a real 402 carries (a start without enough credits)."""
+    response = client.get(WORKFLOWS, headers={**KEY, "Prefer": "code=402"})
+    assert response.status_code == 402
+    assert response.get_json()["error"]["code"] == "INSUFFICIENT_CREDITS"
+
+
 def test_prefer_code_still_enforces_auth(client: FlaskClient) -> None:
     """Overrides never bypass authentication."""
     response = client.get(WORKFLOWS, headers={"Prefer": "code=404"})

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ...errors import StartupError
+from ...errors import FixtureError, StartupError
 from .yaml_lines import line_of, load_located
 
 ROLES = ("viewer", "editor", "admin")
@@ -24,14 +24,6 @@ SECTIONS = ("workspaces", "users", "memberships", "api_keys", "workflows", "uplo
 
 # (schema name, instance) -> [(dotted path inside the instance, message)]
 SchemaCheck = Callable[[str, Any], list[tuple[str, str]]]
-
-
-class FixtureError(StartupError):
-    """A fixture file (or loaded document) has problems; ``problems`` lists each one."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("invalid fixtures:\n  " + "\n  ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
