@@ -8,10 +8,9 @@ from typing import Any
 from ..envelope import iso
 from ..errors import Conflict, Detail, NotFound, PaymentRequired, ValidationFailed
 from ..world.catalog.graph_rules import run_start_problems
-from ..world.rng import stable_uuid
 from ..world.runs.lifecycle import ACTIVE, Control
-from ..world.runs.plan import make_plan
-from ..world.state.records import RunRecord, WorkflowRecord
+from ..world.runs.record import RunRecord, new_run
+from ..world.state.records import WorkflowRecord
 from ..world.state.store import WorkspaceState
 from ..world.views.exports import audio_ids, delivered_lines, sink_node_ids
 from .base import Handler, Reply, RequestContext
@@ -60,16 +59,13 @@ def start_run(ctx: RequestContext) -> Reply:
         _check_credits(ctx, state, snapshot)
         _check_capacity(ctx, state, workflow.id)
         number = max((r.run_number for r in state.runs_of(workflow.id)), default=0) + 1
-        run_id = stable_uuid(ctx.settings.seed, "run", f"{workflow.id}:{number}")
         user = ctx.world.fixtures.users.get(ctx.principal.user_id)
-        run = RunRecord(
-            id=run_id, workflow_id=workflow.id, workspace_id=state.info.id, run_number=number,
-            created_at=ctx.now,
+        run = new_run(
+            ctx.settings.seed, ctx.world.catalog, workflow_id=workflow.id,
+            workspace_id=state.info.id, run_number=number, created_at=ctx.now,
             triggered_by={"user_id": ctx.principal.user_id,
                           "user_name": user.display_name if user else ctx.principal.user_id},
-            snapshot=snapshot, plan=make_plan(ctx.settings.seed, run_id, snapshot,
-                                              ctx.world.catalog),
-            speed=ctx.settings.run_speed,
+            snapshot=snapshot, speed=ctx.settings.run_speed,
         )
         state.runs[run.id] = run
         return Reply(run_view(ctx, state, run).out())

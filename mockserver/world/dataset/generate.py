@@ -18,9 +18,9 @@ import yaml
 from ...envelope import truncate_ms
 from ..rng import rng, stable_uuid
 from ..runs.lifecycle import Control
-from ..runs.plan import make_plan
+from ..runs.record import RunRecord, new_run, plan_run, run_id_for
 from ..state.fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
-from ..state.records import RunRecord, UploadRecord, WorkflowRecord
+from ..state.records import UploadRecord, WorkflowRecord
 from ..state.store import WorkspaceState, World
 from . import graphs
 from .upload_files import upload_body
@@ -143,16 +143,15 @@ def _status_for(r: random.Random, index: int, latest: bool, active_budget: int) 
 def _run(world: World, members: list[User], workflow: WorkflowRecord, number: int,
          created: datetime, status: str) -> RunRecord:
     seed = world.settings.seed
-    run_id = stable_uuid(seed, "run", f"{workflow.id}:{number}")
+    run_id = run_id_for(seed, workflow.id, number)
     r = rng(seed, "run", run_id)
-    plan = make_plan(seed, run_id, workflow.definition, world.catalog, fail=status == "failed")
     user = r.choice(members) if members else None
-    run = RunRecord(
-        id=run_id, workflow_id=workflow.id, workspace_id=workflow.workspace_id,
+    run = new_run(
+        seed, world.catalog, workflow_id=workflow.id, workspace_id=workflow.workspace_id,
         run_number=number, created_at=created,
         triggered_by={"user_id": user.id if user else workflow.user_id,
                       "user_name": user.display_name if user else "Unknown user"},
-        snapshot=workflow.definition, plan=plan,
+        snapshot=workflow.definition, speed=world.settings.run_speed, fail=status == "failed",
     )
     _shape_status(run, r, status)
     if status == "completed" and r.random() < 0.15:
@@ -165,11 +164,13 @@ def _shape_status(run: RunRecord, r: random.Random, status: str) -> None:
     """Give a seeded run the controls or stall that make it end up in ``status``."""
     plan = run.plan
     mid = plan.queue_ms + int(plan.end_ms * r.uniform(0.2, 0.8))
+    # ``mid`` is run time; the run covers it in mid / speed of wall time (--run-speed).
+    at = run.created_at + timedelta(milliseconds=mid / run.speed)
     if status == "cancelled":
-        run.controls.append(Control("cancel", run.created_at + timedelta(milliseconds=mid)))
+        run.controls.append(Control("cancel", at))
     elif status == "paused":
         reason = r.choice(tuple(_PAUSE_REASONS))
-        run.controls.append(Control("pause", run.created_at + timedelta(milliseconds=mid), reason))
+        run.controls.append(Control("pause", at, reason))
     elif status == "running":
         run.stall_ms = int(plan.end_ms * r.uniform(0.3, 0.7))
     elif status == "pending":
@@ -277,8 +278,8 @@ def _pinned_run(world: World, members: list[User], workflow: WorkflowRecord, num
     if "id" in fields:
         run.id = str(fields["id"])
     if fields.get("fail") is not None:
-        run.plan = make_plan(world.settings.seed, run.id, workflow.definition, world.catalog,
-                             fail=bool(fields["fail"]))
+        run.plan = plan_run(world.settings.seed, world.catalog, run.id, workflow.definition,
+                            fail=bool(fields["fail"]))
         _shape_status(run, rng(world.settings.seed, "run", run.id), status)
     user = world.fixtures.users.get(str(fields.get("triggered_by")))
     if user is not None:

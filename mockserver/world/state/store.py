@@ -15,10 +15,11 @@ from ...clock import ControllableClock
 from ...errors import NotFound
 from ...settings import Settings
 from ..catalog.catalog import Catalog
+from ..runs.record import RunRecord
 from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace
 from .journal import Journal
 from .links import LinkSigner
-from .records import RunRecord, UploadRecord, WorkflowRecord
+from .records import UploadRecord, WorkflowRecord
 
 
 class WorkspaceState:

@@ -9,9 +9,8 @@ from typing import Any
 from ...errors import Conflict, NotFound
 from ..rng import rng, stable_uuid
 from ..runs.lifecycle import Control
-from ..runs.plan import make_plan
+from ..runs.record import RunRecord, plan_run
 from .fixtures import ApiKey, Fixtures, User, Workspace
-from .records import RunRecord
 from .store import WorkspaceState, World
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
@@ -70,8 +69,8 @@ def _control_for(world: World, run: RunRecord, body: dict[str, Any], now: dateti
     target = body["status"]
     if target == "completed":
         if run.plan.fails:  # completing needs a plan without its seeded failure
-            run.plan = make_plan(world.settings.seed, run.id, run.snapshot, world.catalog,
-                                 fail=False)
+            run.plan = plan_run(world.settings.seed, world.catalog, run.id, run.snapshot,
+                                fail=False)
         return Control("finish", now)
     if target == "failed":
         return Control("fail", now, reason=str(body.get("error") or DEFAULT_FAILURE))

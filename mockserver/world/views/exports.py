@@ -19,7 +19,7 @@ from ...errors import LinkError
 from ..dataset.upload_files import upload_body
 from ..runs.plan import LineLocale, Take
 from ..runs.progress import Progress
-from ..state.records import RunRecord
+from ..runs.record import RunRecord
 
 if TYPE_CHECKING:
     from ..state.store import World

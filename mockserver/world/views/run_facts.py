@@ -15,7 +15,8 @@ from ..catalog.catalog import Catalog
 from ..catalog.graph_view import NodeView, graph_view
 from ..runs.plan import Take
 from ..runs.progress import Progress
-from ..state.records import RunRecord, WorkflowRecord
+from ..runs.record import RunRecord
+from ..state.records import WorkflowRecord
 from .run_data_views import AudioLinker, RunLines
 
 JSON = dict[str, Any]
