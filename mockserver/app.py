@@ -109,7 +109,9 @@ def fixture_rules(spec: Spec, catalog: Catalog) -> FixtureRules:
     def check_definition(definition: Any) -> list[tuple[str, str]]:
         return [(p.field, p.message) for p in structural_problems(definition, catalog)]
 
-    return FixtureRules(_scope_enum(spec), statuses, check, check_definition)
+    start_run = next((op for op in spec.operations if op.operation_id == "start_run"), None)
+    return FixtureRules(_scope_enum(spec), statuses, check, check_definition,
+                        start_run.min_role if start_run else None)
 
 
 def _suffix(path: Any) -> str:

@@ -17,7 +17,7 @@ import jwt
 from .errors import BadRequest, Forbidden, NotFound, Unauthorized
 from .session_tokens import JWT_ALGORITHM, JWT_ISSUER
 from .spec import Operation
-from .world.state.fixtures import API_KEY_PREFIX, ROLES, Fixtures
+from .world.state.fixtures import API_KEY_PREFIX, Fixtures, role_at_least
 from .world.state.store import World
 
 API_KEY_SCHEME = "ApiKeyAuth"
@@ -108,7 +108,7 @@ class Authenticator:
         role = self.fixtures.role_of(header, principal.user_id)
         if role is None:
             raise NotFound("Workspace not found")
-        if operation.min_role and ROLES.index(role) < ROLES.index(operation.min_role):
+        if not role_at_least(role, operation.min_role):
             raise Forbidden(f"This action needs the '{operation.min_role}' role")
         return replace(principal, workspace_id=header, role=role)
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from support import make_settings
 
 from mockserver.app import create_app, mock_of
+from mockserver.world.state.fixtures import ROLES
 from mockserver.world.state.links import Link
 from mockserver.world.views.run_views import RunView
 from mockserver.world.views.workflow_views import aggregates, workflow_out
@@ -65,3 +66,21 @@ def test_seeded_workspace_is_realistic() -> None:
     assert len({u.workflow_id for u in state.uploads.values()}) >= 5
     names = [w.name for w in state.workflows.values()]
     assert "Untitled workflow" in names and len(set(names)) > 15
+
+
+def test_seeded_runs_are_started_by_members_who_may_start_runs() -> None:
+    """Every seeded run's triggered_by user holds, in its workspace, at least the role
+    openapi.yaml requires to start a run (x-onepin-min-role of start_run)."""
+    app = create_app(make_settings())
+    spec, world = mock_of(app).spec, mock_of(app).world
+    minimum = next(op.min_role for op in spec.operations if op.operation_id == "start_run")
+    assert minimum is not None
+    runs, refused = 0, []
+    for workspace_id in world.fixtures.workspaces:
+        for run in world.workspace(workspace_id).runs.values():
+            runs += 1
+            role = world.fixtures.role_of(workspace_id, run.triggered_by["user_id"])
+            if role is None or ROLES.index(role) < ROLES.index(minimum):
+                refused.append((run.id, role))
+    assert runs > 50
+    assert refused == []
