@@ -7,7 +7,8 @@ Subpackages, top to bottom; each may import only the ones below it (import-linte
 - ``state``   what the mock holds: the store, records, fixture documents, journal, links;
 - ``runs``    run simulation: plan, lifecycle, progress, pricing, script text;
 - ``catalog`` the node catalog and the graph rules read from it;
-- ``rng``     seeded random streams and stable ids, which every layer draws from.
+- ``rng``     seeded random streams and stable ids, which every layer draws from;
+- ``events``  the event log and its backends (beside ``rng``: it knows no records).
 
 Outside ``world`` they may use only the leaves (``errors``, ``envelope``, ``settings``, ``clock``).
 """
