@@ -188,10 +188,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def check(settings: Settings) -> int:
-    from .app import create_app
+    from .app import create_app, mock_of
 
     app = create_app(settings)
-    world = app.extensions["onepin_mock"]["world"]
+    world = mock_of(app).world
     for workspace_id in world.fixtures.workspaces:
         world.workspace(workspace_id)  # generation applies pinned records too
     print(f"ok: {settings.spec_path} and {settings.fixtures_path} are valid")
@@ -199,10 +199,10 @@ def check(settings: Settings) -> int:
 
 
 def token(settings: Settings, user_id: str, ttl: int) -> int:
-    from .app import create_app
-    from .auth import mint_session_token
+    from .app import create_app, mock_of
+    from .session_tokens import mint_session_token
 
-    world = create_app(settings).extensions["onepin_mock"]["world"]
+    world = mock_of(create_app(settings)).world
     if user_id not in world.fixtures.users:
         print(f"onepin-mock: unknown user {user_id} in {settings.fixtures_path}", file=sys.stderr)
         return 1
@@ -222,10 +222,10 @@ def export_events(settings: Settings, out: Path) -> int:
 
 
 def export(settings: Settings, workspace: str | None, out: Path | None) -> int:
-    from .app import create_app
+    from .app import create_app, mock_of
     from .world.state.state_export import export_state
 
-    world = create_app(settings).extensions["onepin_mock"]["world"]
+    world = mock_of(create_app(settings)).world
     if workspace and not world.known_workspace(workspace):
         print(f"onepin-mock: unknown workspace {workspace}", file=sys.stderr)
         return 1

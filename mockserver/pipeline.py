@@ -23,7 +23,14 @@ from .auth import WORKSPACE_HEADER, Authenticator, Principal
 from .control.canned import CannedBodies
 from .control.overrides import OverrideReader, Overrides
 from .envelope import error_body, new_meta, truncate_ms
-from .errors import ApiError, ServerError, Unauthorized, UpgradeRequired, error_for_status
+from .errors import (
+    ApiError,
+    ResponseContractError,
+    ServerError,
+    Unauthorized,
+    UpgradeRequired,
+    error_for_status,
+)
 from .handlers.base import Handler, Reply, RequestContext
 from .requests import ParsedInput, parse_request
 from .settings import Settings
@@ -34,10 +41,6 @@ log = logging.getLogger("onepin_mock")
 VERSION_HEADER = "X-OnePin-Required-Version"
 ADMIN_HEADER = "X-Mock-Admin-Token"
 _SDK_AGENT = re.compile(r"^onepin(?:-python)?/(\S+)")
-
-
-class ResponseContractError(AssertionError):
-    """Strict mode: the mock produced a body its own spec does not allow."""
 
 
 class Pipeline:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, got_request_exception, has_request_context, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from .app import EXTENSION_KEY, create_app
-from .auth import mint_session_token
+from .app import create_app, mock_of
+from .session_tokens import mint_session_token
 from .settings import Settings
 from .world.service import StateEngine, control
 from .world.state.journal import Entry, JournalFilter
@@ -98,14 +98,13 @@ class MockServer:
 
     @property
     def world(self) -> World:
-        world: World = self.app.extensions[EXTENSION_KEY]["world"]
+        world: World = mock_of(self.app).world
         return world
 
     @property
     def engine(self) -> StateEngine:
         """The door for state changes (the control API's commands take it)."""
-        engine: StateEngine = self.app.extensions[EXTENSION_KEY]["engine"]
-        return engine
+        return mock_of(self.app).engine
 
     @property
     def clock(self) -> ControllableClock:
@@ -148,7 +147,7 @@ class MockServer:
     # -- errors inside the server -------------------------------------------------------------
 
     def _capture_errors(self) -> None:
-        pipeline = self.app.extensions[EXTENSION_KEY]["pipeline"]
+        pipeline = mock_of(self.app).pipeline
         previous = pipeline.on_error
 
         def on_error(exc: BaseException) -> None:

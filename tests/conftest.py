@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import FROZEN_AT, make_settings
 
-from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.app import create_app, mock_of
 from mockserver.world.service import control
 
 
@@ -28,7 +28,7 @@ def shared_app() -> Flask:
 @pytest.fixture
 def app(shared_app: Flask) -> Flask:
     """The module's app, as fresh as a new one: reset world and a re-frozen clock."""
-    engine = shared_app.extensions[EXTENSION_KEY]["engine"]
+    engine = mock_of(shared_app).engine
     control.reset(engine)
     control.set_clock(engine, frozen_at=FROZEN_AT)
     return shared_app

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from ..envelope import iso
 from ..errors import Conflict, NotFound
+from ..world.runs.record import RunRecord
 from ..world.service import runs
-from ..world.state.records import RunRecord
 from ..world.state.store import WorkspaceState
 from ..world.views.exports import audio_ids, delivered_lines, sink_node_ids
-from .base import Reply, RequestContext, operation
+from .base import Handler, Reply, RequestContext
 from .common import run_view
 
 
@@ -24,7 +24,6 @@ def _triggered_by(ctx: RequestContext) -> dict[str, str]:
     return {"user_id": user_id, "user_name": user.display_name if user else user_id}
 
 
-@operation("start_run")
 def start_run(ctx: RequestContext) -> Reply:
     body = ctx.body if isinstance(ctx.body, dict) else {}
     return _run_reply(ctx, runs.start_run(ctx.engine, ctx.workspace().info.id,
@@ -37,17 +36,14 @@ def _control(ctx: RequestContext, command: runs.RunCommand) -> Reply:
                                    ctx.path["workflow_id"], ctx.path["run_id"], ctx.now))
 
 
-@operation("cancel_run")
 def cancel_run(ctx: RequestContext) -> Reply:
     return _control(ctx, runs.cancel_run)
 
 
-@operation("pause_run")
 def pause_run(ctx: RequestContext) -> Reply:
     return _control(ctx, runs.pause_run)
 
 
-@operation("resume_run")
 def resume_run(ctx: RequestContext) -> Reply:
     return _control(ctx, runs.resume_run)
 
@@ -74,17 +70,14 @@ def _download(ctx: RequestContext, node_id: str | None) -> Reply:
                   "expires_at": iso(link.expires_at)})
 
 
-@operation("download_run")
 def download_run(ctx: RequestContext) -> Reply:
     return _download(ctx, None)
 
 
-@operation("download_run_node")
 def download_run_node(ctx: RequestContext) -> Reply:
     return _download(ctx, ctx.path["node_id"])
 
 
-@operation("get_run_audio_url")
 def get_run_audio_url(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     audio_id = ctx.path["audio_id"]
@@ -96,3 +89,15 @@ def get_run_audio_url(ctx: RequestContext) -> Reply:
                                 run=run.id, audio=audio_id)
     return Reply({"url": link.url, "filename": f"{audio_id}.wav",
                   "expires_at": iso(link.expires_at)})
+
+
+# operationId -> handler; handlers/__init__.py merges every module's table.
+OPERATIONS: dict[str, Handler] = {
+    "start_run": start_run,
+    "cancel_run": cancel_run,
+    "pause_run": pause_run,
+    "resume_run": resume_run,
+    "download_run": download_run,
+    "download_run_node": download_run_node,
+    "get_run_audio_url": get_run_audio_url,
+}

@@ -15,7 +15,7 @@ from ..world.catalog.graph_rules import readiness_report, structural_problems
 from ..world.dataset.generate import PLACEHOLDER_NAME, empty_definition
 from ..world.service import workflows
 from ..world.state.records import WorkflowRecord
-from .base import Reply, RequestContext, operation
+from .base import Handler, Reply, RequestContext
 from .workflows import full_workflow
 
 
@@ -47,7 +47,6 @@ def _reply(ctx: RequestContext, record: WorkflowRecord) -> Reply:
     return Reply(full_workflow(ctx, ctx.world.workspace(record.workspace_id), record))
 
 
-@operation("create_workflow")
 def create_workflow(ctx: RequestContext) -> Reply:
     body = ctx.body if isinstance(ctx.body, dict) else {}
     named = body.get("name") is not None
@@ -63,7 +62,6 @@ def create_workflow(ctx: RequestContext) -> Reply:
     return _reply(ctx, record)
 
 
-@operation("update_workflow")
 def update_workflow(ctx: RequestContext) -> Reply:
     body = ctx.body
     # A full replace: an omitted description is cleared (workflows.md §3.5, inferred).
@@ -75,7 +73,6 @@ def update_workflow(ctx: RequestContext) -> Reply:
     return _reply(ctx, record)
 
 
-@operation("patch_workflow")
 def patch_workflow(ctx: RequestContext) -> Reply:
     body = ctx.body
     changes: dict[str, Any] = {}
@@ -90,19 +87,27 @@ def patch_workflow(ctx: RequestContext) -> Reply:
     return _reply(ctx, record)
 
 
-@operation("delete_workflow")
 def delete_workflow(ctx: RequestContext) -> Reply:
     workflows.delete_workflow(ctx.engine, _workspace_id(ctx), ctx.path["workflow_id"], ctx.now)
     return Reply({})
 
 
-@operation("duplicate_workflow")
 def duplicate_workflow(ctx: RequestContext) -> Reply:
     record = workflows.duplicate_workflow(ctx.engine, _workspace_id(ctx),
                                           ctx.path["workflow_id"], _user(ctx), ctx.now)
     return _reply(ctx, record)
 
 
-@operation("validate_workflow")
 def validate_workflow(ctx: RequestContext) -> Reply:
     return Reply(readiness_report(ctx.body["definition"], ctx.world.catalog))
+
+
+# operationId -> handler; handlers/__init__.py merges every module's table.
+OPERATIONS: dict[str, Handler] = {
+    "create_workflow": create_workflow,
+    "update_workflow": update_workflow,
+    "patch_workflow": patch_workflow,
+    "delete_workflow": delete_workflow,
+    "duplicate_workflow": duplicate_workflow,
+    "validate_workflow": validate_workflow,
+}

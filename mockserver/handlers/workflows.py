@@ -12,7 +12,7 @@ from ..world.state.store import WorkspaceState
 from ..world.views.markdown import render_markdown
 from ..world.views.run_views import runs_summary
 from ..world.views.workflow_views import ListQuery, aggregates, filter_and_sort, workflow_out
-from .base import Reply, RequestContext, operation
+from .base import Handler, Reply, RequestContext
 from .common import paged, run_view, window
 
 
@@ -22,7 +22,6 @@ def full_workflow(ctx: RequestContext, state: WorkspaceState,
     return workflow_out(record, agg)
 
 
-@operation("list_workflows")
 def list_workflows(ctx: RequestContext) -> Reply:
     after, before = window(ctx, "last_run_after", "last_run_before")
     query = ListQuery(
@@ -42,14 +41,12 @@ def list_workflows(ctx: RequestContext) -> Reply:
     return Reply(data, pagination=pagination)
 
 
-@operation("get_workflow")
 def get_workflow(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.lock:
         return Reply(full_workflow(ctx, state, state.workflow(ctx.path["workflow_id"])))
 
 
-@operation("get_workflow_markdown")
 def get_workflow_markdown(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.lock:
@@ -72,7 +69,6 @@ def upload_out(ctx: RequestContext, upload: UploadRecord) -> dict[str, Any]:
     }
 
 
-@operation("list_workflow_uploads")
 def list_workflow_uploads(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.lock:
@@ -81,7 +77,6 @@ def list_workflow_uploads(ctx: RequestContext) -> Reply:
     return Reply([upload_out(ctx, u) for u in page], pagination=pagination)
 
 
-@operation("check_workflow_name_availability")
 def check_workflow_name_availability(ctx: RequestContext) -> Reply:
     name = str(ctx.query["name"]).strip()
     if not name:
@@ -93,7 +88,6 @@ def check_workflow_name_availability(ctx: RequestContext) -> Reply:
     return Reply({"name": name, "available": True})
 
 
-@operation("runs_summary")
 def runs_summary_handler(ctx: RequestContext) -> Reply:
     start, end = window(ctx, "from", "to")
     state = ctx.workspace()
@@ -113,14 +107,25 @@ def _estimate(ctx: RequestContext) -> Reply:
                                  state.info.credit_balance, "price"))
 
 
-@operation("estimate_workflow")
 def estimate_workflow(ctx: RequestContext) -> Reply:
     return _estimate(ctx)
 
 
-@operation("preview_run")
 def preview_run(ctx: RequestContext) -> Reply:
     return _estimate(ctx)
 
 
 __all__ = ["estimate_or_422", "full_workflow", "priced_definition", "upload_out"]
+
+
+# operationId -> handler; handlers/__init__.py merges every module's table.
+OPERATIONS: dict[str, Handler] = {
+    "list_workflows": list_workflows,
+    "get_workflow": get_workflow,
+    "get_workflow_markdown": get_workflow_markdown,
+    "list_workflow_uploads": list_workflow_uploads,
+    "check_workflow_name_availability": check_workflow_name_availability,
+    "runs_summary": runs_summary_handler,
+    "estimate_workflow": estimate_workflow,
+    "preview_run": preview_run,
+}

@@ -55,7 +55,7 @@ from schemathesis.core import NOT_SET
 from schemathesis.core.parameters import ParameterLocation
 from support import ACME, DEMO_KEY, FROZEN_AT, KEY, make_settings
 
-from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.app import create_app, mock_of
 from mockserver.settings import DEFAULT_FIXTURES, DEFAULT_SPEC
 from mockserver.world.catalog.graph_rules import run_start_problems
 from mockserver.world.service import control
@@ -105,8 +105,8 @@ class Steering:
     """The case adjustments described in the module docstring, over one app's world."""
 
     def __init__(self, app: Flask) -> None:
-        self.world = app.extensions[EXTENSION_KEY]["world"]
-        self.engine = app.extensions[EXTENSION_KEY]["engine"]
+        self.world = mock_of(app).world
+        self.engine = mock_of(app).engine
         self.reset()
         with self.acme.lock:
             self.seeded = sorted(

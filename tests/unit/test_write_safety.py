@@ -26,6 +26,7 @@ from support import (
     session,
 )
 
+from mockserver.app import mock_of
 from mockserver.testing import MockServer
 from mockserver.world.service import control as mock_control
 
@@ -54,7 +55,7 @@ GLOBEX_IDS = (GLOBEX_A, GLOBEX_B, GLOBEX_WIDE)
 
 
 def advance(app: Flask, seconds: float) -> None:
-    app.extensions["onepin_mock"]["world"].clock.advance(seconds)
+    mock_of(app).world.clock.advance(seconds)
 
 
 def runs_url(workflow_id: str, run_id: str | None = None, suffix: str = "") -> str:

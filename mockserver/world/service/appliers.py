@@ -12,8 +12,8 @@ from typing import Any
 
 from ..events import Event
 from ..runs.lifecycle import Control
-from ..runs.plan import make_plan
-from ..state.records import RunRecord, WorkflowRecord
+from ..runs.record import new_run, plan_run
+from ..state.records import WorkflowRecord
 from ..state.store import WorkspaceState, World
 from .workspace_records import runtime_workspace
 
@@ -87,17 +87,11 @@ def _workflow_deleted(world: World, data: dict[str, Any]) -> None:
 def _run_started(world: World, data: dict[str, Any]) -> None:
     state = _state(world, data)
     with state.writing():
-        state.runs[data["id"]] = new_run_record(world, state, data)
-
-
-def new_run_record(world: World, state: WorkspaceState, data: dict[str, Any]) -> RunRecord:
-    return RunRecord(
-        id=data["id"], workflow_id=data["workflow"], workspace_id=state.info.id,
-        run_number=int(data["number"]), created_at=when(data["at"]),
-        triggered_by=dict(data["triggered_by"]), snapshot=data["snapshot"],
-        plan=make_plan(world.settings.seed, data["id"], data["snapshot"], world.catalog),
-        speed=float(data["speed"]),
-    )
+        run = new_run(world.settings.seed, world.catalog, workflow_id=data["workflow"],
+                      workspace_id=state.info.id, run_number=int(data["number"]),
+                      created_at=when(data["at"]), triggered_by=dict(data["triggered_by"]),
+                      snapshot=data["snapshot"], speed=float(data["speed"]))
+        state.runs[run.id] = run
 
 
 def _run_controlled(world: World, data: dict[str, Any]) -> None:
@@ -105,8 +99,8 @@ def _run_controlled(world: World, data: dict[str, Any]) -> None:
     with state.writing():
         run = state.runs[data["run"]]
         if data.get("replan_without_failure"):
-            run.plan = make_plan(world.settings.seed, run.id, run.snapshot, world.catalog,
-                                 fail=False)
+            run.plan = plan_run(world.settings.seed, world.catalog, run.id, run.snapshot,
+                                fail=False)
         control = data["control"]
         run.controls.append(Control(control["kind"], when(control["at"]),
                                     reason=control.get("reason", "user"),

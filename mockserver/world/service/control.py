@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ...errors import Conflict, Detail, NotFound, ValidationFailed
-from ..state.fixtures import FixtureError
-from ..state.records import RunRecord
+from ...errors import Conflict, Detail, FixtureError, NotFound, ValidationFailed
+from ..runs.record import RunRecord
 from ..state.store import WorkspaceState
 from .appliers import FULL_RESET
 from .engine import StateEngine

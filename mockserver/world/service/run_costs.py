@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ...errors import Detail, ValidationFailed
+from ...errors import Detail, NoScriptText, ValidationFailed
 from ..catalog.catalog import Catalog
 from ..catalog.graph_view import SOURCE
 from ..runs import pricing
@@ -40,7 +40,7 @@ def estimate_or_422(catalog: Catalog, definition: dict[str, Any], script: str | 
     """The credit estimate; a workflow with no script text at all is a 422 on script_text."""
     try:
         return pricing.estimate(definition, catalog, script_text=script, balance=balance)
-    except pricing.NoScriptText as exc:
+    except NoScriptText as exc:
         raise ValidationFailed(f"There is no script text to {purpose}",
                                [Detail("script_text", "the workflow script is empty; "
                                        "save a script or pass script_text")]) from exc

@@ -9,9 +9,9 @@ from typing import Any
 
 from ...errors import Conflict, Detail, PaymentRequired, ValidationFailed
 from ..catalog.graph_rules import run_start_problems
-from ..rng import stable_uuid
 from ..runs.lifecycle import ACTIVE, Timeline
-from ..state.records import RunRecord, WorkflowRecord
+from ..runs.record import RunRecord, run_id_for
+from ..state.records import WorkflowRecord
 from ..state.store import WorkspaceState
 from .engine import StateEngine
 from .run_costs import estimate_or_422, priced_definition
@@ -63,7 +63,7 @@ def start_run(engine: StateEngine, workspace_id: str, workflow_id: str,
         _check_credits(engine, state, snapshot)
         check_capacity(state, workflow.id, now)
         number = max((r.run_number for r in state.runs_of(workflow.id)), default=0) + 1
-        run_id = stable_uuid(engine.world.settings.seed, "run", f"{workflow.id}:{number}")
+        run_id = run_id_for(engine.world.settings.seed, workflow.id, number)
         return "run.started", {"workspace": workspace_id, "workflow": workflow.id,
                                "id": run_id, "number": number, "at": now.isoformat(),
                                "triggered_by": triggered_by, "snapshot": snapshot,

@@ -9,16 +9,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from ...clock import ControllableClock
 from ...errors import NotFound
 from ...settings import Settings
 from ..catalog.catalog import Catalog
 from ..events import JournalStore
-from .fixtures import FixtureRules, Fixtures, Workspace, parse_fixtures
+from ..runs.record import RunRecord
+from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
 from .journal import Journal
 from .links import LinkSigner
-from .records import RunRecord, UploadRecord, WorkflowRecord
+from .records import UploadRecord, WorkflowRecord
 
 
 class WorkspaceState:
@@ -62,12 +64,23 @@ class WorkspaceState:
         return sorted(uploads, key=lambda u: (u.created_at, u.id))
 
 
+class Seeder(Protocol):
+    """Where a workspace's records come from: ``world.dataset`` implements it, create_app hands
+    it in. Injected rather than imported, so the store never depends on the generator above it."""
+
+    def generate(self, world: World, workspace: Workspace) -> WorkspaceState: ...
+
+    def apply_pins(self, world: World, state: WorkspaceState, workflows: list[WorkflowPin],
+                   uploads: list[UploadPin]) -> None: ...
+
+
 class World:
     """Every workspace's state plus what is needed to (re)generate it."""
 
     def __init__(self, settings: Settings, fixtures: Fixtures, catalog: Catalog,
-                 clock: ControllableClock, journal_store: JournalStore) -> None:
+                 clock: ControllableClock, seeder: Seeder, journal_store: JournalStore) -> None:
         self.settings = settings
+        self.seeder = seeder
         self.base_fixtures = fixtures  # what reset() returns to
         self.fixtures = fixtures
         self.catalog = catalog
@@ -89,24 +102,22 @@ class World:
             return state
 
     def _generate(self, workspace_id: str) -> WorkspaceState:
-        from ..dataset.generate import apply_pins, generate_workspace
 
         workspace = self.fixtures.workspaces.get(workspace_id)
         if workspace is None:
             raise NotFound("Workspace not found")
-        state = generate_workspace(self, workspace)
-        apply_pins(self, state, *self.fixtures.pins_for(workspace_id))
+        state = self.seeder.generate(self, workspace)
+        self.seeder.apply_pins(self, state, *self.fixtures.pins_for(workspace_id))
         return state
 
     def add_fixtures(self, extra: Fixtures) -> None:
         """Merge records loaded at run time; already-generated workspaces get them now."""
-        from ..dataset.generate import apply_pins
 
         with self._lock:
             self.fixtures = self.fixtures.merged(extra)
             for workspace_id, state in self._states.items():
                 with state.lock:
-                    apply_pins(self, state, *extra.pins_for(workspace_id))
+                    self.seeder.apply_pins(self, state, *extra.pins_for(workspace_id))
 
     def parse_fixtures(self, text: str, source: str) -> Fixtures:
         """A fixture document checked against the rules and the records known now."""
