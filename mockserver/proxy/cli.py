@@ -30,12 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--record", type=Path, metavar="DIR",
                         help="write what passes as fixtures (DIR/fixtures.yaml), secrets "
                              "replaced")
-    parser.add_argument("--threads", type=int, default=8, help="worker threads")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from waitress import serve
+    # werkzeug's threaded server: the proxy's time goes to waiting on the upstream, and it
+    # keeps the proxy free of the mock's worker machinery.
+    from werkzeug.serving import make_server
 
     args = build_parser().parse_args(list(argv) if argv is not None else None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -44,5 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.record:
         print(f"recording to {args.record / 'fixtures.yaml'}; API keys are replaced by "
               "stand-ins (see its api_keys section)", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="onepin-mock-proxy")
+    server = make_server(args.host, args.port, app, threaded=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
