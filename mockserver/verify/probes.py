@@ -116,11 +116,10 @@ class Prober:
         if one is None or two is None or one.status != 200 or two.status != 200:
             return
         first, pair = one.json() or {}, two.json() or {}
-        totals = (first.get("pagination") or {}).get("total"), (pair.get("pagination") or {}).get(
-            "total")
-        if totals[0] != totals[1]:
-            self.caller.add(Finding(label, "pagination", f"pagination.total is {totals[0]} with "
-                                    f"limit=1 and {totals[1]} with limit=2", "", two))
+        total_one, total_two = _total(first), _total(pair)
+        if total_one != total_two:
+            self.caller.add(Finding(label, "pagination", f"pagination.total is {total_one} with "
+                                    f"limit=1 and {total_two} with limit=2", "", two))
         self._follow_next(label, path, headers, first, pair)
 
     def _follow_next(self, label: str, path: dict[str, str], headers: dict[str, str],
@@ -178,6 +177,10 @@ class Prober:
         for problem in problems:
             self.caller.add(Finding(label, "aggregates", problem, "",
                                     answers["runs_summary"]))
+
+
+def _total(body: dict[str, Any]) -> Any:
+    return (body.get("pagination") or {}).get("total")
 
 
 def _identity(item: Any) -> Any:

@@ -167,9 +167,8 @@ class Verifier:
             outcome.skipped = "the time limit was reached first"
         else:
             ids = prober.ids if op.method in SAFE_METHODS else self._write_ids(write_ids)
-            if op.method in SAFE_METHODS or self.options.writes:
-                prober.auth(op)
-                prober.pages(op, headers)
+            prober.auth(op)
+            prober.pages(op, headers)
             path = {p.name: ids[p.name] for p in op.parameters
                     if p.location == "path" and p.name in ids}
             fuzz(self.caller, self.caller.operation(label), path, headers,
