@@ -112,7 +112,8 @@ def priced_definition(ctx: RequestContext, definition: dict[str, Any]) -> tuple[
     script, language = body.get("script_text"), body.get("source_language")
     if script is None and language is None:
         return definition, None
-    sources = [n for n in definition.get("graph", {}).get("nodes") or []
+    graph = definition.get("graph") or {}  # a saved `"graph": null` has no nodes
+    sources = [n for n in graph.get("nodes") or []
                if isinstance(n, dict) and n.get("type") == SOURCE]
     if len(sources) != 1:
         raise ValidationFailed("Run overrides need exactly one source_script node",
