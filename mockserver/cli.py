@@ -24,6 +24,7 @@ from .formats import parse_zoned_datetime
 from .settings import Settings
 
 ENV_PREFIX = "ONEPIN_MOCK_"
+MIN_SECRET_BYTES = 32
 DEFAULTS = Settings()
 
 SERVE_EXAMPLES = """examples:
@@ -97,8 +98,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _secret(text: str) -> str:
+    # HS256 wants a key at least as long as its hash: a short one can be guessed offline.
+    if len(text.encode()) < MIN_SECRET_BYTES:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_SECRET_BYTES} bytes long")
+    return text
+
+
 def _add_secret(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--secret", default=_env("secret", None),
+    parser.add_argument("--secret", type=_secret, default=_env("secret", None, _secret),
                         help="secret that signs session tokens and download links; set it on "
                              "a shared host (default: a public development secret on loopback, "
                              f"a random one otherwise; env {ENV_PREFIX}SECRET)")
