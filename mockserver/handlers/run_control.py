@@ -10,13 +10,17 @@ from ..errors import ApiError, Conflict, Detail, NotFound, ValidationFailed
 from ..world.exports import audio_ids, delivered_lines, sink_node_ids
 from ..world.graph_rules import run_start_problems
 from ..world.lifecycle import ACTIVE, Control
-from ..world.plan import make_plan
+from ..world.plan import make_plan, output_locales, source_language_of
 from ..world.records import RunRecord, WorkflowRecord
 from ..world.rng import stable_uuid
 from ..world.store import WorkspaceState
+from ..world.text import script_lines
 from .base import Reply, RequestContext, operation
 from .common import run_view
 from .workflows import estimate_or_422, priced_definition
+
+# Script lines times output languages one run may plan (a few seconds of planning at most).
+MAX_PLANNED_LINES = 2000
 
 
 class PaymentRequired(ApiError):
@@ -45,7 +49,20 @@ def _snapshot(ctx: RequestContext, workflow: WorkflowRecord) -> dict[str, Any]:
         raise ValidationFailed("The workflow cannot run",
                                [Detail(p.field, p.message) for p in problems])
     definition, _script = priced_definition(ctx, workflow.definition)
+    _check_plan_size(definition, overridden=_script is not None)
     return copy.deepcopy(definition) if definition is workflow.definition else definition
+
+
+def _check_plan_size(definition: dict[str, Any], overridden: bool) -> None:
+    """A run plans every take of every line in every locale up front, under the workspace
+    lock: bound it, so one long script cannot stall the workspace (or the server)."""
+    pairs = len(script_lines(definition)) * len(
+        output_locales(definition, source_language_of(definition)))
+    if pairs > MAX_PLANNED_LINES:
+        where = "script_text" if overridden else "definition"
+        raise ValidationFailed("The script is too long for one run of the mock", [Detail(
+            where, f"{pairs} lines across all output languages; the mock runs at most "
+                   f"{MAX_PLANNED_LINES} per run")])
 
 
 def _check_credits(ctx: RequestContext, state: WorkspaceState, snapshot: dict[str, Any]) -> None:

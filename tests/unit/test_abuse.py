@@ -252,3 +252,31 @@ def test_hostile_fixture_documents_are_refused(app: Flask, client: FlaskClient, 
     assert len(response.get_data()) <= MAX_ERROR_BYTES
     assert any(explains(d["message"]) for d in body["error"]["details"]), body
     assert _snapshot(app) == before
+
+
+def _runnable(text: str) -> dict[str, Any]:
+    position = {"x": 0, "y": 0}
+    return {"graph": {
+        "nodes": [{"id": "s", "type": "source_script", "position": position,
+                   "config": {"text": text, "source_language": "en-us"}},
+                  {"id": "k", "type": "sink_preview", "position": position}],
+        "edges": [{"id": "e", "source": "s", "sourcePort": "lines", "target": "k",
+                   "targetPort": "lines"}]}}
+
+
+def test_a_run_plans_a_bounded_number_of_lines(client: FlaskClient) -> None:
+    """Run plans are built up front under the workspace lock, so a start whose script has
+    more lines (times output languages) than the mock plans is a 422, saved or overridden;
+    one line fewer starts."""
+    limit = 2000
+    too_long = _created(client, _runnable("line\n" * (limit + 1)))
+    response = client.post(f"{WORKFLOWS}/{too_long}/runs", headers=KEY)
+    body = assert_error(response, 422, "VALIDATION_ERROR")
+    assert body["error"]["details"][0]["field"] == "definition"
+    fits = _created(client, _runnable("line\n" * 3))
+    response = client.post(f"{WORKFLOWS}/{fits}/runs",
+                           json={"script_text": "line\n" * (limit + 1)}, headers=KEY)
+    body = assert_error(response, 422, "VALIDATION_ERROR")
+    assert body["error"]["details"][0]["field"] == "script_text"
+    ok(client.post(f"{WORKFLOWS}/{fits}/runs", json={"script_text": "line\n" * limit},
+                   headers=KEY), 202)
