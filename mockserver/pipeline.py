@@ -1,7 +1,8 @@
 """The request pipeline, in the order it runs:
 
-version gate -> authenticate/authorize -> parse + validate -> handler -> envelope
--> (strict: validate the response against the spec) -> journal.
+version gate -> (control API: admin token, cross-site guard) -> authenticate/authorize
+-> overrides and faults (never on /__mock/) -> bounded body -> parse + validate -> handler
+-> envelope -> (strict: validate the response against the spec) -> journal.
 """
 
 from __future__ import annotations
