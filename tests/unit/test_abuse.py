@@ -89,8 +89,9 @@ ABUSES = [
           "VALIDATION_ERROR", field="limit"),
     Abuse("limit-arabic-indic-digit", "GET", f"{WORKFLOWS}?limit=%D9%A5", 422,
           "VALIDATION_ERROR", field="limit"),
-    Abuse("journal-status-superscript", "GET", "/__mock/requests?status=%C2%B2", 422,
-          "VALIDATION_ERROR", headers={}, field="status"),
+    Abuse("journal-status-fullwidth", "GET",
+          "/__mock/requests?status=%EF%BC%92%EF%BC%90%EF%BC%90", 422, "VALIDATION_ERROR",
+          headers={}, field="status"),
     # -- media types ----------------------------------------------------------------------------
     Abuse("content-type-text-jsonish", "POST", WORKFLOWS, 422, "VALIDATION_ERROR",
           '{"name": "x"}', content_type="text/jsonnot", field="body"),
