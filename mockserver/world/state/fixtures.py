@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import StartupError
-from ..limits import MAX_DOCUMENT_VALUES, shape_problem
+from ...errors import StartupError
+from ...limits import MAX_DOCUMENT_VALUES, shape_problem
 from .yaml_lines import line_of, load_located
 
 ROLES = ("viewer", "editor", "admin")
