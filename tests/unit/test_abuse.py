@@ -75,7 +75,8 @@ ABUSES = [
             field="body")
       for name, literal in [("nan", "NaN"), ("infinity", "Infinity"),
                             ("minus-infinity", "-Infinity"), ("1e999", "1e999"),
-                            ("2-pow-64", str(2**64)), ("5000-digits", "9" * 5000)]],
+                            ("41-digits", "1" + "0" * 40), ("minus-41-digits", "-" + "9" * 41),
+                            ("5000-digits", "9" * 5000)]],
     Abuse("clock-nan", "POST", "/__mock/clock", 422, "VALIDATION_ERROR",
           '{"advance_seconds": NaN}', headers={}, field="body"),
     Abuse("clock-1e999", "POST", "/__mock/clock", 422, "VALIDATION_ERROR",
@@ -173,12 +174,12 @@ def test_plus_json_media_types_are_json(client: FlaskClient) -> None:
         assert ok(response, 201)["name"] == "typed"
 
 
-def test_largest_safe_integer_is_accepted(client: FlaskClient) -> None:
-    """The I-JSON bound is inclusive: 2**53 - 1 still parses (and fails only the schema)."""
+def test_forty_digit_integers_are_kept_exactly(client: FlaskClient) -> None:
+    """Up to 40 digits (any 128-bit value) an integer is stored and echoed as sent."""
     body = '{"name": "x", "definition": {"graph": {"nodes": [{"id": "a", "type": ' \
-           '"operator_normalizer", "position": {"x": 9007199254740991, "y": -1.5e300}}]}}}'
+           '"operator_normalizer", "position": {"x": ' + "9" * 40 + ', "y": -1.5e300}}]}}}'
     response = client.post(WORKFLOWS, data=body, headers={**KEY, "Content-Type": JSON})
-    assert ok(response, 201)["definition"]["graph"]["nodes"][0]["position"]["x"] == 2**53 - 1
+    assert ok(response, 201)["definition"]["graph"]["nodes"][0]["position"]["x"] == 10**40 - 1
 
 
 # -- regressions that answered 500 ---------------------------------------------------------------

@@ -4,6 +4,7 @@ and the limits a shared server is started with."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import jwt
 import pytest
@@ -11,6 +12,7 @@ from support import ADA, GLOBEX, bearer
 
 from mockserver.app import create_app
 from mockserver.cli import build_parser, exposure_settings, is_loopback, main, settings_from
+from mockserver.errors import StartupError
 from mockserver.settings import Settings
 
 DEFAULT_SECRET = Settings().jwt_secret
@@ -108,3 +110,16 @@ def test_limits_are_flags() -> None:
 def test_unsafe_limits_are_refused(flags: list[str]) -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["serve", *flags])
+
+
+def test_the_docker_image_opts_in_explicitly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The image binds 0.0.0.0, so its Dockerfile sets the opt-in; without it serve refuses."""
+    dockerfile = (Path(__file__).parents[2] / "Dockerfile").read_text(encoding="utf-8")
+    assert "ONEPIN_MOCK_HOST=0.0.0.0" in dockerfile
+    assert "ONEPIN_MOCK_INSECURE_ADMIN=1" in dockerfile
+    monkeypatch.setenv("ONEPIN_MOCK_HOST", "0.0.0.0")
+    monkeypatch.setenv("ONEPIN_MOCK_INSECURE_ADMIN", "1")
+    assert exposure_settings(_serve(), secret_given=False).host == "0.0.0.0"
+    monkeypatch.delenv("ONEPIN_MOCK_INSECURE_ADMIN")
+    with pytest.raises(StartupError):
+        exposure_settings(_serve(), secret_given=False)
