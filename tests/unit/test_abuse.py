@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import ACME, KEY, assert_error, ok
 
-from mockserver.app import EXTENSION_KEY
+from mockserver.app import mock_of
 
 WORKFLOWS = "/api/v1/workflows"
 JSON = "application/json"
@@ -138,7 +138,7 @@ def _send(client: FlaskClient, abuse: Abuse) -> Any:
 
 
 def _snapshot(app: Flask) -> list[tuple[str, str, int]]:
-    state = app.extensions[EXTENSION_KEY]["world"].workspace(ACME)
+    state = mock_of(app).world.workspace(ACME)
     with state.lock:
         return sorted((w.id, w.updated_at.isoformat(), len(state.runs_of(w.id)))
                       for w in state.workflows.values())
@@ -206,7 +206,7 @@ def test_overrides_on_a_workflow_saved_with_a_null_graph(client: FlaskClient, ac
 
 def _forged_link(app: Flask, **claims: Any) -> str:
     """A link signed with the app's own secret but claims nobody issued."""
-    serializer = app.extensions[EXTENSION_KEY]["world"].links._serializer
+    serializer = mock_of(app).world.links._serializer
     return "/__mock/files/" + serializer.dumps(claims)
 
 

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import ACME, ADA, ELI, GLOBEX, KEY, assert_error, make_settings, ok, session
 
-from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.app import create_app, mock_of
 
 WORKFLOWS = "/api/v1/workflows"
 
@@ -126,7 +126,7 @@ def test_operations_without_a_body_ignore_one() -> None:
 
 
 def _workflow_count(app: Flask) -> int:
-    state = app.extensions[EXTENSION_KEY]["world"].workspace(ACME)
+    state = mock_of(app).world.workspace(ACME)
     with state.lock:
         return len(state.live_workflows())
 

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from support import ADA, GLOBEX, bearer
 
-from mockserver.app import create_app
+from mockserver.app import create_app, mock_of
 from mockserver.cli import build_parser, exposure_settings, is_loopback, main, settings_from
 from mockserver.errors import StartupError
 from mockserver.settings import Settings
@@ -90,9 +90,9 @@ def test_sessions_signed_with_another_secret_are_refused(capsys: pytest.CaptureF
 
 def test_download_links_use_the_secret_too() -> None:
     """A link signed with the public default is refused by a server with its own secret."""
-    public = create_app(Settings()).extensions["onepin_mock"]["world"].links
+    public = mock_of(create_app(Settings())).world.links
     private_app = create_app(dataclasses.replace(Settings(), jwt_secret=PRIVATE))
-    link = public.make("", private_app.extensions["onepin_mock"]["world"].clock.now(),
+    link = public.make("", mock_of(private_app).world.clock.now(),
                        kind="upload", ws=GLOBEX, upload="x")
     response = private_app.test_client().get(link.url)
     assert response.status_code == 403
