@@ -11,7 +11,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from support import DEMO_KEY, make_settings
+from support import ACME, ADA, KEY, make_settings, session
 
 from mockserver.app import create_app
 from mockserver.settings import DEFAULT_SPEC
@@ -31,10 +31,13 @@ def test_an_injected_fault_conforms(operation: object, status: int) -> None:
     """Any operation answering an injected fault passes Schemathesis' response checks."""
     params = {p.name: "00000000-0000-4000-8000-000000000000"
               for p in operation.path_parameters}  # type: ignore[attr-defined]
+    # A credential the operation accepts (v1 node detail takes sessions only).
+    schemes = [n for r in operation.definition.raw.get("security", [{"ApiKeyAuth": []}])
+               for n in r]  # type: ignore[attr-defined]
+    credential = KEY if "ApiKeyAuth" in schemes else session(ADA, ACME)
     case = SCHEMA.make_case(operation=operation,  # type: ignore[arg-type]
                             path_parameters=params,
-                            headers={"Authorization": f"Bearer {DEMO_KEY}",
-                                     "X-Mock-Fault": f"status={status}"})
+                            headers={**credential, "X-Mock-Fault": f"status={status}"})
     response = case.call()
     assert response.status_code == status
     case.validate_response(response, checks=CHECKS)
