@@ -174,6 +174,9 @@ def _add_serve(commands: Any) -> None:
             "longest delay X-Mock-Delay or a slow fault may hold an answer", _non_negative)
     _option(serve, "max-body-bytes", DEFAULTS.max_body_bytes,
             "largest request body accepted (larger ones get 413)", _positive_int)
+    _option(serve, "max-workspaces", DEFAULTS.max_workspaces,
+            "workspaces POST /__mock/workspaces may create before a reset (then 429)",
+            _positive_int)
     serve.add_argument("--insecure-admin", action="store_true", default=_env_flag("insecure-admin"),
                        help="serve the /__mock/ API without --admin-token on a non-loopback "
                             f"address (env {ENV_PREFIX}INSECURE_ADMIN=1)")
@@ -246,6 +249,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         cors_origins=tuple(origins), state_url=args.state, replay_path=args.replay,
         max_delay_ms=args.max_delay_ms,
         max_body_bytes=args.max_body_bytes, insecure_admin=args.insecure_admin,
+        max_workspaces=args.max_workspaces,
     )
 
 

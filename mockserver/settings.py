@@ -67,3 +67,10 @@ class Settings:
     # Request bodies above this are refused with 413. The largest plausible real request is
     # a definition whose 200,000-character script is sent \u-escaped (about 1.2 MB).
     max_body_bytes: int = 2 * 1024 * 1024
+    # Workspaces made through POST /__mock/workspaces since the last full reset (each costs
+    # a couple of MiB once used); past this, 429 until a reset. The pytest plugin resets
+    # before every test, so a suite never accumulates them.
+    max_workspaces: int = 1000
+    # GET /__mock/state of every workspace at once is refused (422) past this many: the
+    # export would generate them all; export one with ?workspace_id=.
+    max_export_workspaces: int = 50
