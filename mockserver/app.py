@@ -30,6 +30,7 @@ from .world.catalog_loader import CatalogError
 from .world.fixtures import FixtureRules, load_fixtures
 from .world.graph_rules import structural_problems
 from .world.store import World
+from .world.workspace_voices import VoiceVocabulary
 
 EXTENSION_KEY = "onepin_mock"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
@@ -90,7 +91,20 @@ def fixture_rules(spec: Spec, catalog: Catalog) -> FixtureRules:
     def check_definition(definition: Any) -> list[tuple[str, str]]:
         return [(p.field, p.message) for p in structural_problems(definition, catalog)]
 
-    return FixtureRules(_scope_enum(spec), statuses, check, check_definition)
+    return FixtureRules(_scope_enum(spec), statuses, check, check_definition,
+                        _voice_vocabulary(schemas))
+
+
+def _voice_vocabulary(schemas: dict[str, Any]) -> VoiceVocabulary:
+    """The VoiceOut enums workspace voices draw from; "platform" is the catalog's own."""
+    def enum(name: str) -> tuple[str, ...]:
+        return tuple(schemas.get(name, {}).get("enum") or ())
+
+    return VoiceVocabulary(
+        accents=enum("VoiceAccent"),
+        sources=tuple(s for s in enum("VoiceSource") if s != "platform"),
+        import_states=enum("VoiceImportState"),
+    )
 
 
 def _suffix(path: Any) -> str:

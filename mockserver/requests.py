@@ -18,6 +18,7 @@ from werkzeug.datastructures import Headers, MultiDict
 
 from .errors import Detail, ValidationFailed
 from .spec import Operation, Parameter, schema_type
+from .validation_messages import FIELD_REQUIRED, JSON_INVALID, pydantic_message
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _MISSING = object()
@@ -65,10 +66,10 @@ def _raw_value(param: Parameter, path: Mapping[str, str], query: MultiDict[str, 
 def _check_parameter(param: Parameter, value: Any) -> Iterable[Detail]:
     if value is _MISSING:
         if param.required:
-            yield Detail(param.name, f"{param.location} parameter is required")
+            yield Detail(param.name, FIELD_REQUIRED)
         return
     for error in param.validator.iter_errors(value):
-        yield Detail(param.name, error.message)
+        yield Detail(param.name, pydantic_message(_specific(error)))
 
 
 def error_field(error: ValidationError, prefix: str = "") -> str:
@@ -111,7 +112,7 @@ def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, bool]:
         return json.loads(raw), True
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed("Request body is not valid JSON",
-                               [Detail("body", "malformed JSON")]) from exc
+                               [Detail("body", JSON_INVALID)]) from exc
 
 
 def parse_request(operation: Operation, path: Mapping[str, str], query: MultiDict[str, str],
@@ -143,15 +144,15 @@ def _checked_body(operation: Operation, raw_body: bytes, content_type: str | Non
     media = (content_type or "").split(";")[0].strip().lower()
     if media in operation.raw_body_types:
         if not raw_body.strip() and operation.body_required:
-            details.append(Detail("body", "request body is required"))
+            details.append(Detail("body", FIELD_REQUIRED))
         return raw_body.decode("utf-8", errors="replace")
     if operation.body_validator is None:
         return None
     body, sent = parse_body(raw_body, content_type)
     if not sent:
         if operation.body_required:
-            details.append(Detail("body", "request body is required"))
+            details.append(Detail("body", FIELD_REQUIRED))
         return None
     errors = sorted(operation.body_validator.iter_errors(body), key=lambda e: list(e.path))
-    details.extend(Detail(error_field(e), e.message) for e in map(_specific, errors))
+    details.extend(Detail(error_field(e), pydantic_message(e)) for e in map(_specific, errors))
     return body

@@ -25,7 +25,8 @@ COPY_SUFFIX = " (Copy)"
 
 def _checked_name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationFailed("Invalid workflow name", [Detail("name", "must not be blank")])
+        raise ValidationFailed("Invalid workflow name",
+                               [Detail("name", "String should have at least 1 character")])
     return value
 
 
@@ -82,11 +83,12 @@ def update_workflow(ctx: RequestContext) -> Reply:
 def patch_workflow(ctx: RequestContext) -> Reply:
     body = ctx.body
     changes: dict[str, Any] = {}
-    if "name" in body:
+    # A null name or definition is what the SDK sends for None: that key stays as it is.
+    if body.get("name") is not None:
         changes["name"] = _checked_name(body["name"])
-    if "definition" in body:
+    if body.get("definition") is not None:
         changes["definition"] = _checked_definition(ctx, body["definition"])
-    if "description" in body:
+    if "description" in body:  # null clears it
         changes["description"] = body["description"]
     state = ctx.workspace()
     with state.writing():

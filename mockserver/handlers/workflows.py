@@ -7,6 +7,7 @@ from typing import Any
 
 from ..envelope import iso
 from ..errors import Detail, ValidationFailed
+from ..validation_messages import value_error
 from ..world import pricing
 from ..world.graph_view import SOURCE
 from ..world.markdown import render_markdown
@@ -87,10 +88,11 @@ def list_workflow_uploads(ctx: RequestContext) -> Reply:
 def check_workflow_name_availability(ctx: RequestContext) -> Reply:
     name = str(ctx.query["name"]).strip()
     if not name:
-        raise ValidationFailed("Invalid workflow name", [Detail("name", "must not be blank")])
+        raise ValidationFailed("Invalid workflow name",
+                               [Detail("name", "String should have at least 1 character")])
     if len(name) > 200:
         raise ValidationFailed("Invalid workflow name",
-                               [Detail("name", "must be at most 200 characters")])
+                               [Detail("name", "String should have at most 200 characters")])
     ctx.workspace()  # names are no longer unique (0.16.1): any valid name is available
     return Reply({"name": name, "available": True})
 
@@ -116,8 +118,9 @@ def priced_definition(ctx: RequestContext, definition: dict[str, Any]) -> tuple[
                if isinstance(n, dict) and n.get("type") == SOURCE]
     if len(sources) != 1:
         raise ValidationFailed("Run overrides need exactly one source_script node",
-                               [Detail("script_text", "the graph must have exactly one "
-                                       f"source_script node, found {len(sources)}")])
+                               [Detail("script_text", value_error(
+                                   "the graph must have exactly one source_script node, "
+                                   f"found {len(sources)}"))])
     patched = copy.deepcopy(definition)
     for node in patched["graph"]["nodes"]:
         if isinstance(node, dict) and node.get("type") == SOURCE:
@@ -138,8 +141,9 @@ def estimate_or_422(ctx: RequestContext, definition: dict[str, Any], script: str
                                 balance=balance)
     except pricing.NoScriptText as exc:
         raise ValidationFailed(f"There is no script text to {purpose}",
-                               [Detail("script_text", "the workflow script is empty; "
-                                       "save a script or pass script_text")]) from exc
+                               [Detail("script_text", value_error(
+                                   "the workflow script is empty; save a script or pass "
+                                   "script_text"))]) from exc
 
 
 def _estimate(ctx: RequestContext) -> Reply:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ..errors import StartupError
+from .workspace_voices import VoiceVocabulary
 from .yaml_lines import line_of, load_located
 
 ROLES = ("viewer", "editor", "admin")
@@ -212,8 +213,9 @@ def _users(r: _Reader, document: dict[str, Any]) -> dict[str, User]:
     for where, record in r.records(document, "users"):
         user_id = r.uuid(record, "id", where)
         if user_id:
-            result[user_id] = User(user_id, r.text(record, "name", where),
-                                   r.text(record, "email", where))
+            # A user may have no display name; the API then shows their email instead.
+            name = r.text(record, "name", where) if record.get("name") is not None else ""
+            result[user_id] = User(user_id, name, r.text(record, "email", where))
     return result
 
 
@@ -330,6 +332,7 @@ class FixtureRules:
     run_statuses: tuple[str, ...]
     check: SchemaCheck  # ("Schema/properties/field", value) -> problems
     check_definition: Callable[[Any], list[tuple[str, str]]]  # save-time graph rules
+    voices: VoiceVocabulary = field(default_factory=VoiceVocabulary)  # VoiceOut enums
 
 
 def parse_fixtures(text: str, source: str, rules: FixtureRules, known: Fixtures = EMPTY

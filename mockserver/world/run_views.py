@@ -22,7 +22,7 @@ from .plan import Take
 from .progress import Progress, StepState
 from .records import RunRecord, WorkflowRecord
 from .rng import stable_uuid
-from .run_data_views import AudioLinker, RunLines
+from .run_data_views import AudioLinker, CardTraits, RunLines
 from .run_report_views import iso_or_none, ms_between, not_final_reason
 
 __all__ = ["AudioLinker", "RunView", "runs_summary"]
@@ -46,7 +46,18 @@ class RunView:
         self.progress = Progress(run.plan, self.timeline)
         self.graph = graph_view(run.snapshot)
         labels = {n.id: n.name or self._display_name(n.type) for n in self.graph.nodes}
-        self.lines = RunLines(run.id, self.progress, labels, audio_link)
+        self.lines = RunLines(run.id, self.progress, labels, audio_link, self._card_traits())
+
+    def _card_traits(self) -> CardTraits:
+        types = {n.type for n in self.graph.nodes}
+        formats = {str(self._node_config(n).get("format", "wav")) for n in self.graph.of_type(SINK)}
+        validators = tuple((s.node_id, s.node_type) for s in self.run.plan.steps
+                           if s.node_type.startswith("validator_") and s.iteration == 0)
+        corrector = next((n.id for n in self.graph.nodes
+                          if n.type == "operator_pronunciation_corrector"), None)
+        return CardTraits(normalized="operator_normalizer" in types,
+                          waveforms="wav" in formats or not formats,
+                          validators=tuple(dict.fromkeys(validators)), corrector=corrector)
 
     def _display_name(self, node_type: str) -> str:
         spec = self.catalog.get(node_type)
@@ -207,7 +218,8 @@ class RunView:
             "result": self.lines.step_result(step) if include_result and done else None,
             "has_result": done, "active_ports": list(step.active_ports) if done else [],
             "locales": list(step.locales) if step.locales is not None else None,
-            "pause_reason": None, "pause_error": None,
+            "pause_reason": state.pause_reason,
+            "pause_error": generate.pause_error(state.pause_reason),
             "error": self.timeline.error if state.status == "failed" else None,
         }
 
