@@ -19,7 +19,8 @@ _MEASURED: list[Coverage] = []
 
 @pytest.fixture(scope="session")
 def coverage() -> Iterator[Coverage]:
-    app = create_app(make_settings(strict_responses=False))
+    # Strict: every crawled body is also checked against openapi.yaml (a mismatch is a 500).
+    app = create_app(make_settings(strict_responses=True))
     app.testing = True
     measured = measure(app)
     _MEASURED.append(measured)

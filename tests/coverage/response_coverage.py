@@ -21,6 +21,7 @@ class Coverage:
     possible: set[Slot]
     seen: set[Slot]
     responses: int
+    broken: list[str]  # requests the strict app answered with a 5xx (a shape off the spec)
     allowed: dict[str, str] = field(default_factory=lambda: dict(ALLOWED_GAPS))
 
     def of(self, kind: str) -> tuple[int, int, int]:
@@ -79,4 +80,5 @@ def measure(app: Flask) -> Coverage:
         pointer = census.response_pointer(operation, exchange.status)
         if pointer is not None and exchange.body is not None:
             census.observe(pointer, exchange.body)
-    return Coverage(possible, census.seen & possible, len(exchanges))
+    broken = [f"{e.operation_id} {e.status}: {e.body}" for e in exchanges if e.status >= 500]
+    return Coverage(possible, census.seen & possible, len(exchanges), broken)
