@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..world.journal import Entry
+from ..world.state.journal import Entry
 
 _STYLE = (
     "body{font:14px system-ui,sans-serif;margin:1.5rem;color:#1d2430}"

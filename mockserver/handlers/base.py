@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..auth import Principal
     from ..requests import ParsedInput
     from ..settings import Settings
-    from ..world.store import WorkspaceState, World
+    from ..world.state.store import WorkspaceState, World
 
 
 @dataclass(frozen=True)

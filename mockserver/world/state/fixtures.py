@@ -15,8 +15,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import StartupError
-from .workspace_voices import VoiceVocabulary
+from ...errors import StartupError
 from .yaml_lines import line_of, load_located
 
 ROLES = ("viewer", "editor", "admin")
@@ -124,6 +123,15 @@ _KEYS = {
     "memberships": ("workspace", "user", "role"),
     "api_keys": ("id", "name", "key", "workspace", "user", "scopes"),
 }
+
+
+@dataclass(frozen=True)
+class VoiceVocabulary:
+    """The enums of VoiceOut that a workspace voice takes values from (from openapi.yaml)."""
+
+    accents: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # without "platform", which the catalog voices have
+    import_states: tuple[str, ...] = ()  # the first one means the voice can be used
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from faker import Faker
 
-from .graph_view import SOURCE
+from ..catalog.graph_view import SOURCE
 
 _FAKER_LOCK = threading.Lock()
 _HOME_LOCALES = {"en": "en_US", "zh": "zh_CN", "ja": "ja_JP", "ar": "ar_AA"}

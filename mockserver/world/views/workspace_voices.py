@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..envelope import iso, truncate_ms
-from .catalog import Catalog
-from .rng import rng, stable_uuid
+from ...envelope import iso, truncate_ms
+from ..catalog.catalog import Catalog
+from ..rng import rng, stable_uuid
+from ..state.fixtures import VoiceVocabulary
 
 if TYPE_CHECKING:
-    from .store import World
+    from ..state.store import World
 
 __all__ = ["VoiceVocabulary", "WorkspaceVoice", "voices_of", "workspace_voices"]
 
@@ -27,15 +28,6 @@ JSON = dict[str, Any]
 VOICES_PER_WORKSPACE = 12
 _NAMES = ("Studio narrator", "Support desk", "Brand voice", "Trainer", "Announcer",
           "Storyteller", "Concierge", "Newsreader", "Guide", "Host", "Coach", "Presenter")
-
-
-@dataclass(frozen=True)
-class VoiceVocabulary:
-    """The enums of VoiceOut that a workspace voice takes values from (from openapi.yaml)."""
-
-    accents: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()  # without "platform", which the catalog voices have
-    import_states: tuple[str, ...] = ()  # the first one means the voice can be used
 
 
 @dataclass(frozen=True)
