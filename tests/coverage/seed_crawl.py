@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -100,7 +100,8 @@ class Crawler:
         for operation_id in ("get_workflow", "get_workflow_markdown", "runs_summary"):
             self.get(operation_id, self.path(operation_id, workflow_id=wid), headers)
         names = self.path("check_workflow_name_availability")
-        self.get("check_workflow_name_availability", f"{names}?name={workflow['name']}", headers)
+        self.get("check_workflow_name_availability", f"{names}?name={quote(workflow['name'])}",
+                 headers)
         self.get("check_workflow_name_availability", f"{names}?name=Fresh-{wid[:8]}", headers)
         list(self.pages("list_workflow_uploads",
                         self.path("list_workflow_uploads", workflow_id=wid) + "?limit=2", headers))
