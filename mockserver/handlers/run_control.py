@@ -7,6 +7,7 @@ from typing import Any
 
 from ..envelope import iso
 from ..errors import ApiError, Conflict, Detail, NotFound, ValidationFailed
+from ..validation_messages import value_error
 from ..world.catalog.graph_rules import run_start_problems
 from ..world.rng import stable_uuid
 from ..world.runs.lifecycle import ACTIVE, Control
@@ -43,7 +44,7 @@ def _snapshot(ctx: RequestContext, workflow: WorkflowRecord) -> dict[str, Any]:
     problems = run_start_problems(workflow.definition, ctx.world.catalog)
     if problems:
         raise ValidationFailed("The workflow cannot run",
-                               [Detail(p.field, p.message) for p in problems])
+                               [Detail(p.field, value_error(p.message)) for p in problems])
     definition, _script = priced_definition(ctx, workflow.definition)
     return copy.deepcopy(definition) if definition is workflow.definition else definition
 

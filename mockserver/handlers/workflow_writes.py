@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 from ..errors import Detail, ValidationFailed
+from ..validation_messages import value_error
 from ..world.catalog.graph_rules import readiness_report, structural_problems
 from ..world.dataset.generate import PLACEHOLDER_NAME, empty_definition
 from ..world.rng import stable_uuid
@@ -34,7 +35,7 @@ def _checked_definition(ctx: RequestContext, definition: Any) -> dict[str, Any]:
     problems = structural_problems(definition, ctx.world.catalog)
     if problems:
         raise ValidationFailed("The workflow definition is invalid",
-                               [Detail(p.field, p.message) for p in problems])
+                               [Detail(p.field, value_error(p.message)) for p in problems])
     assert isinstance(definition, dict)
     return copy.deepcopy(definition)
 
