@@ -15,8 +15,6 @@ _WHOAMI_HEADER = ("whoami needs no workspace and echoes X-Workspace-Id as sent (
 ALLOWED_GAPS: dict[str, str] = {
     "enum: NodeCategory decision":
         "the node catalog (0.16.1) has no node type in the decision category",
-    "enum: WorkflowRunAnalysisCreditRowOut.status free":
-        "every node the mock runs is billed per character it processes, so no node is free",
     "enum: WorkflowRunAnalysisCreditRowOut.status missing":
         "the mock records usage for every finished step; a lost usage record is a billing "
         "back-end fault it does not stage",

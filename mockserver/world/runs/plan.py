@@ -238,7 +238,8 @@ class _Planner:
                 node_name=node.get("name"), iteration=iteration, wave=wave_no,
                 start_ms=self.cursor, end_ms=self.cursor + duration, failed=failed,
                 active_ports=() if failed else self._ports(node_type, rejected),
-                locales=self._locales_for(node_type), units=self._units(node_type, active),
+                locales=self._locales_for(node_type),
+                units=self._units(node_type, active, line_takes),
             ))
             durations.append(duration)
         self.cursor += max(durations, default=0)
@@ -270,11 +271,16 @@ class _Planner:
             return (self.source_language,)
         return tuple(sorted(self.locales))
 
-    def _units(self, node_type: str, active: list[tuple[int, str]]) -> int:
-        chars = sum(len(self.lines[i]) for i, _ in active) if active else 0
+    def _units(self, node_type: str, active: list[tuple[int, str]],
+               line_takes: dict[tuple[int, str], list[Take]]) -> int:
         if node_type == SOURCE:
             return sum(len(line) for line in self.lines)
-        return chars
+        if node_type.startswith("sink_"):
+            # An export packages only the lines that reach it: none, if every take was
+            # rejected without retries (the run then costs nothing at its sink: "free").
+            active = [p for p in active
+                      if line_takes.get(p) and self._delivered_take(line_takes[p]) is not None]
+        return sum(len(self.lines[i]) for i, _ in active)
 
     def _generate(self, step_index: int, node_id: str, active: list[tuple[int, str]],
                   line_takes: dict[tuple[int, str], list[Take]]) -> None:
