@@ -7,24 +7,21 @@ latest visible take; audio ids are the plan's 16-hex take ids.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from ..catalog.graph_view import NodeView
 from ..rng import rng, stable_uuid
 from ..runs.plan import LineLocale, PlannedStep, Take, Verdict
-from ..runs.progress import CREDITS_PER_1000_CHARS, Progress, TakeState
+from ..runs.progress import Progress, TakeState
 from ..state.links import Link
+from .validation_details import error_rate_detail, pronunciation_segments
 
 JSON = dict[str, Any]
 AudioLinker = Callable[[str], Link]  # audio_id -> fresh signed playback link (15 min)
 
 WAV = "audio/wav"
-TRANSLATOR = "operator_translator"
 CONTENT_TYPES = {"wav": WAV, "mp3": "audio/mpeg"}
 VALIDATION_KINDS = {
     "validator_error_rate": "wer",
@@ -32,10 +29,6 @@ VALIDATION_KINDS = {
     "validator_noise": "noise",
     "validator_pronunciation": "pronunciation",
 }
-_PLACES = Decimal("0.000001")
-_RATE = Decimal(str(CREDITS_PER_1000_CHARS)) / 1000
-# Scripts written without spaces are scored per character (WER degenerates there).
-CER_LANGUAGES = ("ja", "zh", "th")
 
 
 def validation_kind(node_type: str) -> str:
@@ -44,17 +37,6 @@ def validation_kind(node_type: str) -> str:
 
 def failing(verdicts: Iterable[Verdict]) -> list[Verdict]:
     return [v for v in verdicts if not v.passed]
-
-
-def _decimal(value: Decimal) -> str:
-    return str(value.quantize(_PLACES))
-
-
-def _tokens(script: str, by_char: bool) -> list[tuple[str, int, int]]:
-    """Scored units of a script with half-open code-point offsets."""
-    if by_char:
-        return [(c, i, i + 1) for i, c in enumerate(script) if not c.isspace()]
-    return [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", script)]
 
 
 @dataclass(frozen=True)
@@ -299,9 +281,9 @@ class RunLines:
         }
         key = f"{take.audio_id}:{verdict.node_id}"
         if kind == "wer":
-            entry.update(_error_rate_detail(verdict.score, line.script, line.locale, key))
+            entry.update(error_rate_detail(verdict.score, line.script, line.locale, key))
         elif kind == "pronunciation":
-            entry["segments"] = _pronunciation_segments(verdict.score, line.script, key,
+            entry["segments"] = pronunciation_segments(verdict.score, line.script, key,
                                                         corrected=self.traits.corrector is not None)
         return entry
 
@@ -346,61 +328,6 @@ class RunLines:
         if verdict is not None and scored:
             entry.update(score=verdict.score, threshold=verdict.threshold, passed=verdict.passed)
         return entry
-
-    # -- analysis credits (§4.10) -----------------------------------------------------------
-
-    def credits_block(self, nodes: Iterable[NodeView]) -> JSON:
-        """Per-node spend: settled once terminal, partial while paused, else unavailable."""
-        timeline = self.progress.timeline
-        rows = [self._credit_row(node) for node in nodes]
-        total = Decimal(self.progress.token_cost) * _RATE
-        if timeline.status == "paused":
-            return {"status": "partial", "reason": "run_paused", "truncated": False,
-                    "rows": rows, "total_fractional": _decimal(total),
-                    "unattributed_fractional": _decimal(Decimal(0)), "charged": None,
-                    "overage_credits": None, "absorbed_fraction": None,
-                    "minimum_charge_fractional": None}
-        if not timeline.terminal:
-            return {"status": "unavailable", "reason": "run_not_settled", "rows": None,
-                    "minimum_charge_fractional": None}
-        floor = Decimal(int(total))
-        # Nothing spent: either nothing ever ran, or what ran cost nothing (no settlement).
-        idle = "no_recorded_spend" if timeline.started_at is None else "zero_spend_no_settle"
-        return {
-            "status": "ok" if total else "unavailable",
-            "reason": None if total else idle, "truncated": False,
-            "rows": rows,
-            "total_fractional": _decimal(total), "unattributed_fractional": _decimal(Decimal(0)),
-            "charged": self.progress.settled_credits() or 0, "overage_credits": 0,
-            "absorbed_fraction": _decimal(total - floor if total >= 1 else Decimal(0)),
-            "minimum_charge_fractional": _decimal(Decimal(1) - total if 0 < total < 1
-                                                  else Decimal(0)),
-        }
-
-    def _credit_row(self, node: NodeView) -> JSON:
-        states = [s for s in self.progress.steps if s.step.node_id == node.id]
-        done = [s for s in states if s.status == "completed"]
-        units = sum(s.step.units for s in done)
-        status = ("not_completed" if not done else "free" if not units
-                  else "recorded" if len(done) == len(states) else "recorded_incomplete")
-        steps = self.progress.plan.steps
-        output_ms = sum(s.take.duration_ms for states in self.visible.values() for s in states
-                        if steps[s.take.generated_by].node_id == node.id)
-        return {
-            "node_id": node.id, "node_type": node.type, "display_name": self.label(node.id),
-            "detail": f"{units} characters over {len(done)} execution(s)",
-            "processed_units": units, "unit": "character",
-            "output_ms": output_ms if node.type == "operator_generator" else None,
-            "output_chars": self._translated_chars() if node.type == TRANSLATOR and done
-            else None,
-            "retries": sum(1 for s in done if s.step.iteration > 0),
-            "credits_fractional": _decimal(Decimal(units) * _RATE), "status": status,
-        }
-
-    def _translated_chars(self) -> int:
-        source = self.progress.plan.source_language
-        return sum(len(ll.script) for ll in self.progress.plan.line_locales
-                   if ll.locale != source)
 
     # -- aggregates for overview / analysis ----------------------------------------------
 
@@ -447,68 +374,3 @@ class RunLines:
             1 for states in self.visible.values() for state in states[:-1]
             if any(v.node_id == node_id and not v.passed for v in state.verdicts)
         )
-
-def _error_rate_detail(score: float, script: str, locale: str, key: str) -> JSON:
-    by_char = locale.split("-")[0] in CER_LANGUAGES
-    tokens = _tokens(script, by_char)
-    rate = round(max(0.0, 100.0 - score) / 100, 4)
-    errors = min(len(tokens), round(rate * len(tokens)))
-    insertions = errors // 4
-    deletions = (errors - insertions) // 3
-    substitutions = errors - insertions - deletions
-    r = rng(0, "wer-segments", key)
-    picked = sorted(r.sample(range(len(tokens)), substitutions + deletions))
-    kinds = ["deletion"] * deletions + ["substitution"] * substitutions
-    r.shuffle(kinds)
-    segments = [
-        {"text": tokens[i][0], "status": "word_error", "start": tokens[i][1],
-         "end": tokens[i][2], "severity": "critical" if kind == "deletion" else "warning",
-         "error_type": kind, "advisory": False}
-        for i, kind in zip(picked, kinds, strict=True)
-    ]
-    other = round(min(1.0, rate * (1.8 if by_char else 0.55)), 4)
-    changed = {i: kind for i, kind in zip(picked, kinds, strict=True)}
-    return {
-        "transcript": _heard(tokens, changed, by_char, r),
-        "wer": other if by_char else rate, "cer": rate if by_char else other,
-        "scored_on": "cer" if by_char else "wer", "segments": segments,
-        "error_counts": {"substitutions": substitutions, "insertions": insertions,
-                         "deletions": deletions, "reference_units": len(tokens)},
-    }
-
-
-def _pronunciation_segments(score: float, script: str, key: str, *,
-                            corrected: bool = False) -> list[JSON]:
-    """Flagged words; with a corrector in the graph, also the longest word it respelled."""
-    words = _tokens(script, by_char=False)
-    flagged = min(len(words), round(max(0.0, 100.0 - score) / 100 * len(words)))
-    picked = sorted(rng(0, "pronunciation-segments", key).sample(range(len(words)), flagged))
-    segments: list[JSON] = [
-        {"text": words[i][0], "status": "pronunciation_error", "start": words[i][1],
-         "end": words[i][2], "severity": "minor" if score >= 80 else "warning",
-         "error_type": None, "advisory": score >= 80}
-        for i in picked
-    ]
-    spare = [i for i in range(len(words)) if i not in picked]
-    if corrected and spare:
-        i = max(spare, key=lambda n: len(words[n][0]))
-        segments.append({"text": words[i][0], "status": "corrected", "start": words[i][1],
-                         "end": words[i][2], "severity": None, "error_type": None,
-                         "advisory": True})
-        segments.sort(key=lambda segment: segment["start"])
-    return segments
-
-
-def _heard(tokens: list[tuple[str, int, int]], changed: dict[int, str], by_char: bool,
-           r: Any) -> str:
-    """What speech recognition heard: the script with the flagged units dropped or swapped."""
-    heard = []
-    for index, (text, _, _) in enumerate(tokens):
-        kind = changed.get(index)
-        if kind == "deletion":
-            continue
-        if kind == "substitution":
-            others = [t for t, _, _ in tokens if t != text] or [text]
-            text = r.choice(others)
-        heard.append(text)
-    return ("" if by_char else " ").join(heard)

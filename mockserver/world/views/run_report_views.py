@@ -18,6 +18,7 @@ from ...envelope import iso
 from ..catalog.graph_view import NodeView
 from ..runs.plan import Verdict
 from ..runs.progress import StepState
+from .run_credits import credits_block
 from .run_data_views import validation_kind
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ def analysis(view: RunView) -> JSON:
                 "duration_ms": _active_duration_ms(view)},
         "audio": _analysis_audio(view),
         "validators": [_analysis_validator(view, n) for n in _validator_nodes(view)],
-        "credits": view.lines.credits_block(view.graph.nodes),
+        "credits": credits_block(view.lines, view.graph.nodes),
     }
 
 
