@@ -46,6 +46,10 @@ class Settings:
     admin_token: str | None = None
     cors_origins: tuple[str, ...] = ()
     journal_size: int = 1000
+    # Where the event log (and the journal) live: memory, sqlite:///PATH or redis://HOST:PORT/DB.
+    state_url: str = "memory"
+    # Events to start from (a file saved from GET /__mock/events): reproduces a recorded state.
+    replay_path: Path | None = None
     # How long presigned download / playback links stay valid (runs.md §4.14).
     link_ttl_seconds: int = 900
     # Fault injection: shares of requests (0..1) that fail, are slow, or are dropped.

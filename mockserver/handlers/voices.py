@@ -10,10 +10,9 @@ from __future__ import annotations
 from ..errors import NotFound
 from ..world.views.voice_views import find_catalog_voice, voice_out
 from ..world.views.workspace_voices import voices_of
-from .base import Reply, RequestContext, operation
+from .base import Handler, Reply, RequestContext
 
 
-@operation("get_voice")
 def get_voice(ctx: RequestContext) -> Reply:
     catalog = ctx.world.catalog
     voice_id = str(ctx.path["voice_id"])
@@ -31,3 +30,9 @@ def get_voice(ctx: RequestContext) -> Reply:
                     ms=str(own.sample_ms)).url
             return Reply(body)
     raise NotFound("Voice not found")
+
+
+# operationId -> handler; handlers/__init__.py merges every module's table.
+OPERATIONS: dict[str, Handler] = {
+    "get_voice": get_voice,
+}

@@ -9,7 +9,7 @@ from flask import Flask
 from seed_crawl import Crawler
 from shape_census import KINDS, Census, Slot
 
-from mockserver.app import EXTENSION_KEY
+from mockserver.app import mock_of
 from mockserver.spec import Spec
 
 # The bar (issue 12): every enum value, branch and status; 95% of optional properties.
@@ -62,7 +62,7 @@ _BAR_TEXT = {kind: f"{100 * share:.0f}% seen, the rest allow-listed" if share < 
 
 
 def measure(app: Flask) -> Coverage:
-    spec: Spec = app.extensions[EXTENSION_KEY]["spec"]
+    spec: Spec = mock_of(app).spec
     census = Census(spec)
     operations = {op.operation_id: op for op in spec.operations
                   if op.method == "GET" and not op.path.startswith("/__mock")}

@@ -29,7 +29,7 @@ from support import (
     session,
 )
 
-from mockserver.app import EXTENSION_KEY
+from mockserver.app import mock_of
 from mockserver.spec import Operation, Spec
 from mockserver.world.views.workspace_voices import voices_of
 
@@ -51,7 +51,7 @@ class Crawler:
     exchanges: list[Exchange] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.spec: Spec = self.app.extensions[EXTENSION_KEY]["spec"]
+        self.spec: Spec = mock_of(self.app).spec
         self.operations = {op.operation_id: op for op in self.spec.operations}
         self.client: FlaskClient = self.app.test_client()
 
@@ -138,7 +138,7 @@ class Crawler:
             self.get("get_node_detail_v2", self.path("get_node_detail_v2", node_type=node_type),
                      bearer(DEMO_KEY))
         # The contract has no voice listing: take the ids from the catalog and workspaces.
-        world = self.app.extensions[EXTENSION_KEY]["world"]
+        world = mock_of(self.app).world
         for voice in world.catalog.voices:
             self.get("get_voice", self.path("get_voice", voice_id=voice.id), bearer(DEMO_KEY))
         for workspace, key in WORKSPACES:

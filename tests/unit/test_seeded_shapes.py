@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from support import ACME, ADA, GLOBEX, KEY, SECOND_WORKSPACE_KEY, assert_error, bearer, ok
 from support import session as session_headers
 
-from mockserver.app import EXTENSION_KEY
+from mockserver.app import mock_of
 from mockserver.world.views.workspace_voices import voices_of
 
 WORKFLOWS = "/api/v1/workflows"
@@ -117,7 +117,7 @@ def test_workspace_voices_are_readable_only_in_their_workspace(app: Flask,
                                                                client: FlaskClient) -> None:
     """A workspace's own voice reads in that workspace (with a playable sample when usable)
     and is 404 from another one."""
-    world = app.extensions[EXTENSION_KEY]["world"]
+    world = mock_of(app).world
     own = voices_of(world, ACME)
     assert {v.body["source"] for v in own} == {"recorded", "uploaded", "provider_imported"}
     sampled = next(v for v in own if v.sample_ms is not None)

@@ -1,12 +1,16 @@
-"""A bounded, filterable record of the requests the mock answered."""
+"""A bounded, filterable record of the requests the mock answered.
+
+The entries live in the state backend's journal store, so every worker process of one
+mock (and every machine sharing a Redis) writes to and reads from the same journal.
+"""
 
 from __future__ import annotations
 
 import fnmatch
-import threading
-from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+from ..events import JournalStore
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,15 @@ class Entry:
     workspace_id: str | None
     request_id: str | None
     duration_ms: float
+    worker: int | None = None  # the process that answered (several share one journal)
 
     def to_wire(self) -> dict[str, Any]:
         return asdict(self)
+
+    @staticmethod
+    def from_stored(item: dict[str, Any]) -> Entry:
+        known: dict[str, Any] = {f.name: item.get(f.name) for f in fields(Entry)}
+        return Entry(**known)
 
 
 @dataclass(frozen=True)
@@ -45,24 +55,17 @@ class JournalFilter:
 
 
 class Journal:
-    def __init__(self, size: int) -> None:
-        self._entries: deque[Entry] = deque(maxlen=max(1, size))
-        self._lock = threading.Lock()
-        self._seq = 0
+    def __init__(self, store: JournalStore) -> None:
+        self._store = store
 
-    def record(self, **fields: Any) -> None:
-        with self._lock:
-            self._seq += 1
-            self._entries.append(Entry(seq=self._seq, **fields))
+    def record(self, **entry: Any) -> None:
+        self._store.journal_add(entry)
 
     def find(self, where: JournalFilter, limit: int) -> list[Entry]:
         """The newest ``limit`` matching entries, oldest first."""
-        with self._lock:
-            matching = [e for e in self._entries if where.matches(e)]
+        entries = (Entry.from_stored(item) for item in self._store.journal_entries())
+        matching = [e for e in entries if where.matches(e)]
         return matching[-limit:] if limit else []
 
     def clear(self) -> int:
-        with self._lock:
-            count = len(self._entries)
-            self._entries.clear()
-            return count
+        return self._store.journal_clear()

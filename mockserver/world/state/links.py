@@ -13,11 +13,9 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ...errors import LinkError
+
 FILES_PREFIX = "/__mock/files/"
-
-
-class LinkError(Exception):
-    """The link is malformed, tampered with, or expired."""
 
 
 @dataclass(frozen=True)
