@@ -98,6 +98,11 @@ def mock_state_export(ctx: RequestContext) -> Reply:
     workspace_id = ctx.query.get("workspace_id")
     if workspace_id is not None and not ctx.world.known_workspace(workspace_id):
         raise NotFound("Unknown workspace")
+    count, cap = len(ctx.world.fixtures.workspaces), ctx.settings.max_export_workspaces
+    if workspace_id is None and count > cap:
+        raise ValidationFailed(
+            f"{count} workspaces are too many to export at once (the limit is {cap})",
+            [Detail("workspace_id", "export one workspace at a time")])
     text = export_state(ctx.world, workspace_id, ctx.now)
     return Reply(None, body_bytes=text.encode(), content_type="application/yaml")
 
