@@ -42,7 +42,7 @@ from .world.dataset.generate import SeededDataset
 from .world.events import EventLog, open_log
 from .world.events.files import read_events
 from .world.service import StateEngine
-from .world.state.fixtures import FixtureRules, load_fixtures
+from .world.state.fixtures import FixtureRules, VoiceVocabulary, load_fixtures
 from .world.state.store import World
 
 EXTENSION_KEY = "onepin_mock"
@@ -144,7 +144,19 @@ def fixture_rules(spec: Spec, catalog: Catalog) -> FixtureRules:
 
     start_run = next((op for op in spec.operations if op.operation_id == "start_run"), None)
     return FixtureRules(_scope_enum(spec), statuses, check, check_definition,
-                        start_run.min_role if start_run else None)
+                        start_run.min_role if start_run else None, _voice_vocabulary(schemas))
+
+
+def _voice_vocabulary(schemas: dict[str, Any]) -> VoiceVocabulary:
+    """The VoiceOut enums workspace voices draw from; "platform" is the catalog's own."""
+    def enum(name: str) -> tuple[str, ...]:
+        return tuple(schemas.get(name, {}).get("enum") or ())
+
+    return VoiceVocabulary(
+        accents=enum("VoiceAccent"),
+        sources=tuple(s for s in enum("VoiceSource") if s != "platform"),
+        import_states=enum("VoiceImportState"),
+    )
 
 
 def _suffix(path: Any) -> str:

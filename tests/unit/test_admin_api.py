@@ -476,12 +476,15 @@ def test_state_export_round_trip_of_a_fresh_run(client: FlaskClient, tmp_path: P
     assert run_status(export_and_reload(client, tmp_path), run) == target
 
 
+OPS = "e1365c5b-aa80-595b-82fb-d859c47a9686"  # Globex editor without a display name
+
+
 def test_state_export_of_one_workspace(client: FlaskClient) -> None:
     """?workspace_id limits the document to that workspace, its members and keys."""
     document = yaml.safe_load(client.get(f"/__mock/state?workspace_id={GLOBEX}").data)
     assert [w["id"] for w in document["workspaces"]] == [GLOBEX]
     assert document["workspaces"][0]["workflow_count"] == 0
-    assert {u["id"] for u in document["users"]} == {GUS, ADA}
+    assert {u["id"] for u in document["users"]} == {GUS, ADA, OPS}
     assert {k["key"] for k in document["api_keys"]} == {SECOND_WORKSPACE_KEY}
     assert {w["workspace"] for w in document["workflows"]} == {GLOBEX}
     assert len(document["workflows"]) == 25

@@ -121,6 +121,10 @@ def export_file(world: World, claims: dict[str, Any]) -> Served:
                 raise LinkError("no such upload")
             body = upload_body(upload.format, list(upload.lines))
             return Served(body, upload.content_type, upload.filename)
+        if kind == "voice-sample":  # a workspace voice's preview clip
+            voice = str(claims.get("voice"))
+            return Served(tone_wav(voice, int(str(claims.get("ms", "3000")))), "audio/wav",
+                          f"{voice}.wav")
         run = state.runs.get(str(claims.get("run")))
         if run is None:
             raise LinkError("no such run")
