@@ -45,6 +45,10 @@ class Settings:
     admin_enabled: bool = True
     admin_token: str | None = None
     cors_origins: tuple[str, ...] = ()
+    # Allow ``Origin: null`` (pages opened from file://); off because sandboxed pages send it too.
+    cors_allow_null_origin: bool = False
+    # One console line per answered request (``--quiet`` turns it off).
+    access_log: bool = True
     journal_size: int = 1000
     # How long presigned download / playback links stay valid (runs.md §4.14).
     link_ttl_seconds: int = 900

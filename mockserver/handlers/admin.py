@@ -1,7 +1,8 @@
 """The ``/__mock/*`` control surface (described by admin-openapi.yaml).
 
 Outside the Onepin contract: health, reset, clock, request journal, run-time fixtures,
-state export, session tokens, forcing runs, throwaway workspaces, and signed files.
+state export, session tokens, forcing runs, throwaway workspaces, run-time faults, the
+console page, and the signed files the API links to (which stay on without the rest).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..auth import mint_session_token
-from ..control.journal_page import render_journal
+from ..control.console_assets import asset, console_page
 from ..envelope import iso
 from ..errors import Detail, Forbidden, NotFound, ValidationFailed
 from ..formats import parse_zoned_datetime
@@ -39,6 +40,8 @@ def mock_reset(ctx: RequestContext) -> Reply:
     if workspace_id is not None and not ctx.world.known_workspace(workspace_id):
         raise NotFound("Unknown workspace")
     ctx.world.reset(workspace_id)
+    if workspace_id is None and ctx.faults is not None:
+        ctx.faults.restore()  # "everything" includes faults changed at run time
     return Reply({"reset": workspace_id or "all"})
 
 
@@ -87,11 +90,34 @@ def mock_requests_list(ctx: RequestContext) -> Reply:
     return Reply([entry.to_wire() for entry in entries])
 
 
+@operation("mock_console")
 @operation("mock_requests_page")
-def mock_requests_page(ctx: RequestContext) -> Reply:
-    entries = ctx.world.journal.find(journal_filter(ctx.query), int(ctx.query.get("limit", 200)))
-    return Reply(None, body_bytes=render_journal(entries).encode(),
-                 content_type="text/html; charset=utf-8")
+def mock_console(ctx: RequestContext) -> Reply:
+    """The console is a static page: it holds no data, so it needs no admin token."""
+    return Reply(None, body_bytes=console_page(), content_type="text/html; charset=utf-8",
+                 headers={"Cache-Control": "no-cache"})
+
+
+@operation("mock_console_asset")
+def mock_console_asset(ctx: RequestContext) -> Reply:
+    found = asset(ctx.path["asset"])
+    if found is None:
+        raise NotFound("No such console file")
+    content, content_type = found
+    return Reply(None, body_bytes=content, content_type=content_type,
+                 headers={"Cache-Control": "no-cache"})
+
+
+@operation("mock_faults_get")
+def mock_faults_get(ctx: RequestContext) -> Reply:
+    assert ctx.faults is not None
+    return Reply(ctx.faults.plan.to_wire())
+
+
+@operation("mock_faults_set")
+def mock_faults_set(ctx: RequestContext) -> Reply:
+    assert ctx.faults is not None
+    return Reply(ctx.faults.update(dict(ctx.body)).to_wire())
 
 
 @operation("mock_requests_clear")
@@ -147,13 +173,20 @@ def mock_run_force(ctx: RequestContext) -> Reply:
 
 
 @operation("mock_file")
+@operation("mock_file_head")
 def mock_file(ctx: RequestContext) -> Reply:
-    """Serve a signed download or playback link; no auth, like a presigned URL."""
+    """Serve a signed download or playback link; no auth, like a presigned URL.
+
+    Audio plays in the page (inline); archives and uploads download (attachment). HEAD
+    gets the same headers; the server leaves the body out.
+    """
     try:
         claims = ctx.world.links.read(ctx.path["token"], ctx.now)
         served = export_file(ctx.world, claims)
     except LinkError as exc:
         raise Forbidden(f"This link is invalid or has expired ({exc})") from exc
+    disposition = "inline" if served.content_type.startswith("audio/") else "attachment"
     return Reply(None, body_bytes=served.content, content_type=served.content_type,
-                 headers={"Content-Disposition": f'attachment; filename="{served.filename}"',
+                 byte_ranges=True,
+                 headers={"Content-Disposition": f'{disposition}; filename="{served.filename}"',
                           "Cache-Control": "no-store"})

@@ -1,11 +1,15 @@
-"""A bounded, filterable record of the requests the mock answered."""
+"""A bounded, filterable record of the requests the mock answered.
+
+An entry is plain data (strings, numbers, string-to-string maps), so it can be kept in
+any store; headers and bodies arrive already bounded and with secrets masked.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import threading
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -21,6 +25,10 @@ class Entry:
     workspace_id: str | None
     request_id: str | None
     duration_ms: float
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str = ""
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
 
     def to_wire(self) -> dict[str, Any]:
         return asdict(self)
@@ -33,10 +41,12 @@ class JournalFilter:
     status: int | None = None
     workspace_id: str | None = None
     operation_id: str | None = None
+    since: int = 0  # only entries after this sequence number (for live views)
 
     def matches(self, entry: Entry) -> bool:
         return (
-            (self.method is None or entry.method == self.method.upper())
+            entry.seq > self.since
+            and (self.method is None or entry.method == self.method.upper())
             and (self.path is None or fnmatch.fnmatchcase(entry.path, self.path))
             and (self.status is None or entry.status == self.status)
             and (self.workspace_id is None or entry.workspace_id == self.workspace_id)

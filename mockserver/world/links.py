@@ -13,7 +13,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-FILES_PREFIX = "/__mock/files/"
+FILES_PREFIX = "/files/"  # API surface: served even when the control API is off
 
 
 class LinkError(Exception):
