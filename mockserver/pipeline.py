@@ -69,7 +69,9 @@ class Pipeline:
         forced = True
         try:
             overrides = self.overrides.read(dict(request.headers), _signature(request))
-            fault_response = self._apply_fault(overrides)
+            # The mock's own control calls are never faulted: the console must be able
+            # to turn a 100% fault rate off again.
+            fault_response = None if _is_control(operation) else self._apply_fault(overrides)
             if fault_response is not None:
                 return fault_response
             forced = False
@@ -169,6 +171,10 @@ class Pipeline:
             response = json_response(body, status)
         response.headers.update(reply.headers)
         return response
+
+
+def _is_control(operation: Operation) -> bool:
+    return "mock" in operation.raw.get("tags", ())
 
 
 def _signature(req: Request) -> str:

@@ -117,3 +117,103 @@ def test_readme_fixture_example_loads(tmp_path: Path) -> None:
     assert rows[0]["run_status_counts"]["failed"] == 1
     uploads = client.get(f"/api/v1/workflows/{rows[0]['id']}/uploads", headers=key).get_json()
     assert uploads["data"][0]["filename"] == "prompts.txt"
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """onepin-mock --version names the installed package version."""
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"onepin-mock {version('onepin-mock')}"
+
+
+# A value for each serve flag's variable, and how to see it in Settings.
+ENV_VALUES: dict[str, tuple[str, str, object]] = {
+    "--host": ("0.0.0.0", "host", "0.0.0.0"),
+    "--port": ("9123", "port", 9123),
+    "--seed": ("5", "seed", 5),
+    "--fixtures": ("/tmp/x.yaml", "fixtures_path", Path("/tmp/x.yaml")),
+    "--frozen-at": ("2026-11-01T10:00:00Z", "frozen_at", "2026-11-01T10:00:00+00:00"),
+    "--run-speed": ("60", "run_speed", 60.0),
+    "--required-sdk-version": ("0.16.0", "required_sdk_version", "0.16.0"),
+    "--fault-rate": ("0.5", "fault_rate", 0.5),
+    "--fault-status": ("502", "fault_status", 502),
+    "--slow-rate": ("0.25", "slow_rate", 0.25),
+    "--slow-ms": ("10", "slow_ms", 10),
+    "--drop-rate": ("0.1", "drop_rate", 0.1),
+    "--admin-token": ("tok", "admin_token", "tok"),
+    "--journal-size": ("7", "journal_size", 7),
+    "--cors-origin": ("https://a.example,https://b.example", "cors_origins",
+                      ("https://a.example", "https://b.example")),
+    "--cors-allow-null": ("1", "cors_allow_null_origin", True),
+    "--no-admin": ("true", "admin_enabled", False),
+    "--strict": ("yes", "strict_responses", True),
+    "--quiet": ("on", "access_log", False),
+}
+
+
+def serve_flags() -> list[str]:
+    serve = next(action for action in build_parser()._subparsers._group_actions  # type: ignore[union-attr]
+                 ).choices["serve"]
+    return sorted(option for action in serve._actions for option in action.option_strings
+                  if option.startswith("--") and option != "--help")
+
+
+def test_every_serve_flag_has_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each serve flag (switches included) reads ONEPIN_MOCK_<FLAG>; the README's promise."""
+    flags = serve_flags()
+    assert set(flags) - {"--threads"} == set(ENV_VALUES)
+    for flag, (raw, field, expected) in ENV_VALUES.items():
+        with monkeypatch.context() as env:
+            env.setenv("ONEPIN_MOCK_" + flag[2:].upper().replace("-", "_"), raw)
+            settings = settings_from(build_parser().parse_args(["serve"]))
+        value = getattr(settings, field)
+        shown = value.isoformat() if field == "frozen_at" else value
+        assert shown == expected, flag
+    monkeypatch.setenv("ONEPIN_MOCK_THREADS", "3")
+    assert build_parser().parse_args(["serve"]).threads == 3
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["serve", "--run-speed", "fast"], "argument --run-speed: 'fast' is not a number"),
+    (["serve", "--port", "http"], "argument --port: 'http' is not a whole number"),
+    (["serve", "--port", "70000"], "argument --port: '70000' is not a port"),
+    (["serve", "--fault-rate", "2"], "argument --fault-rate: '2' must be between 0 and 1"),
+    (["serve", "--frozen-at", "noon"], "argument --frozen-at: 'noon' is not an ISO-8601"),
+])
+def test_flag_errors_speak_plainly(argv: list[str], message: str,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad value names the flag and the problem, never a Python function name."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "invalid" not in err and "_" not in err.splitlines()[-1]
+
+
+def test_a_bad_switch_variable_is_reported(monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """ONEPIN_MOCK_STRICT=maybe is an error naming the variable, not a silent false."""
+    monkeypatch.setenv("ONEPIN_MOCK_STRICT", "maybe")
+    assert main(["serve"]) == 2
+    assert "ONEPIN_MOCK_STRICT='maybe'" in capsys.readouterr().err
+
+
+def test_one_log_line_per_request_unless_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    """Each request logs method, path, status and milliseconds; --quiet turns it off."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="onepin_mock.access")
+    loud = create_app(make_settings()).test_client()
+    loud.get("/api/v1/nodes?limit=1")
+    loud.get("/api/v1/workflows")
+    lines = [r.getMessage() for r in caplog.records if r.name == "onepin_mock.access"]
+    assert len(lines) == 2
+    assert lines[0].startswith("GET /api/v1/nodes?limit=1 200 ") and lines[0].endswith("ms")
+    assert lines[1].startswith("GET /api/v1/workflows 401 ")
+    caplog.clear()
+    quiet = create_app(make_settings(access_log=False)).test_client()
+    quiet.get("/api/v1/nodes")
+    assert not [r for r in caplog.records if r.name == "onepin_mock.access"]
