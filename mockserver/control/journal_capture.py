@@ -16,7 +16,7 @@ _MASK = "•••"
 # tell two credentials apart ("Bearer op_live_demoAll…").
 _SECRET_HEADERS = {"x-mock-admin-token", "cookie", "set-cookie", "proxy-authorization"}
 _PREFIX_HEADERS = {"authorization"}
-_PREFIX_CHARS = 12
+_PREFIX_CHARS = 16  # "op_live_" and 8 of the 32 secret characters
 _SECRET_KEYS = re.compile(r"^(token|access_token|refresh_token|id_token|api_key|password|"
                           r"secret|client_secret)$", re.IGNORECASE)
 _TEXT_TYPES = ("application/json", "application/yaml", "application/x-yaml",
