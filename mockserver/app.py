@@ -28,11 +28,11 @@ from .handlers.base import HANDLERS
 from .pipeline import VERSION_HEADER, Pipeline, render_error
 from .settings import Settings
 from .spec import Operation, Spec
-from .world.catalog import Catalog
-from .world.catalog_loader import CatalogError
-from .world.fixtures import FixtureRules, load_fixtures
-from .world.graph_rules import structural_problems
-from .world.store import World
+from .world.catalog.catalog import Catalog
+from .world.catalog.catalog_loader import CatalogError
+from .world.catalog.graph_rules import structural_problems
+from .world.state.fixtures import FixtureRules, load_fixtures
+from .world.state.store import World
 
 EXTENSION_KEY = "onepin_mock"
 access_log = logging.getLogger("onepin_mock.access")

@@ -16,8 +16,8 @@ import jwt
 
 from .errors import BadRequest, Forbidden, NotFound, Unauthorized
 from .spec import Operation
-from .world.fixtures import API_KEY_PREFIX, ROLES, Fixtures
-from .world.store import World
+from .world.state.fixtures import API_KEY_PREFIX, ROLES, Fixtures
+from .world.state.store import World
 
 API_KEY_SCHEME = "ApiKeyAuth"
 SESSION_SCHEME = "SessionAuth"

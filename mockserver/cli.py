@@ -275,7 +275,7 @@ def token(settings: Settings, user_id: str, ttl: int) -> int:
 
 def export(settings: Settings, workspace: str | None, out: Path | None) -> int:
     from .app import create_app
-    from .world.state_export import export_state
+    from .world.state.state_export import export_state
 
     world = create_app(settings).extensions["onepin_mock"]["world"]
     if workspace and not world.known_workspace(workspace):

@@ -22,7 +22,7 @@ from werkzeug.exceptions import NotFound
 
 from .settings import Settings
 from .spec import Spec
-from .world.fixtures import ApiKey, Fixtures
+from .world.state.fixtures import ApiKey, Fixtures
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 # Paths of these pages, left out of the request journal (they are not API traffic).

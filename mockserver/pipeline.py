@@ -29,7 +29,7 @@ from .handlers.base import Handler, Reply, RequestContext
 from .requests import ParsedInput, parse_request
 from .settings import Settings
 from .spec import Operation
-from .world.store import World
+from .world.state.store import World
 
 log = logging.getLogger("onepin_mock")
 VERSION_HEADER = "X-OnePin-Required-Version"

@@ -23,12 +23,12 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from .app import EXTENSION_KEY, create_app
 from .auth import mint_session_token
 from .settings import Settings
-from .world.journal import Entry, JournalFilter
-from .world.workspaces import create_workspace
+from .world.state.journal import Entry, JournalFilter
+from .world.state.workspaces import create_workspace
 
 if TYPE_CHECKING:
     from .clock import ControllableClock
-    from .world.store import World
+    from .world.state.store import World
 
 DEMO_KEY = "op_live_demoAllScopesKeyForOnepinMock001"
 READ_ONLY_KEY = "op_live_demoReadOnlyKeyForOnepinMock0002"

@@ -15,11 +15,11 @@ from ..control.console_assets import asset, console_page
 from ..envelope import iso
 from ..errors import Detail, Forbidden, NotFound, ValidationFailed
 from ..formats import parse_zoned_datetime
-from ..world.exports import export_file
-from ..world.fixtures import FixtureError, parse_fixtures
-from ..world.links import LinkError
-from ..world.state_export import export_state
-from ..world.workspaces import create_workspace, force_run
+from ..world.state.fixtures import FixtureError, parse_fixtures
+from ..world.state.links import LinkError
+from ..world.state.state_export import export_state
+from ..world.state.workspaces import create_workspace, force_run
+from ..world.views.exports import export_file
 from .base import Reply, RequestContext, operation
 from .common import run_view
 from .journal_query import journal_filter

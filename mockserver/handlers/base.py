@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..control.fault_settings import RuntimeFaults
     from ..requests import ParsedInput
     from ..settings import Settings
-    from ..world.store import WorkspaceState, World
+    from ..world.state.store import WorkspaceState, World
 
 
 @dataclass(frozen=True)

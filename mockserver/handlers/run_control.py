@@ -7,13 +7,13 @@ from typing import Any
 
 from ..envelope import iso
 from ..errors import ApiError, Conflict, Detail, NotFound, ValidationFailed
-from ..world.exports import audio_ids, delivered_lines, sink_node_ids
-from ..world.graph_rules import run_start_problems
-from ..world.lifecycle import ACTIVE, Control
-from ..world.plan import make_plan
-from ..world.records import RunRecord, WorkflowRecord
+from ..world.catalog.graph_rules import run_start_problems
 from ..world.rng import stable_uuid
-from ..world.store import WorkspaceState
+from ..world.runs.lifecycle import ACTIVE, Control
+from ..world.runs.plan import make_plan
+from ..world.state.records import RunRecord, WorkflowRecord
+from ..world.state.store import WorkspaceState
+from ..world.views.exports import audio_ids, delivered_lines, sink_node_ids
 from .base import Reply, RequestContext, operation
 from .common import run_view
 from .workflows import estimate_or_422, priced_definition

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..world.run_views import RunView
-from ..world.store import WorkspaceState
+from ..world.state.store import WorkspaceState
+from ..world.views.run_views import RunView
 from .base import Reply, RequestContext, operation
 from .common import paged, run_view
 

@@ -7,7 +7,7 @@ the usual key scope, role and workspace checks before it gets here.
 from __future__ import annotations
 
 from ..errors import NotFound
-from ..world.voice_views import find_catalog_voice, voice_out
+from ..world.views.voice_views import find_catalog_voice, voice_out
 from .base import Reply, RequestContext, operation
 
 

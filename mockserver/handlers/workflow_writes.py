@@ -10,12 +10,12 @@ import copy
 from typing import Any
 
 from ..errors import Detail, ValidationFailed
-from ..world.generate import PLACEHOLDER_NAME, empty_definition
-from ..world.graph_rules import readiness_report, structural_problems
-from ..world.lifecycle import Control
-from ..world.records import WorkflowRecord
+from ..world.catalog.graph_rules import readiness_report, structural_problems
+from ..world.dataset.generate import PLACEHOLDER_NAME, empty_definition
 from ..world.rng import stable_uuid
-from ..world.store import WorkspaceState
+from ..world.runs.lifecycle import Control
+from ..world.state.records import WorkflowRecord
+from ..world.state.store import WorkspaceState
 from .base import Reply, RequestContext, operation
 from .workflows import full_workflow
 

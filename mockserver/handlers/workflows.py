@@ -7,13 +7,13 @@ from typing import Any
 
 from ..envelope import iso
 from ..errors import Detail, ValidationFailed
-from ..world import pricing
-from ..world.graph_view import SOURCE
-from ..world.markdown import render_markdown
-from ..world.records import UploadRecord, WorkflowRecord
-from ..world.run_views import runs_summary
-from ..world.store import WorkspaceState
-from ..world.workflow_views import ListQuery, aggregates, filter_and_sort, workflow_out
+from ..world.catalog.graph_view import SOURCE
+from ..world.runs import pricing
+from ..world.state.records import UploadRecord, WorkflowRecord
+from ..world.state.store import WorkspaceState
+from ..world.views.markdown import render_markdown
+from ..world.views.run_views import runs_summary
+from ..world.views.workflow_views import ListQuery, aggregates, filter_and_sort, workflow_out
 from .base import Reply, RequestContext, operation
 from .common import paged, run_view, window
 

@@ -37,7 +37,7 @@ from support import ACME, FROZEN_AT, KEY, make_settings
 
 from mockserver.app import EXTENSION_KEY, create_app
 from mockserver.settings import DEFAULT_ADMIN_SPEC, DEFAULT_FIXTURES
-from mockserver.world.store import World
+from mockserver.world.state.store import World
 
 SEEDED_WORKFLOWS = 8  # per workspace; enough for a run in every status, cheap to regenerate
 

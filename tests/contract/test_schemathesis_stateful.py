@@ -57,8 +57,8 @@ from support import ACME, DEMO_KEY, FROZEN_AT, KEY, make_settings
 
 from mockserver.app import EXTENSION_KEY, create_app
 from mockserver.settings import DEFAULT_FIXTURES, DEFAULT_SPEC
-from mockserver.world.graph_rules import run_start_problems
-from mockserver.world.store import WorkspaceState
+from mockserver.world.catalog.graph_rules import run_start_problems
+from mockserver.world.state.store import WorkspaceState
 
 # Frozen-clock seconds added before each call; with RUN_SPEED a run's active clock moves
 # SECONDS_PER_CALL * RUN_SPEED = 8 s per call: a seeded-definition run (40-50 s of run time)

@@ -32,8 +32,8 @@ from support import (
 )
 
 from mockserver.app import EXTENSION_KEY, create_app
-from mockserver.world.plan import QUEUE_MS
-from mockserver.world.store import World
+from mockserver.world.runs.plan import QUEUE_MS
+from mockserver.world.state.store import World
 
 WORKFLOWS = "/api/v1/workflows"
 GLOBEX_KEY = bearer(SECOND_WORKSPACE_KEY)

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from onepin.types import NodeDetailOut, NodePortsOut, NodeType
 
-from mockserver.world.catalog import Catalog, UnknownNodeType
-from mockserver.world.catalog_loader import CatalogError
+from mockserver.world.catalog.catalog import Catalog, UnknownNodeType
+from mockserver.world.catalog.catalog_loader import CatalogError
 
 CATALOG = Catalog.load()
 NODE_TYPES = CATALOG.node_types()

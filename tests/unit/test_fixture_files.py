@@ -1,4 +1,4 @@
-"""Fixture files (mockserver/world/fixtures.py): what a file pins shows over the API, the rest
+"""Fixture files (mockserver/world/state/fixtures.py): what a file pins shows over the API, the rest
 is generated, and every bad file stops ``create_app`` naming the file, the line and the field.
 """
 
@@ -16,7 +16,7 @@ from support import bearer, make_settings, ok, session
 
 from mockserver.app import create_app
 from mockserver.errors import StartupError
-from mockserver.world.fixtures import FixtureError
+from mockserver.world.state.fixtures import FixtureError
 
 WORKFLOWS = "/api/v1/workflows"
 PINNED_WS = "a0000000-0000-4000-8000-000000000001"

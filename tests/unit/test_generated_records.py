@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from support import make_settings
 
 from mockserver.app import EXTENSION_KEY, create_app
-from mockserver.world.links import Link
-from mockserver.world.run_views import RunView
-from mockserver.world.workflow_views import aggregates, workflow_out
+from mockserver.world.state.links import Link
+from mockserver.world.views.run_views import RunView
+from mockserver.world.views.workflow_views import aggregates, workflow_out
 
 NOW = datetime(2026, 11, 15, 12, tzinfo=UTC)
 VIEW_SCHEMAS = {

@@ -11,10 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from onepin.types import WorkflowValidateOut
 
-from mockserver.world.catalog import Catalog
-from mockserver.world.catalog_types import Voice
-from mockserver.world.graph_rules import readiness_report, run_start_problems, structural_problems
-from mockserver.world.graph_view import (
+from mockserver.world.catalog.catalog import Catalog
+from mockserver.world.catalog.catalog_types import Voice
+from mockserver.world.catalog.graph_rules import (
+    readiness_report,
+    run_start_problems,
+    structural_problems,
+)
+from mockserver.world.catalog.graph_view import (
     UNDETERMINED,
     graph_view,
     node_locales,

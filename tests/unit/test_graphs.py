@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from onepin.types import WorkflowDefinitionInput
 
-from mockserver.world.catalog import Catalog
-from mockserver.world.graph_rules import readiness_report, structural_problems
-from mockserver.world.graph_view import topological_waves
-from mockserver.world.graphs import make_definition
+from mockserver.world.catalog.catalog import Catalog
+from mockserver.world.catalog.graph_rules import readiness_report, structural_problems
+from mockserver.world.catalog.graph_view import topological_waves
+from mockserver.world.dataset.graphs import make_definition
 
 CATALOG = Catalog.load()
 LINES = [

@@ -22,14 +22,14 @@ from onepin.types import (
     WorkflowRunStepOut,
 )
 
-from mockserver.world import graphs
-from mockserver.world.catalog import Catalog
-from mockserver.world.lifecycle import Control
-from mockserver.world.links import Link
-from mockserver.world.plan import make_plan
-from mockserver.world.records import RunRecord, WorkflowRecord
+from mockserver.world.catalog.catalog import Catalog
+from mockserver.world.dataset import graphs
 from mockserver.world.rng import stable_uuid
-from mockserver.world.run_views import RunView, runs_summary
+from mockserver.world.runs.lifecycle import Control
+from mockserver.world.runs.plan import make_plan
+from mockserver.world.state.links import Link
+from mockserver.world.state.records import RunRecord, WorkflowRecord
+from mockserver.world.views.run_views import RunView, runs_summary
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LINES = [

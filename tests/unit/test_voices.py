@@ -27,9 +27,9 @@ from support import (
 )
 
 from mockserver.app import create_app
-from mockserver.world.catalog import Catalog
-from mockserver.world.catalog_types import Voice
-from mockserver.world.graph_rules import _assignment_issue
+from mockserver.world.catalog.catalog import Catalog
+from mockserver.world.catalog.catalog_types import Voice
+from mockserver.world.catalog.graph_rules import _assignment_issue
 
 CATALOG = Catalog.load()
 VOICES = CATALOG.voices

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .lifecycle import Control, Timeline, fold
-from .plan import RunPlan
+from ..runs.lifecycle import Control, Timeline, fold
+from ..runs.plan import RunPlan
 
 
 @dataclass

@@ -14,11 +14,11 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from .graph_view import NodeView
-from .links import Link
-from .plan import LineLocale, PlannedStep, Take, Verdict
-from .progress import CREDITS_PER_1000_CHARS, Progress, TakeState
-from .rng import rng, stable_uuid
+from ..catalog.graph_view import NodeView
+from ..rng import rng, stable_uuid
+from ..runs.plan import LineLocale, PlannedStep, Take, Verdict
+from ..runs.progress import CREDITS_PER_1000_CHARS, Progress, TakeState
+from ..state.links import Link
 
 JSON = dict[str, Any]
 AudioLinker = Callable[[str], Link]  # audio_id -> fresh signed playback link (15 min)

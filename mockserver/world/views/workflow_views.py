@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..envelope import iso
-from .records import RunRecord, WorkflowRecord
+from ...envelope import iso
+from ..state.records import RunRecord, WorkflowRecord
 
 # Latest-run status -> list bucket; "cancelled" is in no bucket, "pending" counts as running.
 _BUCKETS = {"completed": "completed", "failed": "failed", "running": "running",

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..envelope import iso, truncate_ms
-from .catalog import Catalog
-from .catalog_types import Voice
-from .rng import rng
+from ...envelope import iso, truncate_ms
+from ..catalog.catalog import Catalog
+from ..catalog.catalog_types import Voice
+from ..rng import rng
 
 __all__ = ["find_catalog_voice", "voice_out"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from faker import Faker
 
-from .graph_view import SOURCE
+from ..catalog.graph_view import SOURCE
 
 _FAKER_LOCK = threading.Lock()
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalog import Catalog
-from .graph_view import topological_waves
-from .plan import output_locales, source_language_of
-from .records import WorkflowRecord
+from ..catalog.catalog import Catalog
+from ..catalog.graph_view import topological_waves
+from ..runs.plan import output_locales, source_language_of
+from ..state.records import WorkflowRecord
 
 
 def _nodes(record: WorkflowRecord) -> dict[str, dict[str, Any]]:

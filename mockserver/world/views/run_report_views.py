@@ -14,10 +14,10 @@ import copy
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..envelope import iso
-from .graph_view import NodeView
-from .plan import Verdict
-from .progress import StepState
+from ...envelope import iso
+from ..catalog.graph_view import NodeView
+from ..runs.plan import Verdict
+from ..runs.progress import StepState
 from .run_data_views import validation_kind
 
 if TYPE_CHECKING:

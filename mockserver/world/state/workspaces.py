@@ -6,12 +6,12 @@ import string
 from datetime import datetime
 from typing import Any
 
-from ..errors import Conflict, NotFound
+from ...errors import Conflict, NotFound
+from ..rng import rng, stable_uuid
+from ..runs.lifecycle import Control
+from ..runs.plan import make_plan
 from .fixtures import ApiKey, Fixtures, User, Workspace
-from .lifecycle import Control
-from .plan import make_plan
 from .records import RunRecord
-from .rng import rng, stable_uuid
 from .store import WorkspaceState, World
 
 _ALPHANUMERIC = string.ascii_letters + string.digits

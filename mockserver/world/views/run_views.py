@@ -14,14 +14,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from ..envelope import iso
-from . import generate, run_report_views
-from .catalog import Catalog
-from .graph_view import SINK, NodeView, graph_view
-from .plan import Take
-from .progress import Progress, StepState
-from .records import RunRecord, WorkflowRecord
-from .rng import stable_uuid
+from ...envelope import iso
+from ..catalog.catalog import Catalog
+from ..catalog.graph_view import SINK, NodeView, graph_view
+from ..dataset import generate
+from ..rng import stable_uuid
+from ..runs.plan import Take
+from ..runs.progress import Progress, StepState
+from ..state.records import RunRecord, WorkflowRecord
+from . import run_report_views
 from .run_data_views import AudioLinker, RunLines
 from .run_report_views import iso_or_none, ms_between, not_final_reason
 

@@ -11,9 +11,9 @@ import random
 from collections import Counter
 from typing import Any
 
-from .catalog import Catalog, Direction
-from .catalog_types import Voice
-from .graph_view import GENERATOR, SINK, SOURCE, TRANSLATOR, topological_waves
+from ..catalog.catalog import Catalog, Direction
+from ..catalog.catalog_types import Voice
+from ..catalog.graph_view import GENERATOR, SINK, SOURCE, TRANSLATOR, topological_waves
 
 __all__ = ["make_definition"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import StartupError
+from ...errors import StartupError
 from .yaml_lines import line_of, load_located
 
 ROLES = ("viewer", "editor", "admin")

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ..envelope import iso
+from ...envelope import iso
 from .records import RunRecord, UploadRecord, WorkflowRecord
 from .store import WorkspaceState, World
 

@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import Catalog
-from .catalog_types import PriceBand
-from .graph_view import (
+from ..catalog.catalog import Catalog
+from ..catalog.catalog_types import PriceBand
+from ..catalog.graph_view import (
     FAIL_PORT,
     GENERATOR,
     TRANSLATOR,

@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..envelope import truncate_ms
+from ...envelope import truncate_ms
+from ..rng import rng, stable_uuid
+from ..runs.lifecycle import Control
+from ..runs.plan import make_plan
+from ..state.fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
+from ..state.records import RunRecord, UploadRecord, WorkflowRecord
+from ..state.store import WorkspaceState
 from . import graphs
-from .fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
-from .lifecycle import Control
-from .plan import make_plan
-from .records import RunRecord, UploadRecord, WorkflowRecord
-from .rng import rng, stable_uuid
-from .store import WorkspaceState
 from .upload_files import upload_body
 
 if TYPE_CHECKING:
-    from .store import World
+    from ..state.store import World
 
 PLACEHOLDER_NAME = "Untitled workflow"
 _TERMINAL_MIX = (("completed", 0.72), ("failed", 0.16), ("cancelled", 0.12))

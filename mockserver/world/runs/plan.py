@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import Catalog
-from .graph_view import GENERATOR, SOURCE, topological_waves
-from .rng import hex_id, rng
+from ..catalog.catalog import Catalog
+from ..catalog.graph_view import GENERATOR, SOURCE, topological_waves
+from ..rng import hex_id, rng
 from .text import script_lines, translate
 
 QUEUE_MS = 1500

@@ -10,10 +10,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..clock import ControllableClock
-from ..errors import NotFound
-from ..settings import Settings
-from .catalog import Catalog
+from ...clock import ControllableClock
+from ...errors import NotFound
+from ...settings import Settings
+from ..catalog.catalog import Catalog
 from .fixtures import FixtureRules, Fixtures, Workspace
 from .journal import Journal
 from .links import LinkSigner
@@ -87,7 +87,7 @@ class World:
             return state
 
     def _generate(self, workspace_id: str) -> WorkspaceState:
-        from .generate import apply_pins, generate_workspace
+        from ..dataset.generate import apply_pins, generate_workspace
 
         workspace = self.fixtures.workspaces.get(workspace_id)
         if workspace is None:
@@ -98,7 +98,7 @@ class World:
 
     def add_fixtures(self, extra: Fixtures) -> None:
         """Merge records loaded at run time; already-generated workspaces get them now."""
-        from .generate import apply_pins
+        from ..dataset.generate import apply_pins
 
         with self._lock:
             self.fixtures = self.fixtures.merged(extra)

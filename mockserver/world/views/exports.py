@@ -16,14 +16,14 @@ import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .links import LinkError
-from .plan import LineLocale, Take
-from .progress import Progress
-from .records import RunRecord
-from .upload_files import upload_body
+from ..dataset.upload_files import upload_body
+from ..runs.plan import LineLocale, Take
+from ..runs.progress import Progress
+from ..state.links import LinkError
+from ..state.records import RunRecord
 
 if TYPE_CHECKING:
-    from .store import World
+    from ..state.store import World
 
 SAMPLE_RATE = 8000
 _ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # fixed entry dates keep archives byte-identical

@@ -1,0 +1,93 @@
+"""The backend interface and the ``--state URL`` parser."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class StateUrlError(ValueError):
+    """A ``--state`` URL this mock cannot open (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One accepted command: its 1-based position, its kind and its JSON payload."""
+
+    seq: int
+    kind: str
+    data: dict[str, Any]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"seq": self.seq, "kind": self.kind, "data": self.data}
+
+    @staticmethod
+    def from_wire(item: dict[str, Any]) -> Event:
+        return Event(int(item["seq"]), str(item["kind"]), dict(item["data"]))
+
+
+def encode(kind: str, data: dict[str, Any]) -> str:
+    """The stored text of an event (compact, key order kept, so replays are byte-equal)."""
+    return json.dumps({"kind": kind, "data": data}, separators=(",", ":"), allow_nan=False)
+
+
+def decode(seq: int, text: str | bytes) -> Event:
+    item = json.loads(text)
+    return Event(seq, item["kind"], item["data"])
+
+
+class JournalStore(ABC):
+    """A bounded list of request journal entries (plain JSON dicts), oldest first."""
+
+    @abstractmethod
+    def journal_add(self, entry: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def journal_entries(self) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def journal_clear(self) -> int:
+        """Forget every entry; returns how many there were."""
+
+
+class EventLog(JournalStore):
+    """An append-only, totally ordered log shared by every process that opens it."""
+
+    url: str
+
+    @abstractmethod
+    def head(self) -> int:
+        """The position of the last event (0 for an empty log)."""
+
+    @abstractmethod
+    def read(self, after: int) -> list[Event]:
+        """Every event with ``seq > after``, in order."""
+
+    @abstractmethod
+    def append(self, expected_head: int, kind: str, data: dict[str, Any]) -> Event | None:
+        """Append at ``expected_head + 1`` if nobody appended since; else ``None``."""
+
+    def close(self) -> None:
+        """Release connections (a process that forks opens its own again)."""
+
+
+def open_log(url: str, journal_size: int) -> EventLog:
+    """The backend a ``--state`` URL names: ``memory``, ``sqlite:///path``, ``redis://…``."""
+    scheme = urlsplit(url).scheme if "://" in url else url
+    if scheme == "memory":
+        from .memory import MemoryLog
+
+        return MemoryLog(journal_size)
+    if scheme == "sqlite":
+        from .sqlite import SqliteLog
+
+        return SqliteLog(url, journal_size)
+    if scheme in ("redis", "rediss", "unix"):
+        from .redis_log import RedisLog
+
+        return RedisLog(url, journal_size)
+    raise StateUrlError(f"unknown state backend {url!r}: use memory, sqlite:///PATH or "
+                        "redis://HOST:PORT/DB")

@@ -1,0 +1,47 @@
+"""The in-process log: no I/O at all, for one process and for the pytest plugin."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any
+
+from .base import Event, EventLog, decode, encode
+
+
+class MemoryLog(EventLog):
+    def __init__(self, journal_size: int) -> None:
+        self.url = "memory"
+        self._events: list[Event] = []
+        self._journal: deque[dict[str, Any]] = deque(maxlen=max(journal_size, 0) or None)
+        self._journal_size = journal_size
+        self._lock = threading.Lock()
+
+    def head(self) -> int:
+        return len(self._events)
+
+    def read(self, after: int) -> list[Event]:
+        with self._lock:
+            return self._events[max(after, 0):]
+
+    def append(self, expected_head: int, kind: str, data: dict[str, Any]) -> Event | None:
+        # Round-trip through the stored text so every backend hands out equal events.
+        text = encode(kind, data)
+        with self._lock:
+            if len(self._events) != expected_head:
+                return None
+            event = decode(expected_head + 1, text)
+            self._events.append(event)
+            return event
+
+    def journal_add(self, entry: dict[str, Any]) -> None:
+        if self._journal_size > 0:
+            self._journal.append(entry)
+
+    def journal_entries(self) -> list[dict[str, Any]]:
+        return list(self._journal)
+
+    def journal_clear(self) -> int:
+        count = len(self._journal)
+        self._journal.clear()
+        return count

@@ -1,0 +1,108 @@
+"""A log in one SQLite file (WAL): state that survives restarts, shared by local workers.
+
+Each process (and thread) opens its own connection, so a forked worker never reuses its
+parent's. Appends are single ``INSERT … WHERE head = expected`` statements, atomic in SQLite, so no
+lock is held across the caller's checks.
+``synchronous=NORMAL`` under WAL keeps every acknowledged write through a crash of the
+server process (``kill -9``); only a power cut could lose the last ones.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .base import Event, EventLog, StateUrlError, decode, encode
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+)
+
+
+def sqlite_path(url: str) -> Path:
+    """``sqlite:///relative.db`` or ``sqlite:////absolute/path.db`` -> a path."""
+    parts = urlsplit(url)
+    if parts.netloc or not parts.path or parts.path == "/":
+        raise StateUrlError(f"{url!r}: write sqlite:///PATH (three slashes, then the file)")
+    return Path(unquote(parts.path[1:]))
+
+
+class SqliteLog(EventLog):
+    def __init__(self, url: str, journal_size: int) -> None:
+        self.url = url
+        self.path = sqlite_path(url)
+        self._journal_size = journal_size
+        self._local = threading.local()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = self._db()
+        except (OSError, sqlite3.Error) as exc:
+            raise StateUrlError(f"{url!r}: cannot open the state file ({exc})") from exc
+        db.execute("PRAGMA journal_mode=WAL")
+        for statement in _SCHEMA:
+            db.execute(statement)
+
+    def _db(self) -> sqlite3.Connection:
+        owner = getattr(self._local, "pid", None)
+        if owner != os.getpid():
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=30,
+                                 check_same_thread=False)
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db, self._local.pid = db, os.getpid()
+        connection: sqlite3.Connection = self._local.db
+        return connection
+
+    def head(self) -> int:
+        row = self._db().execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
+        return int(row[0])
+
+    def read(self, after: int) -> list[Event]:
+        rows = self._db().execute("SELECT seq, body FROM events WHERE seq > ? ORDER BY seq",
+                                  (after,))
+        return [decode(seq, body) for seq, body in rows]
+
+    def append(self, expected_head: int, kind: str, data: dict[str, Any]) -> Event | None:
+        text = encode(kind, data)
+        try:
+            # One statement is one atomic transaction: the head check and the insert
+            # cannot be split by another writer (and the primary key backs it up).
+            cursor = self._db().execute(
+                "INSERT INTO events (seq, body) SELECT ?, ? "
+                "WHERE (SELECT COALESCE(MAX(seq), 0) FROM events) = ?",
+                (expected_head + 1, text, expected_head))
+        except sqlite3.IntegrityError:
+            return None
+        if cursor.rowcount != 1:
+            return None  # the head moved: the caller catches up and decides again
+        return decode(expected_head + 1, text)
+
+    def journal_add(self, entry: dict[str, Any]) -> None:
+        if self._journal_size <= 0:
+            return
+        db = self._db()
+        cursor = db.execute("INSERT INTO journal (body) VALUES (?)", (encode("request", entry),))
+        newest = cursor.lastrowid or 0
+        if newest % 64 == 0:  # trim now and then, not on every request
+            db.execute("DELETE FROM journal WHERE id <= ?", (newest - self._journal_size,))
+
+    def journal_entries(self) -> list[dict[str, Any]]:
+        rows = self._db().execute("SELECT body FROM journal ORDER BY id DESC LIMIT ?",
+                                  (self._journal_size,))
+        return [decode(0, body).data for (body,) in reversed(rows.fetchall())]
+
+    def journal_clear(self) -> int:
+        before = len(self.journal_entries())
+        self._db().execute("DELETE FROM journal")
+        return before
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None and self._local.pid == os.getpid():
+            db.close()
+        self._local = threading.local()

@@ -1,0 +1,48 @@
+"""Every backend of the event log, as one parametrised fixture (memory, SQLite, Redis)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from redis_server import running_redis
+
+from mockserver.world.events import EventLog, open_log
+
+_namespaces = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty state URL of each backend kind."""
+    if request.param == "memory":
+        return "memory"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    base: str = request.getfixturevalue("redis_url")
+    return f"{base}?namespace=test-{next(_namespaces)}-{tmp_path.name}"
+
+
+@pytest.fixture
+def open_state(state_url: str) -> Iterator[Callable[..., EventLog]]:
+    """Open the test's log (again, for a second handle); memory hands back the same one."""
+    opened: list[EventLog] = []
+
+    def opener(journal_size: int = 100) -> EventLog:
+        if state_url == "memory" and opened:
+            return opened[0]
+        log = open_log(state_url, journal_size)
+        opened.append(log)
+        return log
+
+    yield opener
+    for log in opened:
+        log.close()

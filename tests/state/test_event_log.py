@@ -1,0 +1,133 @@
+"""The event log's contract, the same for every backend (memory, SQLite, Redis)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mockserver.world.events import EventLog, StateUrlError, open_log
+from mockserver.world.events.base import Event
+
+Opener = Callable[..., EventLog]
+
+
+def test_a_new_log_is_empty(open_state: Opener) -> None:
+    log = open_state()
+    assert log.head() == 0
+    assert log.read(0) == []
+
+
+def test_append_at_the_head_takes_the_next_position(open_state: Opener) -> None:
+    log = open_state()
+    first = log.append(0, "workflow.created", {"id": "a", "name": "Größe ✓", "n": [1, 2.5]})
+    second = log.append(1, "workflow.deleted", {"id": "a"})
+    assert first == Event(1, "workflow.created", {"id": "a", "name": "Größe ✓", "n": [1, 2.5]})
+    assert second == Event(2, "workflow.deleted", {"id": "a"})
+    assert log.head() == 2
+    assert log.read(0) == [first, second]
+    assert log.read(1) == [second]
+    assert log.read(2) == []
+
+
+def test_a_stale_append_is_refused_and_changes_nothing(open_state: Opener) -> None:
+    log = open_state()
+    log.append(0, "a", {})
+    assert log.append(0, "b", {}) is None
+    assert log.append(5, "c", {}) is None
+    assert [e.kind for e in log.read(0)] == ["a"]
+
+
+def test_non_json_numbers_are_never_stored(open_state: Opener) -> None:
+    log = open_state()
+    with pytest.raises(ValueError):
+        log.append(0, "bad", {"x": float("nan")})
+    assert log.head() == 0
+
+
+def test_a_second_handle_sees_the_first_ones_appends(open_state: Opener) -> None:
+    writer, reader = open_state(), open_state()
+    writer.append(0, "one", {"k": 1})
+    assert reader.head() == 1
+    assert reader.read(0)[0].data == {"k": 1}
+    assert reader.append(0, "late", {}) is None
+    assert reader.append(1, "two", {}) is not None
+    assert [e.kind for e in writer.read(0)] == ["one", "two"]
+
+
+def test_racing_threads_each_win_exactly_one_position(open_state: Opener) -> None:
+    log = open_state()
+    wins: list[int] = []
+
+    def contend(worker: int) -> None:
+        for _ in range(20):
+            while log.append(log.head(), "tick", {"worker": worker}) is None:
+                pass
+            wins.append(worker)
+
+    threads = [threading.Thread(target=contend, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    events = log.read(0)
+    assert [e.seq for e in events] == list(range(1, 81))
+    assert sorted(e.data["worker"] for e in events) == sorted(wins)
+
+
+def test_the_journal_keeps_the_newest_entries_oldest_first(open_state: Opener) -> None:
+    log = open_state(journal_size=3)
+    for n in range(5):
+        log.journal_add({"n": n, "path": "/api/v1/workflows"})
+    assert [e["n"] for e in log.journal_entries()] == [2, 3, 4]
+    assert log.journal_clear() == 3
+    assert log.journal_entries() == []
+    assert log.head() == 0, "the journal is not part of the event log"
+
+
+def _race_for_the_first_position(url: str, results: multiprocessing.Queue[bool]) -> None:
+    log = open_log(url, 10)
+    results.put(log.append(0, "start", {"pid": multiprocessing.current_process().name})
+                is not None)
+    log.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_processes_racing_for_one_position_have_one_winner(
+        backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    url = (f"sqlite:///{tmp_path / 'race.db'}" if backend == "sqlite"
+           else f"{request.getfixturevalue('redis_url')}?namespace=race-{tmp_path.name}")
+    open_log(url, 10).close()  # create the schema before the race
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue[bool] = context.Queue()
+    racers = [context.Process(target=_race_for_the_first_position, args=(url, results))
+              for _ in range(6)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(30)
+    outcomes = [results.get(timeout=5) for _ in racers]
+    assert outcomes.count(True) == 1
+    assert open_log(url, 10).head() == 1
+
+
+def test_two_namespaces_share_one_redis_without_meeting(redis_url: str, tmp_path: Path) -> None:
+    ours = open_log(f"{redis_url}?namespace=ours-{tmp_path.name}", 10)
+    theirs = open_log(f"{redis_url}?namespace=theirs-{tmp_path.name}", 10)
+    ours.append(0, "mine", {})
+    ours.journal_add({"n": 1})
+    assert theirs.head() == 0
+    assert theirs.journal_entries() == []
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("postgres://localhost/db", "unknown state backend"),
+    ("sqlite://relative.db", "three slashes"),
+    ("redis://127.0.0.1:1/0", "cannot reach Redis"),
+])
+def test_a_bad_state_url_names_the_problem(url: str, says: str) -> None:
+    with pytest.raises(StateUrlError, match=says):
+        open_log(url, 10)
