@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = {
         "settings": settings, "spec": spec, "admin_spec": admin_spec, "world": world,
         "pipeline": pipeline, "fixture_rules": rules,
+        "faults": pipeline.overrides.faults,  # run-time fault settings (a full reset restores)
     }
     return app
 

@@ -10,6 +10,7 @@ These pages are not part of either contract and are not journaled.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import json
 from html import escape
@@ -62,16 +63,22 @@ def install_docs_site(app: Flask, spec: Spec, settings: Settings, fixtures: Fixt
     def base_url() -> str:
         return request.host_url.rstrip("/")
 
+    # Rendering the document takes a few hundred ms; a page asks for it on every load.
+    @functools.lru_cache(maxsize=8)
+    def rendered(base: str, as_yaml: bool) -> str:
+        document = served_contract(spec, base)
+        if as_yaml:
+            return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+        return json.dumps(document, ensure_ascii=False, indent=1)
+
     @app.get("/openapi.json")
     def openapi_json() -> Response:
-        body = json.dumps(served_contract(spec, base_url()), ensure_ascii=False, indent=1)
-        return Response(body, content_type="application/json")
+        return Response(rendered(base_url(), False), content_type="application/json")
 
     @app.get("/openapi.yaml")
     def openapi_yaml() -> Response:
-        body = yaml.safe_dump(served_contract(spec, base_url()), sort_keys=False,
-                              allow_unicode=True, width=100)
-        return Response(body, content_type="application/yaml; charset=utf-8")
+        return Response(rendered(base_url(), True),
+                        content_type="application/yaml; charset=utf-8")
 
     @app.get("/docs")
     def docs() -> Response:

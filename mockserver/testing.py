@@ -106,8 +106,10 @@ class MockServer:
         return self.world.clock
 
     def reset(self) -> None:
-        """Back to the state right after startup: world, journal, clock and captured errors."""
+        """Back to the state right after startup: world, journal, clock, fault settings and
+        captured errors."""
         self.world.reset()  # the clock included
+        self.app.extensions[EXTENSION_KEY]["faults"].restore()
         with self._errors_lock:
             self.errors.clear()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import yaml
 from flask.testing import FlaskClient
@@ -13,6 +14,7 @@ from support import DEMO_KEY, KEY, assert_error, make_settings, ok
 
 from mockserver.app import create_app
 from mockserver.settings import DEFAULT_SPEC
+from mockserver.testing import MockServer
 
 WORKFLOWS = "/api/v1/workflows"
 
@@ -109,3 +111,13 @@ def test_bad_fault_settings_are_422_and_change_nothing(client: FlaskClient) -> N
     for body in ({"fault_rate": 2}, {"fault_status": 200}, {"surprise": 1}, {"delay_ms": -1}):
         assert_error(client.post("/__mock/faults", json=body), 422, "VALIDATION_ERROR")
     assert ok(client.get("/__mock/faults")) == before
+
+
+def test_mock_server_reset_restores_fault_settings() -> None:
+    """The pytest plugin's per-test reset also undoes faults a test switched on."""
+    with MockServer(make_settings()) as server, httpx.Client(base_url=server.url) as http:
+        assert http.post("/__mock/faults", json={"fault_rate": 1}).status_code == 200
+        assert http.get(WORKFLOWS, headers=KEY).status_code == 503
+        server.reset()
+        assert http.get("/__mock/faults").json()["data"]["fault_rate"] == 0
+        assert http.get(WORKFLOWS, headers=KEY).status_code == 200
