@@ -107,11 +107,16 @@ def env_name(flag: str) -> str:
     return ENV_PREFIX + flag.upper().replace("-", "_")
 
 
-def _env(name: str, default: Any) -> Any:
-    """The variable's raw text (argparse parses string defaults with the flag's type,
-    so a bad value is reported like a bad flag), or the default."""
+def _env(name: str, default: Any, parse: Callable[[str], Any] = str) -> Any:
+    """The variable's value, parsed like the flag's (a bad one names the variable), or
+    the default."""
     raw = os.environ.get(env_name(name))
-    return default if raw is None else raw
+    if raw is None:
+        return default
+    try:
+        return parse(raw)
+    except argparse.ArgumentTypeError as exc:
+        raise BadEnvironmentValue(f"{env_name(name)}: {exc}") from exc
 
 
 def _env_switch(name: str) -> bool:
@@ -125,7 +130,7 @@ def _env_switch(name: str) -> bool:
 
 def _option(parser: argparse.ArgumentParser, name: str, default: Any, help_text: str,
             parse: Callable[[str], Any] = str) -> None:
-    parser.add_argument(f"--{name}", type=parse, default=_env(name, default),
+    parser.add_argument(f"--{name}", type=parse, default=_env(name, default, parse),
                         help=f"{help_text} (default: %(default)s; env {env_name(name)})")
 
 

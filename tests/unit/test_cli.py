@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import subprocess
+import sys
+import time
+from importlib.metadata import version
 from pathlib import Path
 
+import httpx
 import pytest
 from support import ACME, ADA, GLOBEX, bearer, make_settings
 
@@ -121,8 +127,6 @@ def test_readme_fixture_example_loads(tmp_path: Path) -> None:
 
 def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
     """onepin-mock --version names the installed package version."""
-    from importlib.metadata import version
-
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code == 0
@@ -193,18 +197,47 @@ def test_flag_errors_speak_plainly(argv: list[str], message: str,
     assert message in err and "invalid" not in err and "_" not in err.splitlines()[-1]
 
 
-def test_a_bad_switch_variable_is_reported(monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
-    """ONEPIN_MOCK_STRICT=maybe is an error naming the variable, not a silent false."""
-    monkeypatch.setenv("ONEPIN_MOCK_STRICT", "maybe")
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("ONEPIN_MOCK_STRICT", "maybe", "ONEPIN_MOCK_STRICT='maybe': use 1/0"),
+    ("ONEPIN_MOCK_PORT", "eighty", "ONEPIN_MOCK_PORT: 'eighty' is not a whole number"),
+    ("ONEPIN_MOCK_RUN_SPEED", "fast", "ONEPIN_MOCK_RUN_SPEED: 'fast' is not a number"),
+])
+def test_a_bad_variable_is_reported_by_name(variable: str, value: str, message: str,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad ONEPIN_MOCK_* value is an error naming the variable, not a silent default."""
+    monkeypatch.setenv(variable, value)
     assert main(["serve"]) == 2
-    assert "ONEPIN_MOCK_STRICT='maybe'" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
+
+
+def test_serve_prints_one_startup_line_and_one_line_per_request(tmp_path: Path) -> None:
+    """The real command: one line saying where it listens, then one per request."""
+    log = tmp_path / "serve.log"
+    command = [str(Path(sys.executable).parent / "onepin-mock"), "serve", "--port", "0"]
+    with log.open("w") as output:
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while "listening on" not in log.read_text():
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        url = log.read_text().split("listening on ")[1].split()[0]
+        assert httpx.get(f"{url}/api/v1/nodes?limit=1").status_code == 200
+        deadline = time.monotonic() + 10
+        while len(log.read_text().splitlines()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    startup, *requests = log.read_text().splitlines()
+    assert startup.startswith("onepin-mock ") and "/docs" in startup
+    assert len(requests) == 1 and requests[0].endswith("ms")
+    assert "GET /api/v1/nodes?limit=1 200 " in requests[0]
 
 
 def test_one_log_line_per_request_unless_quiet(caplog: pytest.LogCaptureFixture) -> None:
     """Each request logs method, path, status and milliseconds; --quiet turns it off."""
-    import logging
-
     caplog.set_level(logging.INFO, logger="onepin_mock.access")
     loud = create_app(make_settings()).test_client()
     loud.get("/api/v1/nodes?limit=1")
