@@ -7,7 +7,10 @@ as they like with different settings.
 from __future__ import annotations
 
 import logging
+import os
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -21,22 +24,47 @@ from .control.cors import CorsPolicy, install_cors, is_preflight
 from .control.journal_capture import captured_body, captured_headers
 from .docs_site import install_docs_site, is_own_page
 from .envelope import iso, new_meta
-from .errors import ApiError, Forbidden, StartupError, error_for_status
+from .errors import ApiError, CatalogError, Forbidden, StartupError, error_for_status
 from .errors import MethodNotAllowed as ApiMethodNotAllowed
 from .errors import NotFound as ApiNotFound
-from .handlers.base import HANDLERS
+from .handlers.base import Handler
 from .pipeline import VERSION_HEADER, Pipeline, render_error
 from .settings import Settings
 from .spec import Operation, Spec
 from .world.catalog.catalog import Catalog
-from .world.catalog.catalog_loader import CatalogError
 from .world.catalog.graph_rules import structural_problems
+from .world.dataset.generate import SeededDataset
+from .world.events import EventLog, StateUrlError, open_log
+from .world.events.files import EventFileError, read_events
+from .world.service import StateEngine
 from .world.state.fixtures import FixtureRules, load_fixtures
 from .world.state.store import World
 
 EXTENSION_KEY = "onepin_mock"
 access_log = logging.getLogger("onepin_mock.access")
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+
+@dataclass(frozen=True)
+class MockApp:
+    """Everything create_app built, held by the Flask app (read it with ``mock_of(app)``)."""
+
+    settings: Settings
+    spec: Spec
+    admin_spec: Spec
+    world: World
+    engine: StateEngine  # the door for every state change
+    pipeline: Pipeline
+    fixture_rules: FixtureRules
+    allow: dict[str, str]  # URL rule endpoint (the spec path) -> its Allow header
+
+
+def mock_of(app: Flask) -> MockApp:
+    """The mock behind a Flask app made by ``create_app``."""
+    mock = app.extensions.get(EXTENSION_KEY)
+    if not isinstance(mock, MockApp):
+        raise TypeError("not an app made by mockserver.app.create_app")
+    return mock
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -47,16 +75,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     rules = fixture_rules(spec, catalog)
     fixtures = load_fixtures(settings.fixtures_path, rules)
     clock = ControllableClock(settings.frozen_at)
-    world = World(settings, fixtures, catalog, clock)
+    log = _open_log(settings)
+    world = World(settings, fixtures, catalog, clock, SeededDataset(), log)
     world.fixture_rules = rules
-    handlers.load_all()
+    engine = StateEngine(world, log)
+    engine.sync()  # a shared or durable log may already hold events
+    if settings.replay_path is not None:
+        _replay(engine, settings.replay_path)
     app = Flask("onepin_mock")
-    pipeline = Pipeline(settings, world, Authenticator(world, settings.jwt_secret, rules.scopes),
+    pipeline = Pipeline(settings, engine, Authenticator(world, settings.jwt_secret, rules.scopes),
                         CannedBodies(spec, settings.seed))
     operations = list(spec.operations) + [
         op for op in admin_spec.operations
         if settings.admin_enabled or op.raw.get("x-mock-api-surface")]
-    _register(app, pipeline, operations)
+    allow = _register(app, pipeline, operations, handlers.operations())
     _install_error_pages(app, world)
     install_docs_site(app, spec, settings, fixtures)
     # after_request hooks run last-registered first: the journal sees the final headers.
@@ -65,12 +97,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(_start_timer)
     install_cors(app, CorsPolicy(settings.cors_origins, settings.cors_allow_null_origin),
                  lambda message: render_error(Forbidden(message), new_meta(clock.now())))
-    app.extensions[EXTENSION_KEY] = {
-        "settings": settings, "spec": spec, "admin_spec": admin_spec, "world": world,
-        "pipeline": pipeline, "fixture_rules": rules,
-        "faults": pipeline.overrides.faults,  # run-time fault settings (a full reset restores)
-    }
+    app.extensions[EXTENSION_KEY] = MockApp(settings, spec, admin_spec, world, engine, pipeline,
+                                            rules, allow)
     return app
+
+
+def _replay(engine: StateEngine, path: Path) -> None:
+    try:
+        engine.replay(read_events(path))
+    except (EventFileError, ValueError) as exc:
+        raise StartupError(f"--replay {path}: {exc}") from exc
+
+
+def _open_log(settings: Settings) -> EventLog:
+    try:
+        return open_log(settings.state_url, settings.journal_size)
+    except StateUrlError as exc:
+        raise StartupError(f"--state: {exc}") from exc
 
 
 def _catalog(settings: Settings) -> Catalog:
@@ -97,7 +140,9 @@ def fixture_rules(spec: Spec, catalog: Catalog) -> FixtureRules:
     def check_definition(definition: Any) -> list[tuple[str, str]]:
         return [(p.field, p.message) for p in structural_problems(definition, catalog)]
 
-    return FixtureRules(_scope_enum(spec), statuses, check, check_definition)
+    start_run = next((op for op in spec.operations if op.operation_id == "start_run"), None)
+    return FixtureRules(_scope_enum(spec), statuses, check, check_definition,
+                        start_run.min_role if start_run else None)
 
 
 def _suffix(path: Any) -> str:
@@ -112,26 +157,28 @@ def _scope_enum(spec: Spec) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _register(app: Flask, pipeline: Pipeline, operations: list[Operation]) -> None:
-    """One URL rule per spec path, accepting every method.
+def _register(app: Flask, pipeline: Pipeline, operations: list[Operation],
+              handler_of: dict[str, Handler]) -> dict[str, str]:
+    """One URL rule per spec path, accepting every method; returns each path's Allow header.
 
     Matching paths first and methods second means a literal path such as
     ``/workflows/validate`` always wins over ``/workflows/{workflow_id}``, and a method
     the path does not declare is a 405 whose ``Allow`` lists exactly the spec's methods.
     """
-    missing = [op.operation_id for op in operations if op.operation_id not in HANDLERS]
+    missing = [op.operation_id for op in operations if op.operation_id not in handler_of]
     if missing:
         raise StartupError(f"no handler for operation(s): {', '.join(sorted(missing))}")
-    allowed: dict[str, str] = app.extensions.setdefault("onepin_mock_allow", {})
+    allowed: dict[str, str] = {}
     by_path: dict[str, dict[str, Operation]] = {}
     for op in operations:
         by_path.setdefault(op.path, {})[op.method] = op
     for path, methods in by_path.items():
-        views = {m: pipeline.view_for(op, HANDLERS[op.operation_id]) for m, op in methods.items()}
+        views = {m: pipeline.view_for(op, handler_of[op.operation_id]) for m, op in methods.items()}
         allowed[path] = ", ".join(sorted(views))
         app.add_url_rule(next(iter(methods.values())).flask_rule, endpoint=path,
                          view_func=_dispatcher(views), methods=ALL_METHODS,
                          provide_automatic_options=False, strict_slashes=True)
+    return allowed
 
 
 def _dispatcher(views: dict[str, Any]) -> Any:
@@ -161,7 +208,7 @@ def _install_error_pages(app: Flask, world: World) -> None:
         # A method werkzeug does not know at all (e.g. QUERY): answer for the matched path.
         adapter = app.url_map.bind_to_environ(request.environ)
         rule, _args = adapter.match(method="GET", return_rule=True)
-        allow = app.extensions["onepin_mock_allow"].get(rule.endpoint, "")
+        allow = mock_of(app).allow.get(rule.endpoint, "")
         return envelope(ApiMethodNotAllowed("Method not allowed", headers={"Allow": allow}))
 
     @app.errorhandler(ApiError)
@@ -206,6 +253,7 @@ def _journal(world: World, response: Response, duration_ms: float) -> None:
         operation_id=getattr(g, "onepin_operation", None),
         workspace_id=getattr(g, "onepin_workspace", None),
         request_id=getattr(g, "onepin_request_id", None), duration_ms=duration_ms,
+        worker=os.getpid(),
         request_headers=captured_headers(request.headers.items()),
         request_body=captured_body(request.get_data(cache=True), request.content_type),
         response_headers=captured_headers(response.headers.items()),

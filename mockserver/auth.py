@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import jwt
 
 from .errors import BadRequest, Forbidden, NotFound, Unauthorized
+from .session_tokens import JWT_ALGORITHM, JWT_ISSUER
 from .spec import Operation
-from .world.state.fixtures import API_KEY_PREFIX, ROLES, Fixtures
+from .world.state.fixtures import API_KEY_PREFIX, Fixtures, role_at_least
 from .world.state.store import World
 
 API_KEY_SCHEME = "ApiKeyAuth"
 SESSION_SCHEME = "SessionAuth"
 WORKSPACE_HEADER = "X-Workspace-Id"
-JWT_ALGORITHM = "HS256"
-JWT_ISSUER = "onepin-mock"
 
 
 @dataclass(frozen=True)
@@ -34,16 +33,6 @@ class Principal:
     api_key_id: str | None = None
     workspace_id: str | None = None  # resolved workspace for this request
     role: str | None = None
-
-
-def mint_session_token(secret: str, user_id: str, now: datetime, ttl_seconds: int) -> str:
-    claims = {
-        "sub": user_id,
-        "iss": JWT_ISSUER,
-        "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
-    }
-    return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
 
 
 class Authenticator:
@@ -119,7 +108,7 @@ class Authenticator:
         role = self.fixtures.role_of(header, principal.user_id)
         if role is None:
             raise NotFound("Workspace not found")
-        if operation.min_role and ROLES.index(role) < ROLES.index(operation.min_role):
+        if not role_at_least(role, operation.min_role):
             raise Forbidden(f"This action needs the '{operation.min_role}' role")
         return replace(principal, workspace_id=header, role=role)
 

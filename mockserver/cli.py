@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -22,6 +22,7 @@ from typing import Any
 from .errors import StartupError
 from .formats import parse_zoned_datetime
 from .settings import Settings
+from .world.events import StateUrlError
 
 ENV_PREFIX = "ONEPIN_MOCK_"
 DEFAULTS = Settings()
@@ -33,6 +34,10 @@ SERVE_EXAMPLES = """examples:
   onepin-mock serve --frozen-at 2026-11-01T10:00:00Z  # time stands still
   onepin-mock serve --fault-rate 0.1 --fault-status 503   # 10% of requests fail (seeded)
   onepin-mock serve --cors-origin https://app.example.com --admin-token s3cret
+  onepin-mock serve --workers 2                       # two processes sharing one state
+  onepin-mock serve --state sqlite:///mock-state.db   # keep every write across restarts
+  onepin-mock serve --state redis://10.0.0.5:6379/0   # one mock shared by several machines
+  onepin-mock serve --frozen-at 2026-11-01T10:00:00Z --replay events.json   # reproduce a state
 """
 CHECK_EXAMPLES = """examples:
   onepin-mock check                          # the packaged spec and demo fixtures
@@ -46,6 +51,7 @@ TOKEN_EXAMPLES = """examples:
 EXPORT_EXAMPLES = """examples:
   onepin-mock export > seed0.yaml            # the whole seeded dataset as fixtures
   onepin-mock export --seed 7 --workspace 6ec9a28f-de78-58e7-8616-48891f256dec --out ws.yaml
+  onepin-mock export --state sqlite:///mock-state.db --events events.json   # the event log
 """
 
 
@@ -144,6 +150,22 @@ def _add_world_options(parser: argparse.ArgumentParser) -> None:
     _option(parser, "fixtures", DEFAULTS.fixtures_path, "fixtures YAML", Path)
 
 
+def _add_state_option(parser: argparse.ArgumentParser) -> None:
+    _option(parser, "state", DEFAULTS.state_url, "where the event log lives: memory, "
+            "sqlite:///PATH or redis://HOST:PORT/DB[?namespace=NAME]; with --workers above 1, "
+            "memory means a temporary SQLite file")
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of at least 1")
+    return value
+
+
 def _add_serve(commands: Any) -> None:
     serve = commands.add_parser("serve", help="serve the mock API", epilog=SERVE_EXAMPLES,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -164,7 +186,11 @@ def _add_serve(commands: Any) -> None:
     _option(serve, "admin-token", DEFAULTS.admin_token, "token the /__mock/ API requires")
     _option(serve, "journal-size", DEFAULTS.journal_size, "requests kept in the journal",
             _integer)
-    _option(serve, "threads", 8, "worker threads", _integer)
+    _option(serve, "threads", 8, "threads per worker process", _at_least_one)
+    _option(serve, "workers", 1, "worker processes (they share the state log)", _at_least_one)
+    _add_state_option(serve)
+    _option(serve, "replay", None, "start from the events in this file (saved from "
+            "GET /__mock/events)", Path)
     serve.add_argument("--cors-origin", action="append", default=None,
                        help="allowed browser origin (repeatable; '*' for any). Default: "
                             f"loopback origins only; env {env_name('cors-origin')} "
@@ -197,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_world_options(export)
     export.add_argument("--workspace", help="only this workspace")
     export.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    export.add_argument("--events", type=Path, help="write the state log's events to this "
+                        "file instead (for serve --replay)")
+    _add_state_option(export)
     _option(export, "frozen-at", None, "instant at which run statuses are read", _zoned)
     commands.add_parser("conformance", help="run the SDK/CLI conformance matrix",
                         add_help=False)
@@ -205,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     base = dataclasses.replace(DEFAULTS, seed=args.seed, fixtures_path=args.fixtures)
+    if args.command == "export":
+        return dataclasses.replace(base, state_url=args.state)
     if args.command != "serve":
         return base
     from_env = _env("cors-origin", None) or _env("cors-origins", "")
@@ -217,7 +248,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         drop_rate=args.drop_rate, admin_token=args.admin_token or None,
         admin_enabled=not args.no_admin, journal_size=args.journal_size,
         cors_origins=tuple(origins), cors_allow_null_origin=args.cors_allow_null,
-        access_log=not args.quiet,
+        access_log=not args.quiet, state_url=args.state, replay_path=args.replay,
     )
 
 
@@ -228,38 +259,11 @@ def package_version() -> str:
         return "unknown"
 
 
-def _stop_on_sigterm() -> None:
-    """Leave the serve loop on SIGTERM. As PID 1 in a container the default action does
-    not apply (the kernel ignores signals PID 1 has no handler for), so without this
-    `docker stop` would wait its full timeout and then kill the server."""
-
-    def stop(signum: int, frame: Any) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-
-
-def serve(settings: Settings, threads: int) -> None:
-    from waitress.server import create_server
-
-    from .app import create_app
-
-    app = create_app(settings)
-    server = create_server(app, host=settings.host, port=settings.port, threads=threads,
-                           ident="onepin-mock")
-    logging.getLogger("waitress").setLevel(logging.WARNING)  # one startup line, ours
-    base = f"http://{settings.host}:{server.effective_port}"
-    pages = f"docs {base}/docs" + (f", console {base}/__mock/" if settings.admin_enabled else "")
-    print(f"onepin-mock {package_version()} listening on {base} ({pages})", flush=True)
-    _stop_on_sigterm()
-    server.run()
-
-
 def check(settings: Settings) -> int:
-    from .app import create_app
+    from .app import create_app, mock_of
 
     app = create_app(settings)
-    world = app.extensions["onepin_mock"]["world"]
+    world = mock_of(app).world
     for workspace_id in world.fixtures.workspaces:
         world.workspace(workspace_id)  # generation applies pinned records too
     print(f"ok: {settings.spec_path} and {settings.fixtures_path} are valid")
@@ -267,10 +271,10 @@ def check(settings: Settings) -> int:
 
 
 def token(settings: Settings, user_id: str, ttl: int) -> int:
-    from .app import create_app
-    from .auth import mint_session_token
+    from .app import create_app, mock_of
+    from .session_tokens import mint_session_token
 
-    world = create_app(settings).extensions["onepin_mock"]["world"]
+    world = mock_of(create_app(settings)).world
     if user_id not in world.fixtures.users:
         print(f"onepin-mock: unknown user {user_id} in {settings.fixtures_path}", file=sys.stderr)
         return 1
@@ -278,11 +282,22 @@ def token(settings: Settings, user_id: str, ttl: int) -> int:
     return 0
 
 
+def export_events(settings: Settings, out: Path) -> int:
+    from .world.events import open_log
+    from .world.events.files import events_document
+
+    log = open_log(settings.state_url, 0)
+    document = events_document(log.read(0))
+    out.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(document['events'])} events from {settings.state_url} written to {out}")
+    return 0
+
+
 def export(settings: Settings, workspace: str | None, out: Path | None) -> int:
-    from .app import create_app
+    from .app import create_app, mock_of
     from .world.state.state_export import export_state
 
-    world = create_app(settings).extensions["onepin_mock"]["world"]
+    world = mock_of(create_app(settings)).world
     if workspace and not world.known_workspace(workspace):
         print(f"onepin-mock: unknown workspace {workspace}", file=sys.stderr)
         return 1
@@ -297,12 +312,16 @@ def export(settings: Settings, workspace: str | None, out: Path | None) -> int:
 def _run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if args.command == "serve":
-        serve(settings, args.threads)
+        from .serving import serve
+
+        serve(settings, args.workers, args.threads, package_version())
         return 0
     if args.command == "check":
         return check(settings)
     if args.command == "token":
         return token(settings, args.user, args.ttl)
+    if args.events is not None:
+        return export_events(settings, args.events)
     frozen = dataclasses.replace(settings, frozen_at=args.frozen_at or settings.dataset_epoch)
     return export(frozen, args.workspace, args.out)
 
@@ -322,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:
         return _run(args)
-    except StartupError as exc:
+    except (StartupError, StateUrlError) as exc:
         print(f"onepin-mock: {exc}", file=sys.stderr)
         return 1
 

@@ -45,6 +45,20 @@ class ControllableClock:
             else:
                 self._offset += timedelta(seconds=seconds)
 
+    def state(self) -> tuple[datetime | None, float]:
+        """(frozen instant or None, offset in seconds from real time): what an event stores."""
+        with self._lock:
+            return self._frozen_at, self._offset.total_seconds()
+
+    def set_state(self, frozen_at: datetime | None, offset_seconds: float) -> None:
+        with self._lock:
+            self._frozen_at = frozen_at
+            self._offset = timedelta(seconds=offset_seconds)
+
+    @staticmethod
+    def shifted(instant: datetime, seconds: float) -> datetime:
+        return instant + timedelta(seconds=seconds)
+
     def follow_real_time(self) -> None:
         with self._lock:
             self._frozen_at = None

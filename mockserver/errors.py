@@ -1,7 +1,9 @@
-"""The error hierarchy every failure goes through, and nothing else.
+"""Every error class of the mock, in one place.
 
-Handlers and the pipeline raise ``ApiError`` subclasses; ``envelope.error_body``
-renders them in the Onepin error envelope (conventions.md §5).
+``ApiError`` and its subclasses are what a client sees: each carries its status and code,
+and ``envelope.error_body`` renders it in the Onepin error envelope (conventions.md §5).
+Below them, the errors raised inside the mock: startup failures, and the domain's own
+signals, which the caller turns into an ``ApiError`` (its mapping is noted on each).
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ class BadRequest(ApiError):
 class Unauthorized(ApiError):
     status = 401
     code = "INVALID_API_KEY"
+
+
+class PaymentRequired(ApiError):
+    """Starting a run needs more credits than the workspace holds."""
+
+    status = 402
+    code = "INSUFFICIENT_CREDITS"
 
 
 class Forbidden(ApiError):
@@ -93,8 +102,8 @@ class ServerError(ApiError):
     code = "SERVER_ERROR"
 
 
-_CODES_BY_STATUS = {400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound,
-                    405: MethodNotAllowed, 409: Conflict, 422: ValidationFailed,
+_CODES_BY_STATUS = {400: BadRequest, 401: Unauthorized, 402: PaymentRequired, 403: Forbidden,
+                    404: NotFound, 405: MethodNotAllowed, 409: Conflict, 422: ValidationFailed,
                     426: UpgradeRequired, 429: RateLimited}
 
 
@@ -113,3 +122,36 @@ def error_for_status(status: int, message: str) -> ApiError:
 
 class StartupError(Exception):
     """Raised by ``create_app`` when the spec, fixtures or wiring are unusable."""
+
+
+class FixtureError(StartupError):
+    """A fixture file (or loaded document) has problems; ``problems`` lists each one.
+
+    At startup it stops the server; from ``POST /__mock/fixtures`` it is a 422."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid fixtures:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+class CatalogError(ValueError):
+    """The catalog file is missing or malformed; the message names the file and the key.
+
+    create_app turns it into a ``StartupError``."""
+
+
+class UnknownNodeType(KeyError):
+    """A wire shape was asked for a node type the catalog does not know (the server's 404)."""
+
+
+class LinkError(Exception):
+    """A signed link is malformed, tampered with, or expired (a 403 ``FORBIDDEN``)."""
+
+
+class NoScriptText(ValueError):
+    """There is no text to price: the script is empty and no script_text override was given
+    (a 422 ``VALIDATION_ERROR``)."""
+
+
+class ResponseContractError(AssertionError):
+    """Strict mode: the mock produced a body its own spec does not allow (a bug in the mock)."""

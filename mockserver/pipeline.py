@@ -24,12 +24,19 @@ from .auth import WORKSPACE_HEADER, Authenticator, Principal
 from .control.canned import CannedBodies
 from .control.overrides import OverrideReader, Overrides
 from .envelope import error_body, new_meta, truncate_ms
-from .errors import ApiError, ServerError, Unauthorized, UpgradeRequired, error_for_status
+from .errors import (
+    ApiError,
+    ResponseContractError,
+    ServerError,
+    Unauthorized,
+    UpgradeRequired,
+    error_for_status,
+)
 from .handlers.base import Handler, Reply, RequestContext
 from .requests import ParsedInput, parse_request
 from .settings import Settings
 from .spec import Operation
-from .world.state.store import World
+from .world.service import StateEngine
 
 log = logging.getLogger("onepin_mock")
 VERSION_HEADER = "X-OnePin-Required-Version"
@@ -37,16 +44,13 @@ ADMIN_HEADER = "X-Mock-Admin-Token"
 _SDK_AGENT = re.compile(r"^onepin(?:-python)?/(\S+)")
 
 
-class ResponseContractError(AssertionError):
-    """Strict mode: the mock produced a body its own spec does not allow."""
-
-
 class Pipeline:
-    def __init__(self, settings: Settings, world: World, authenticator: Authenticator,
+    def __init__(self, settings: Settings, engine: StateEngine, authenticator: Authenticator,
                  canned: CannedBodies,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
         self.settings = settings
-        self.world = world
+        self.engine = engine
+        self.world = engine.world
         self.authenticator = authenticator
         self.on_error = on_error
         self.overrides = OverrideReader(settings)
@@ -60,6 +64,7 @@ class Pipeline:
         return view
 
     def run(self, operation: Operation, handler: Handler, path: dict[str, str]) -> Response:
+        self.engine.sync()  # what other processes wrote is visible before anything is read
         now = truncate_ms(self.world.clock.now())
         meta = new_meta(now)
         g.onepin_operation = operation.operation_id
@@ -113,7 +118,7 @@ class Pipeline:
                  now: datetime) -> RequestContext:
         return RequestContext(
             operation_id=operation.operation_id, inputs=inputs, principal=principal,
-            world=self.world, settings=self.settings, now=now,
+            world=self.world, engine=self.engine, settings=self.settings, now=now,
             base_url=request.host_url.rstrip("/"), path_url=request.base_url,
             query_items=tuple(request.args.items(multi=True)), faults=self.overrides.faults,
         )

@@ -50,6 +50,10 @@ class Settings:
     # One console line per answered request (``--quiet`` turns it off).
     access_log: bool = True
     journal_size: int = 1000
+    # Where the event log (and the journal) live: memory, sqlite:///PATH or redis://HOST:PORT/DB.
+    state_url: str = "memory"
+    # Events to start from (a file saved from GET /__mock/events): reproduces a recorded state.
+    replay_path: Path | None = None
     # How long presigned download / playback links stay valid (runs.md §4.14).
     link_ttl_seconds: int = 900
     # Fault injection: shares of requests (0..1) that fail, are slow, or are dropped.

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, got_request_exception, has_request_context, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from .app import EXTENSION_KEY, create_app
-from .auth import mint_session_token
+from .app import create_app, mock_of
+from .session_tokens import mint_session_token
 from .settings import Settings
+from .world.service import StateEngine, control
 from .world.state.journal import Entry, JournalFilter
-from .world.state.workspaces import create_workspace
 
 if TYPE_CHECKING:
     from .clock import ControllableClock
@@ -98,8 +98,13 @@ class MockServer:
 
     @property
     def world(self) -> World:
-        world: World = self.app.extensions[EXTENSION_KEY]["world"]
+        world: World = mock_of(self.app).world
         return world
+
+    @property
+    def engine(self) -> StateEngine:
+        """The door for state changes (the control API's commands take it)."""
+        return mock_of(self.app).engine
 
     @property
     def clock(self) -> ControllableClock:
@@ -108,8 +113,8 @@ class MockServer:
     def reset(self) -> None:
         """Back to the state right after startup: world, journal, clock, fault settings and
         captured errors."""
-        self.world.reset()  # the clock included
-        self.app.extensions[EXTENSION_KEY]["faults"].restore()
+        control.reset(self.engine)  # the clock and the journal included
+        mock_of(self.app).pipeline.overrides.faults.restore()
         with self._errors_lock:
             self.errors.clear()
 
@@ -119,7 +124,7 @@ class MockServer:
         unknown = sorted(set(options) - set(WORKSPACE_OPTIONS))
         if unknown:
             raise TypeError(f"unknown workspace option(s) {unknown}; use {list(WORKSPACE_OPTIONS)}")
-        created = create_workspace(self.world, options)
+        created = control.create_workspace(self.engine, options)
         return MockWorkspace(id=created["workspace_id"], name=created["name"],
                              user_id=created["user_id"], api_key=created["api_key"],
                              api_key_id=created["api_key_id"], scopes=tuple(created["scopes"]))
@@ -144,7 +149,7 @@ class MockServer:
     # -- errors inside the server -------------------------------------------------------------
 
     def _capture_errors(self) -> None:
-        pipeline = self.app.extensions[EXTENSION_KEY]["pipeline"]
+        pipeline = mock_of(self.app).pipeline
         previous = pipeline.on_error
 
         def on_error(exc: BaseException) -> None:

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
-from mockserver.auth import mint_session_token
+from mockserver.session_tokens import mint_session_token
 from mockserver.settings import Settings
 from mockserver.testing import DEMO_KEY, READ_ONLY_KEY, SECOND_WORKSPACE_KEY
 

@@ -1,4 +1,4 @@
-"""What a handler receives and returns, and the operationId -> handler registry.
+"""What a handler receives (``RequestContext``) and returns (``Reply``).
 
 Handlers are thin: read the parsed context, call the world, return a ``Reply``.
 They never see Flask or the raw spec.
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..control.fault_settings import RuntimeFaults
     from ..requests import ParsedInput
     from ..settings import Settings
+    from ..world.service import StateEngine
     from ..world.state.store import WorkspaceState, World
 
 
@@ -28,6 +29,7 @@ class RequestContext:
     inputs: ParsedInput
     principal: Principal | None
     world: World
+    engine: StateEngine
     settings: Settings
     now: datetime
     base_url: str  # scheme://host of this request, for absolute links
@@ -70,20 +72,3 @@ class Reply:
 
 
 Handler = Callable[[RequestContext], Reply]
-HANDLERS: dict[str, Handler] = {}
-
-
-def _origin(handler: Handler) -> tuple[str, str]:
-    return handler.__module__, handler.__qualname__
-
-
-def operation(operation_id: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        known = HANDLERS.get(operation_id)
-        # Re-importing the same module (reloads, in-process pytest runs) is not a clash.
-        if known is not None and _origin(known) != _origin(handler):
-            raise RuntimeError(f"two handlers for operation {operation_id}")
-        HANDLERS[operation_id] = handler
-        return handler
-
-    return register

@@ -7,8 +7,8 @@ from typing import Any
 
 from ..errors import Detail, ValidationFailed
 from ..formats import parse_zoned_datetime
+from ..world.runs.record import RunRecord
 from ..world.state.links import Link
-from ..world.state.records import RunRecord
 from ..world.state.store import WorkspaceState
 from ..world.views.run_views import RunView
 from .base import RequestContext

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from ..errors import NotFound
-from .base import Reply, RequestContext, operation
+from .base import Handler, Reply, RequestContext
 
 
-@operation("list_nodes")
 def list_nodes(ctx: RequestContext) -> Reply:
     catalog = ctx.world.catalog
     nodes = [catalog.ports_out(node_type) for node_type in catalog.node_types()]
@@ -21,11 +20,17 @@ def _detail(ctx: RequestContext, api_version: int) -> Reply:
     return Reply(ctx.world.catalog.detail_out(node_type, api_version))
 
 
-@operation("get_node_detail")
 def get_node_detail(ctx: RequestContext) -> Reply:
     return _detail(ctx, 1)
 
 
-@operation("get_node_detail_v2")
 def get_node_detail_v2(ctx: RequestContext) -> Reply:
     return _detail(ctx, 2)
+
+
+# operationId -> handler; handlers/__init__.py merges every module's table.
+OPERATIONS: dict[str, Handler] = {
+    "list_nodes": list_nodes,
+    "get_node_detail": get_node_detail,
+    "get_node_detail_v2": get_node_detail_v2,
+}

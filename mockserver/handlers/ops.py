@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from .base import Reply, RequestContext, operation
+from .base import Handler, Reply, RequestContext
 
 API_VERSION = "0.41.100"
 
 
-@operation("health")
 def health(ctx: RequestContext) -> Reply:
     return Reply({"status": "ok", "version": API_VERSION}, raw=True)
 
 
-@operation("ready")
 def ready(ctx: RequestContext) -> Reply:
     return Reply({"status": "ready"}, raw=True)
 
 
-@operation("whoami")
 def whoami(ctx: RequestContext) -> Reply:
     principal = ctx.principal
     assert principal is not None  # the operation is authenticated
@@ -28,3 +25,11 @@ def whoami(ctx: RequestContext) -> Reply:
         "api_key_id": principal.api_key_id,
         "scopes": list(principal.scopes),
     })
+
+
+# operationId -> handler; handlers/__init__.py merges every module's table.
+OPERATIONS: dict[str, Handler] = {
+    "health": health,
+    "ready": ready,
+    "whoami": whoami,
+}

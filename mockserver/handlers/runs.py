@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..world.state.store import WorkspaceState
 from ..world.views.run_views import RunView
-from .base import Reply, RequestContext, operation
+from .base import Handler, Reply, RequestContext
 from .common import paged, run_view
 
 _SORT_KEYS = {
@@ -31,7 +31,6 @@ def _sorted(views: list[RunView], field: str, descending: bool) -> list[RunView]
     return present + missing
 
 
-@operation("list_runs")
 def list_runs(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.lock:
@@ -49,17 +48,14 @@ def list_runs(ctx: RequestContext) -> Reply:
     return Reply([v.list_item() for v in page], pagination=pagination)
 
 
-@operation("get_run")
 def get_run(ctx: RequestContext) -> Reply:
     return Reply(_view(ctx)[1].detail_out())
 
 
-@operation("get_run_status")
 def get_run_status(ctx: RequestContext) -> Reply:
     return Reply(_view(ctx)[1].status_out())
 
 
-@operation("get_run_steps")
 def get_run_steps(ctx: RequestContext) -> Reply:
     view = _view(ctx)[1]
     return Reply(view.steps(include_result=bool(ctx.query.get("include_result", False)),
@@ -67,17 +63,14 @@ def get_run_steps(ctx: RequestContext) -> Reply:
                             node_id=ctx.query.get("node_id")))
 
 
-@operation("get_run_overview")
 def get_run_overview(ctx: RequestContext) -> Reply:
     return Reply(_view(ctx)[1].overview())
 
 
-@operation("get_run_analysis")
 def get_run_analysis(ctx: RequestContext) -> Reply:
     return Reply(_view(ctx)[1].analysis())
 
 
-@operation("get_run_data")
 def get_run_data(ctx: RequestContext) -> Reply:
     view = _view(ctx)[1]
     rows = view.data_rows(search=ctx.query.get("search"), language=ctx.query.get("language"),
@@ -87,6 +80,18 @@ def get_run_data(ctx: RequestContext) -> Reply:
                  headers={"Cache-Control": "no-store"})
 
 
-@operation("get_run_outputs")
 def get_run_outputs(ctx: RequestContext) -> Reply:
     return Reply(_view(ctx)[1].outputs())
+
+
+# operationId -> handler; handlers/__init__.py merges every module's table.
+OPERATIONS: dict[str, Handler] = {
+    "list_runs": list_runs,
+    "get_run": get_run,
+    "get_run_status": get_run_status,
+    "get_run_steps": get_run_steps,
+    "get_run_overview": get_run_overview,
+    "get_run_analysis": get_run_analysis,
+    "get_run_data": get_run_data,
+    "get_run_outputs": get_run_outputs,
+}

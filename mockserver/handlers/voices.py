@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from ..errors import NotFound
 from ..world.views.voice_views import find_catalog_voice, voice_out
-from .base import Reply, RequestContext, operation
+from .base import Handler, Reply, RequestContext
 
 
-@operation("get_voice")
 def get_voice(ctx: RequestContext) -> Reply:
     catalog = ctx.world.catalog
     voice = find_catalog_voice(catalog, str(ctx.path["voice_id"]))
     if voice is None:
         raise NotFound("Voice not found")
     return Reply(voice_out(catalog, voice, ctx.settings.dataset_epoch))
+
+
+# operationId -> handler; handlers/__init__.py merges every module's table.
+OPERATIONS: dict[str, Handler] = {
+    "get_voice": get_voice,
+}

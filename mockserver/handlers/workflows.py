@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ..envelope import iso
 from ..errors import Detail, ValidationFailed
-from ..world.catalog.graph_view import SOURCE
-from ..world.runs import pricing
+from ..world.service.run_costs import estimate_or_422, priced_definition
 from ..world.state.records import UploadRecord, WorkflowRecord
 from ..world.state.store import WorkspaceState
 from ..world.views.markdown import render_markdown
 from ..world.views.run_views import runs_summary
 from ..world.views.workflow_views import ListQuery, aggregates, filter_and_sort, workflow_out
-from .base import Reply, RequestContext, operation
+from .base import Handler, Reply, RequestContext
 from .common import paged, run_view, window
 
 
@@ -24,7 +22,6 @@ def full_workflow(ctx: RequestContext, state: WorkspaceState,
     return workflow_out(record, agg)
 
 
-@operation("list_workflows")
 def list_workflows(ctx: RequestContext) -> Reply:
     after, before = window(ctx, "last_run_after", "last_run_before")
     query = ListQuery(
@@ -44,14 +41,12 @@ def list_workflows(ctx: RequestContext) -> Reply:
     return Reply(data, pagination=pagination)
 
 
-@operation("get_workflow")
 def get_workflow(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.lock:
         return Reply(full_workflow(ctx, state, state.workflow(ctx.path["workflow_id"])))
 
 
-@operation("get_workflow_markdown")
 def get_workflow_markdown(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.lock:
@@ -74,7 +69,6 @@ def upload_out(ctx: RequestContext, upload: UploadRecord) -> dict[str, Any]:
     }
 
 
-@operation("list_workflow_uploads")
 def list_workflow_uploads(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.lock:
@@ -83,7 +77,6 @@ def list_workflow_uploads(ctx: RequestContext) -> Reply:
     return Reply([upload_out(ctx, u) for u in page], pagination=pagination)
 
 
-@operation("check_workflow_name_availability")
 def check_workflow_name_availability(ctx: RequestContext) -> Reply:
     name = str(ctx.query["name"]).strip()
     if not name:
@@ -95,7 +88,6 @@ def check_workflow_name_availability(ctx: RequestContext) -> Reply:
     return Reply({"name": name, "available": True})
 
 
-@operation("runs_summary")
 def runs_summary_handler(ctx: RequestContext) -> Reply:
     start, end = window(ctx, "from", "to")
     state = ctx.workspace()
@@ -105,59 +97,35 @@ def runs_summary_handler(ctx: RequestContext) -> Reply:
     return Reply(runs_summary(views, start, end))
 
 
-def priced_definition(ctx: RequestContext, definition: dict[str, Any]) -> tuple[dict[str, Any],
-                                                                               str | None]:
-    """Apply run-scoped overrides (script_text, source_language) to a copy of a definition."""
-    body = ctx.body if isinstance(ctx.body, dict) else {}
-    script, language = body.get("script_text"), body.get("source_language")
-    if script is None and language is None:
-        return definition, None
-    sources = [n for n in definition.get("graph", {}).get("nodes") or []
-               if isinstance(n, dict) and n.get("type") == SOURCE]
-    if len(sources) != 1:
-        raise ValidationFailed("Run overrides need exactly one source_script node",
-                               [Detail("script_text", "the graph must have exactly one "
-                                       f"source_script node, found {len(sources)}")])
-    patched = copy.deepcopy(definition)
-    for node in patched["graph"]["nodes"]:
-        if isinstance(node, dict) and node.get("type") == SOURCE:
-            config = node.setdefault("config", {}) or {}
-            node["config"] = config
-            if script is not None:
-                config["text"] = script
-            if language is not None:
-                config["source_language"] = language
-    return patched, script
-
-
-def estimate_or_422(ctx: RequestContext, definition: dict[str, Any], script: str | None,
-                    balance: int, purpose: str) -> dict[str, Any]:
-    """The credit estimate; a workflow with no script text at all is a 422 on script_text."""
-    try:
-        return pricing.estimate(definition, ctx.world.catalog, script_text=script,
-                                balance=balance)
-    except pricing.NoScriptText as exc:
-        raise ValidationFailed(f"There is no script text to {purpose}",
-                               [Detail("script_text", "the workflow script is empty; "
-                                       "save a script or pass script_text")]) from exc
-
-
 def _estimate(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.lock:
         record = state.workflow(ctx.path["workflow_id"])
-        definition, script = priced_definition(ctx, record.definition)
-    return Reply(estimate_or_422(ctx, definition, script, state.info.credit_balance, "price"))
+        body = ctx.body if isinstance(ctx.body, dict) else {}
+        definition, script = priced_definition(record.definition, body)
+    return Reply(estimate_or_422(ctx.world.catalog, definition, script,
+                                 state.info.credit_balance, "price"))
 
 
-@operation("estimate_workflow")
 def estimate_workflow(ctx: RequestContext) -> Reply:
     return _estimate(ctx)
 
 
-@operation("preview_run")
 def preview_run(ctx: RequestContext) -> Reply:
     return _estimate(ctx)
 
 
 __all__ = ["estimate_or_422", "full_workflow", "priced_definition", "upload_out"]
+
+
+# operationId -> handler; handlers/__init__.py merges every module's table.
+OPERATIONS: dict[str, Handler] = {
+    "list_workflows": list_workflows,
+    "get_workflow": get_workflow,
+    "get_workflow_markdown": get_workflow_markdown,
+    "list_workflow_uploads": list_workflow_uploads,
+    "check_workflow_name_availability": check_workflow_name_availability,
+    "runs_summary": runs_summary_handler,
+    "estimate_workflow": estimate_workflow,
+    "preview_run": preview_run,
+}

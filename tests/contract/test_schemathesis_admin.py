@@ -36,7 +36,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from support import ACME, FROZEN_AT, KEY, make_settings
 
-from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.app import create_app, mock_of
 from mockserver.settings import DEFAULT_ADMIN_SPEC, DEFAULT_FIXTURES
 from mockserver.world.state.store import World
 
@@ -56,7 +56,7 @@ def small_fixtures() -> Path:
 
 APP = create_app(make_settings(strict_responses=False, fixtures_path=small_fixtures()))
 APP.testing = True
-WORLD: World = APP.extensions[EXTENSION_KEY]["world"]
+WORLD: World = mock_of(APP).world
 
 # References between records (a membership's workspace, a key's user) and the graph rules
 # cannot be said in JSON Schema: the mock answers such schema-valid documents with a 422
@@ -105,7 +105,7 @@ def fresh_world(case: Any) -> None:
     label = case.operation.label
     if case.method != "GET" or LAST_OPERATION[0] != label:
         WORLD.reset()
-        APP.extensions[EXTENSION_KEY]["faults"].restore()  # POST /__mock/faults cases
+        mock_of(APP).pipeline.overrides.faults.restore()  # POST /__mock/faults cases
     LAST_OPERATION[0] = label
     WORLD.clock.freeze_at(FROZEN_AT)
 

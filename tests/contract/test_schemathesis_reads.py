@@ -14,13 +14,13 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from support import DEMO_KEY, make_settings
 
-from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.app import create_app, mock_of
 from mockserver.formats import parse_zoned_datetime
 from mockserver.settings import DEFAULT_SPEC
 
 APP = create_app(make_settings(strict_responses=False))
 APP.testing = True
-WORLD = APP.extensions[EXTENSION_KEY]["world"]
+WORLD = mock_of(APP).world
 ACME = WORLD.workspace(next(iter(WORLD.fixtures.workspaces)))
 
 schema = schemathesis.openapi.from_path(DEFAULT_SPEC)

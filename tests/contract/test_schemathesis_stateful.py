@@ -55,9 +55,10 @@ from schemathesis.core import NOT_SET
 from schemathesis.core.parameters import ParameterLocation
 from support import ACME, DEMO_KEY, FROZEN_AT, KEY, make_settings
 
-from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.app import create_app, mock_of
 from mockserver.settings import DEFAULT_FIXTURES, DEFAULT_SPEC
 from mockserver.world.catalog.graph_rules import run_start_problems
+from mockserver.world.service import control
 from mockserver.world.state.store import WorkspaceState
 
 # Frozen-clock seconds added before each call; with RUN_SPEED a run's active clock moves
@@ -104,7 +105,8 @@ class Steering:
     """The case adjustments described in the module docstring, over one app's world."""
 
     def __init__(self, app: Flask) -> None:
-        self.world = app.extensions[EXTENSION_KEY]["world"]
+        self.world = mock_of(app).world
+        self.engine = mock_of(app).engine
         self.reset()
         with self.acme.lock:
             self.seeded = sorted(
@@ -116,8 +118,8 @@ class Steering:
     def reset(self) -> None:
         """Back to the seeded dataset at the frozen instant: every scenario starts equal,
         so Hypothesis can replay (and shrink) any of them exactly."""
-        self.world.reset()
-        self.world.clock.freeze_at(FROZEN_AT)
+        control.reset(self.engine)
+        control.set_clock(self.engine, frozen_at=FROZEN_AT)
         self.acme: WorkspaceState = self.world.workspace(ACME)
 
     def before_call(self, case: Any) -> None:

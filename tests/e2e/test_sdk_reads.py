@@ -28,7 +28,7 @@ from onepin.core.api_error import ApiError
 from onepin.errors import ConflictError, UnprocessableEntityError
 from support import ACME, ADA, FROZEN_AT, make_settings
 
-from mockserver.auth import mint_session_token
+from mockserver.session_tokens import mint_session_token
 from mockserver.settings import Settings
 from mockserver.testing import DEMO_KEY, MockServer
 

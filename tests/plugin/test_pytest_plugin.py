@@ -79,6 +79,7 @@ def test_fixtures_serve_a_live_mock(pytester: pytest.Pytester) -> None:
     """onepin_mock, onepin_mock_url and onepin_mock_workspace give a working server and key."""
     write_suite(pytester, """
         from helpers import DEMO, get, names
+        from mockserver.app import mock_of
         from mockserver.settings import Settings
 
         def test_server(onepin_mock, onepin_mock_url, onepin_mock_settings):
@@ -86,7 +87,7 @@ def test_fixtures_serve_a_live_mock(pytester: pytest.Pytester) -> None:
             assert onepin_mock.url == onepin_mock_url
             assert onepin_mock_url.startswith("http://127.0.0.1:")
             assert get(onepin_mock_url + "/__mock/health") == {"status": "ok"}
-            assert onepin_mock.world is onepin_mock.app.extensions["onepin_mock"]["world"]
+            assert onepin_mock.world is mock_of(onepin_mock.app).world
             assert onepin_mock.clock is onepin_mock.world.clock
             assert len(names(onepin_mock_url, DEMO)) > 1
 
@@ -318,6 +319,7 @@ def test_server_side_exception_fails_the_test(pytester: pytest.Pytester) -> None
     write_suite(pytester, """
         import httpx
         from helpers import DEMO
+        from mockserver.app import mock_of
 
         def boom(*args, **kwargs):
             raise RuntimeError("kaboom in the handler")
@@ -330,7 +332,7 @@ def test_server_side_exception_fails_the_test(pytester: pytest.Pytester) -> None
             assert "kaboom" not in response.text
 
         def test_escaping_the_pipeline(onepin_mock, monkeypatch):
-            pipeline = onepin_mock.app.extensions["onepin_mock"]["pipeline"]
+            pipeline = mock_of(onepin_mock.app).pipeline
             monkeypatch.setattr(pipeline, "run", boom)
             assert httpx.get(onepin_mock.url + "/api/v1/nodes").status_code == 500
 

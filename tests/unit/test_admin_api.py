@@ -31,7 +31,7 @@ from support import (
     ok,
 )
 
-from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.app import create_app, mock_of
 from mockserver.world.runs.plan import QUEUE_MS
 from mockserver.world.state.store import World
 
@@ -55,7 +55,7 @@ def client(app: Flask) -> Iterator[FlaskClient]:
 
 
 def world(app: Flask) -> World:
-    return app.extensions[EXTENSION_KEY]["world"]  # type: ignore[no-any-return]
+    return mock_of(app).world  # type: ignore[no-any-return]
 
 
 

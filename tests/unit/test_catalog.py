@@ -12,8 +12,8 @@ import pytest
 import yaml
 from onepin.types import NodeDetailOut, NodePortsOut, NodeType
 
-from mockserver.world.catalog.catalog import Catalog, UnknownNodeType
-from mockserver.world.catalog.catalog_loader import CatalogError
+from mockserver.errors import CatalogError, UnknownNodeType
+from mockserver.world.catalog.catalog import Catalog
 
 CATALOG = Catalog.load()
 NODE_TYPES = CATALOG.node_types()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
 import time
@@ -155,7 +156,10 @@ ENV_VALUES: dict[str, tuple[str, str, object]] = {
     "--no-admin": ("true", "admin_enabled", False),
     "--strict": ("yes", "strict_responses", True),
     "--quiet": ("on", "access_log", False),
+    "--state": ("sqlite:///tmp/state.db", "state_url", "sqlite:///tmp/state.db"),
+    "--replay": ("/tmp/events.json", "replay_path", Path("/tmp/events.json")),
 }
+PROCESS_FLAGS = {"--threads": "3", "--workers": "2"}  # read by the server, not Settings
 
 
 def serve_flags() -> list[str]:
@@ -168,7 +172,7 @@ def serve_flags() -> list[str]:
 def test_every_serve_flag_has_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each serve flag (switches included) reads ONEPIN_MOCK_<FLAG>; the README's promise."""
     flags = serve_flags()
-    assert set(flags) - {"--threads"} == set(ENV_VALUES)
+    assert set(flags) == set(ENV_VALUES) | set(PROCESS_FLAGS)
     for flag, (raw, field, expected) in ENV_VALUES.items():
         with monkeypatch.context() as env:
             env.setenv("ONEPIN_MOCK_" + flag[2:].upper().replace("-", "_"), raw)
@@ -176,8 +180,10 @@ def test_every_serve_flag_has_an_environment_variable(monkeypatch: pytest.Monkey
         value = getattr(settings, field)
         shown = value.isoformat() if field == "frozen_at" else value
         assert shown == expected, flag
-    monkeypatch.setenv("ONEPIN_MOCK_THREADS", "3")
-    assert build_parser().parse_args(["serve"]).threads == 3
+    for flag, raw in PROCESS_FLAGS.items():
+        monkeypatch.setenv("ONEPIN_MOCK_" + flag[2:].upper(), raw)
+    args = build_parser().parse_args(["serve"])
+    assert (args.threads, args.workers) == (3, 2)
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -214,7 +220,10 @@ def test_a_bad_variable_is_reported_by_name(variable: str, value: str, message: 
 def test_serve_prints_one_startup_line_and_one_line_per_request(tmp_path: Path) -> None:
     """The real command: one line saying where it listens, then one per request."""
     log = tmp_path / "serve.log"
-    command = [str(Path(sys.executable).parent / "onepin-mock"), "serve", "--port", "0"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).parent / "onepin-mock"), "serve", "--port", str(port)]
     with log.open("w") as output:
         server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     try:
@@ -223,7 +232,14 @@ def test_serve_prints_one_startup_line_and_one_line_per_request(tmp_path: Path) 
             assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
         url = log.read_text().split("listening on ")[1].split()[0]
-        assert httpx.get(f"{url}/api/v1/nodes?limit=1").status_code == 200
+        assert url == f"http://127.0.0.1:{port}"
+        while True:  # the line comes before the worker process is ready
+            try:
+                assert httpx.get(f"{url}/api/v1/nodes?limit=1").status_code == 200
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
         deadline = time.monotonic() + 10
         while len(log.read_text().splitlines()) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)

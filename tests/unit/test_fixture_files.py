@@ -15,8 +15,7 @@ from flask.testing import FlaskClient
 from support import bearer, make_settings, ok, session
 
 from mockserver.app import create_app
-from mockserver.errors import StartupError
-from mockserver.world.state.fixtures import FixtureError
+from mockserver.errors import FixtureError, StartupError
 
 WORKFLOWS = "/api/v1/workflows"
 PINNED_WS = "a0000000-0000-4000-8000-000000000001"

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import make_settings
 
-from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.app import create_app, mock_of
+from mockserver.world.state.fixtures import ROLES
 from mockserver.world.state.links import Link
 from mockserver.world.views.run_views import RunView
 from mockserver.world.views.workflow_views import aggregates, workflow_out
@@ -31,7 +32,7 @@ def _link(audio_id: str) -> Link:
 def test_every_generated_record_matches_its_schema(seed: int) -> None:
     """For any seed, every workflow and every run view validates against its schema."""
     app = create_app(make_settings(seed=seed))
-    spec, world = app.extensions[EXTENSION_KEY]["spec"], app.extensions[EXTENSION_KEY]["world"]
+    spec, world = mock_of(app).spec, mock_of(app).world
     statuses = set()
     for workspace_id in world.fixtures.workspaces:
         state = world.workspace(workspace_id)
@@ -54,7 +55,7 @@ def test_every_generated_record_matches_its_schema(seed: int) -> None:
 def test_seeded_workspace_is_realistic() -> None:
     """About 25 workflows, graphs built from the catalog, runs and uploads for many of them."""
     app = create_app(make_settings())
-    world = app.extensions[EXTENSION_KEY]["world"]
+    world = mock_of(app).world
     state = world.workspace(next(iter(world.fixtures.workspaces)))
     assert len(state.workflows) == 25
     node_types = {n["type"] for w in state.workflows.values()
@@ -65,3 +66,21 @@ def test_seeded_workspace_is_realistic() -> None:
     assert len({u.workflow_id for u in state.uploads.values()}) >= 5
     names = [w.name for w in state.workflows.values()]
     assert "Untitled workflow" in names and len(set(names)) > 15
+
+
+def test_seeded_runs_are_started_by_members_who_may_start_runs() -> None:
+    """Every seeded run's triggered_by user holds, in its workspace, at least the role
+    openapi.yaml requires to start a run (x-onepin-min-role of start_run)."""
+    app = create_app(make_settings())
+    spec, world = mock_of(app).spec, mock_of(app).world
+    minimum = next(op.min_role for op in spec.operations if op.operation_id == "start_run")
+    assert minimum is not None
+    runs, refused = 0, []
+    for workspace_id in world.fixtures.workspaces:
+        for run in world.workspace(workspace_id).runs.values():
+            runs += 1
+            role = world.fixtures.role_of(workspace_id, run.triggered_by["user_id"])
+            if role is None or ROLES.index(role) < ROLES.index(minimum):
+                refused.append((run.id, role))
+    assert runs > 50
+    assert refused == []

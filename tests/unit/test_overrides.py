@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from support import DEMO_KEY, bearer, make_settings
 
-from mockserver.app import EXTENSION_KEY, create_app
+from mockserver.app import create_app, mock_of
 
 KEY = bearer(DEMO_KEY)
 WORKFLOWS = "/api/v1/workflows"
@@ -23,6 +23,13 @@ def test_prefer_code_returns_that_error(client: FlaskClient, code: int, error: s
     assert response.get_json()["error"]["code"] == error
 
 
+def test_prefer_code_402_is_insufficient_credits(client: FlaskClient) -> None:
+    """Prefer: code=402 answers the code a real 402 carries (a start without enough credits)."""
+    response = client.get(WORKFLOWS, headers={**KEY, "Prefer": "code=402"})
+    assert response.status_code == 402
+    assert response.get_json()["error"]["code"] == "INSUFFICIENT_CREDITS"
+
+
 def test_prefer_code_still_enforces_auth(client: FlaskClient) -> None:
     """Overrides never bypass authentication."""
     response = client.get(WORKFLOWS, headers={"Prefer": "code=404"})
@@ -31,7 +38,7 @@ def test_prefer_code_still_enforces_auth(client: FlaskClient) -> None:
 
 def test_prefer_example_returns_the_spec_example(client: FlaskClient, app: object) -> None:
     """Prefer: example=default answers the operation's example from openapi.yaml."""
-    spec = app.extensions[EXTENSION_KEY]["spec"]  # type: ignore[attr-defined]
+    spec = mock_of(app).spec  # type: ignore[attr-defined]
     operation = next(o for o in spec.operations if o.operation_id == "list_workflows")
     example = operation.raw["responses"]["200"]["content"]["application/json"]["example"]
     response = client.get(WORKFLOWS, headers={**KEY, "Prefer": "example=default"})

@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from onepin.types import EstimateResponse
 
+from mockserver.errors import NoScriptText
 from mockserver.world.catalog.catalog import Catalog
 from mockserver.world.catalog.catalog_types import Voice
 from mockserver.world.dataset.graphs import make_definition
-from mockserver.world.runs.pricing import NoScriptText, estimate, script_text_of
+from mockserver.world.runs.pricing import estimate, script_text_of
 
 CATALOG = Catalog.load()
 # Atlas speaks en-us and ko-kr with character-priced models; Yui uses byte-priced ones.

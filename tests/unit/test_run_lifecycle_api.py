@@ -24,9 +24,12 @@ from support import (
     VERA,
     assert_error,
     bearer,
+    make_settings,
     ok,
     session,
 )
+
+from mockserver.app import create_app, mock_of
 
 WORKFLOWS = "/api/v1/workflows"
 GLOBEX_KEY = bearer(SECOND_WORKSPACE_KEY)
@@ -54,11 +57,11 @@ def runs_url(workflow_id: str, run_id: str | None = None, suffix: str = "") -> s
 
 
 def advance(app: Flask, seconds: float) -> None:
-    app.extensions["onepin_mock"]["world"].clock.advance(seconds)
+    mock_of(app).world.clock.advance(seconds)
 
 
 def now(app: Flask) -> datetime:
-    return app.extensions["onepin_mock"]["world"].clock.now()  # type: ignore[no-any-return]
+    return mock_of(app).world.clock.now()  # type: ignore[no-any-return]
 
 
 def at(value: str | None) -> datetime | None:
@@ -767,3 +770,40 @@ def test_audio_url_for_a_delivered_take_and_an_unknown_id(
     assert wav.status_code == 200 and wav.data[:4] == b"RIFF"
     assert_error(client.get(runs_url(FAST, completed_run["id"], "/audio/0123456789abcdef/url"),
                             headers=KEY), 404, "NOT_FOUND")
+
+
+# -- --run-speed applies to every run, seeded ones included -----------------------------------
+
+
+@pytest.mark.parametrize("seeded_status", ["paused", "running"])
+def test_resumed_seeded_run_honours_run_speed(seeded_status: str) -> None:
+    """A seeded paused (or stalled running) run, resumed with run_speed 60, finishes after
+    its remaining planned active time / 60 of clock time, as an API-started run would."""
+    fast = create_app(make_settings(run_speed=60.0))
+    world = mock_of(fast).world
+    with fast.test_client() as client:
+        run = seeded_run(client, seeded_status)
+        if seeded_status == "running":  # a stalled run comes to life through pause + resume
+            ok(control(client, run, "pause"))
+        ok(control(client, run, "resume"))
+        resumed_at = world.clock.now()
+        record = world.find_run(run["id"])[1]
+        remaining_ms = record.plan.end_ms - record.timeline(resumed_at).active_ms
+        due = resumed_at + timedelta(milliseconds=remaining_ms / 60)
+        world.clock.advance((due - resumed_at).total_seconds() * 0.9)
+        assert status_of(client, run)["status"] == "running"
+        world.clock.advance((due - resumed_at).total_seconds() * 0.1 + 0.01)
+        finished = detail_of(client, run)
+    assert finished["status"] in ("completed", "failed")
+    assert abs(at(finished["completed_at"]) - due) <= timedelta(milliseconds=2)
+
+
+
+def test_seeded_statuses_do_not_depend_on_run_speed() -> None:
+    """--run-speed shortens seeded runs' wall time but leaves every seeded status as it was."""
+    def statuses(speed: float) -> dict[str, str]:
+        world = mock_of(create_app(make_settings(run_speed=speed))).world
+        state = world.workspace(ACME)
+        return {run.id: run.timeline(world.clock.now()).status for run in state.runs.values()}
+
+    assert statuses(60.0) == statuses(1.0)

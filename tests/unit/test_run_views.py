@@ -27,8 +27,9 @@ from mockserver.world.dataset import graphs
 from mockserver.world.rng import stable_uuid
 from mockserver.world.runs.lifecycle import Control
 from mockserver.world.runs.plan import make_plan
+from mockserver.world.runs.record import RunRecord
 from mockserver.world.state.links import Link
-from mockserver.world.state.records import RunRecord, WorkflowRecord
+from mockserver.world.state.records import WorkflowRecord
 from mockserver.world.views.run_views import RunView, runs_summary
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

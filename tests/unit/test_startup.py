@@ -10,9 +10,10 @@ import yaml
 from flask.testing import FlaskClient
 from support import DEMO_KEY, bearer, make_settings
 
-from mockserver.app import create_app
+from mockserver.app import create_app, mock_of
 from mockserver.errors import StartupError
-from mockserver.handlers.base import HANDLERS
+from mockserver.handlers import merge_tables, operations
+from mockserver.handlers.base import Reply, RequestContext
 from mockserver.settings import DEFAULT_SPEC
 
 
@@ -73,10 +74,23 @@ def test_missing_fixtures_file_stops_startup(tmp_path: Path) -> None:
 def test_every_spec_operation_has_a_handler() -> None:
     """The packaged spec and the handler registry cover each other exactly."""
     app = create_app(make_settings())
-    spec = app.extensions["onepin_mock"]["spec"]
-    admin = app.extensions["onepin_mock"]["admin_spec"]
+    spec = mock_of(app).spec
+    admin = mock_of(app).admin_spec
     declared = {op.operation_id for op in (*spec.operations, *admin.operations)}
-    assert declared == set(HANDLERS)
+    assert declared == set(operations())
+
+
+def _answer(ctx: RequestContext) -> Reply:
+    return Reply({})
+
+
+def test_two_handlers_for_one_operation_stop_startup() -> None:
+    """An operationId claimed by two handler modules is refused, naming both modules."""
+    tables = {"mockserver.handlers.runs": {"get_run": _answer},
+              "mockserver.handlers.extra": {"get_run": _answer}}
+    with pytest.raises(StartupError, match=r"get_run: mockserver\.handlers\.runs and "
+                                           r"mockserver\.handlers\.extra"):
+        merge_tables(tables)
 
 
 def test_admin_api_can_be_turned_off() -> None:

@@ -23,6 +23,8 @@ from support import (
     session,
 )
 
+from mockserver.app import mock_of
+
 WORKFLOWS = "/api/v1/workflows"
 GLOBEX_KEY = bearer(SECOND_WORKSPACE_KEY)
 EMPTY_GRAPH = {"graph": {"nodes": [], "edges": []}, "execution": {}}
@@ -43,7 +45,7 @@ ACME_BALANCE, GLOBEX_BALANCE = 25000, 4000
 
 
 def advance(app: Flask, seconds: float) -> None:
-    app.extensions["onepin_mock"]["world"].clock.advance(seconds)
+    mock_of(app).world.clock.advance(seconds)
 
 
 

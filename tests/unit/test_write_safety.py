@@ -26,7 +26,9 @@ from support import (
     session,
 )
 
+from mockserver.app import mock_of
 from mockserver.testing import MockServer
+from mockserver.world.service import control as mock_control
 
 WORKFLOWS = "/api/v1/workflows"
 GLOBEX_KEY = bearer(SECOND_WORKSPACE_KEY)
@@ -53,7 +55,7 @@ GLOBEX_IDS = (GLOBEX_A, GLOBEX_B, GLOBEX_WIDE)
 
 
 def advance(app: Flask, seconds: float) -> None:
-    app.extensions["onepin_mock"]["world"].clock.advance(seconds)
+    mock_of(app).world.clock.advance(seconds)
 
 
 def runs_url(workflow_id: str, run_id: str | None = None, suffix: str = "") -> str:
@@ -361,9 +363,8 @@ def server() -> Iterator[MockServer]:
 
 @pytest.fixture
 def live(server: MockServer) -> MockServer:
-    world = server.app.extensions["onepin_mock"]["world"]
-    world.reset()
-    world.clock.freeze_at(FROZEN_AT)
+    mock_control.reset(server.engine)
+    mock_control.set_clock(server.engine, frozen_at=FROZEN_AT)
     return server
 
 

@@ -13,17 +13,14 @@ import copy
 from pathlib import Path
 from typing import Any, Literal
 
+from ...errors import UnknownNodeType
 from .catalog_loader import read_catalog
 from .catalog_types import API_VERSIONS, ModelSpec, NodeSpec, OptionSpec, Provider, Voice
 
-__all__ = ["Catalog", "Direction", "UnknownNodeType"]
+__all__ = ["Catalog", "Direction"]
 
 JSON = dict[str, Any]
 Direction = Literal["inputs", "outputs"]
-
-
-class UnknownNodeType(KeyError):
-    """A wire shape was asked for a node type the catalog does not know (the server's 404)."""
 
 
 class Catalog:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from ...errors import CatalogError
 from .catalog_types import (
     API_VERSIONS,
     ModelSpec,
@@ -26,7 +27,7 @@ from .catalog_types import (
     Voice,
 )
 
-__all__ = ["CatalogError", "CatalogParts", "read_catalog"]
+__all__ = ["CatalogParts", "read_catalog"]
 
 JSON = dict[str, Any]
 CATEGORIES = ("source", "operator", "validation", "output", "decision")
@@ -50,10 +51,6 @@ _NODE_KEYS = frozenset(
         "pricing",
     }
 )
-
-
-class CatalogError(ValueError):
-    """The catalog file is missing or malformed; the message names the file and the key."""
 
 
 class CatalogParts(NamedTuple):

@@ -11,22 +11,19 @@ import random
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from ...envelope import truncate_ms
 from ..rng import rng, stable_uuid
 from ..runs.lifecycle import Control
-from ..runs.plan import make_plan
+from ..runs.record import RunRecord, new_run, plan_run, run_id_for
 from ..state.fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
-from ..state.records import RunRecord, UploadRecord, WorkflowRecord
-from ..state.store import WorkspaceState
+from ..state.records import UploadRecord, WorkflowRecord
+from ..state.store import WorkspaceState, World
 from . import graphs
 from .upload_files import upload_body
-
-if TYPE_CHECKING:
-    from ..state.store import World
 
 PLACEHOLDER_NAME = "Untitled workflow"
 _TERMINAL_MIX = (("completed", 0.72), ("failed", 0.16), ("cancelled", 0.12))
@@ -50,20 +47,38 @@ def phrases() -> dict[str, list[str]]:
     return data
 
 
+class SeededDataset:
+    """The ``Seeder`` create_app gives the World: records generated from the seed, then pins."""
+
+    def generate(self, world: World, workspace: Workspace) -> WorkspaceState:
+        return generate_workspace(world, workspace)
+
+    def apply_pins(self, world: World, state: WorkspaceState, workflows: list[WorkflowPin],
+                   uploads: list[UploadPin]) -> None:
+        apply_pins(world, state, workflows, uploads)
+
+
 def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
     state = WorkspaceState(workspace)
     members = world.fixtures.members(workspace.id)
+    starters = _run_starters(world, workspace.id)
     active_budget = workspace.concurrent_run_limit - 1  # leave room for the user's own runs
     for index in range(workspace.workflow_count):
         workflow = _workflow(world, workspace, members, f"{workspace.id}:{index}",
                              placeholder=index % 11 == 10)
         state.workflows[workflow.id] = workflow
-        for run in _runs(world, workspace, members, workflow, index, active_budget):
+        for run in _runs(world, workspace, starters, workflow, index, active_budget):
             active_budget -= run.stall_pending or run.stall_ms is not None
             state.runs[run.id] = run
         for upload in _uploads(world, workflow):
             state.uploads[upload.id] = upload
     return state
+
+
+def _run_starters(world: World, workspace_id: str) -> list[User]:
+    """Members whose role may start runs (openapi.yaml's x-onepin-min-role of start_run)."""
+    minimum = world.fixture_rules.start_run_role if world.fixture_rules else None
+    return world.fixtures.members_with_role(workspace_id, minimum)
 
 
 def _workflow(world: World, workspace: Workspace, members: list[User], key: str, *,
@@ -103,7 +118,7 @@ def _run_count(r: random.Random, index: int, workflow: WorkflowRecord) -> int:
     return 0 if r.random() < 0.2 else r.randint(1, 9)
 
 
-def _runs(world: World, workspace: Workspace, members: list[User], workflow: WorkflowRecord,
+def _runs(world: World, workspace: Workspace, starters: list[User], workflow: WorkflowRecord,
           index: int, active_budget: int) -> list[RunRecord]:
     seed = world.settings.seed
     r = rng(seed, "workflow-runs", workflow.id)
@@ -114,7 +129,7 @@ def _runs(world: World, workspace: Workspace, members: list[User], workflow: Wor
         status = _status_for(r, index, number == count, active_budget)
         offset = timedelta(seconds=span * number / (count + 1))
         created = truncate_ms(workflow.updated_at + offset)
-        runs.append(_run(world, members, workflow, number, created, status))
+        runs.append(_run(world, starters, workflow, number, created, status))
     return runs
 
 
@@ -132,19 +147,18 @@ def _status_for(r: random.Random, index: int, latest: bool, active_budget: int) 
     return "completed"
 
 
-def _run(world: World, members: list[User], workflow: WorkflowRecord, number: int,
+def _run(world: World, starters: list[User], workflow: WorkflowRecord, number: int,
          created: datetime, status: str) -> RunRecord:
     seed = world.settings.seed
-    run_id = stable_uuid(seed, "run", f"{workflow.id}:{number}")
+    run_id = run_id_for(seed, workflow.id, number)
     r = rng(seed, "run", run_id)
-    plan = make_plan(seed, run_id, workflow.definition, world.catalog, fail=status == "failed")
-    user = r.choice(members) if members else None
-    run = RunRecord(
-        id=run_id, workflow_id=workflow.id, workspace_id=workflow.workspace_id,
+    user = r.choice(starters) if starters else None
+    run = new_run(
+        seed, world.catalog, workflow_id=workflow.id, workspace_id=workflow.workspace_id,
         run_number=number, created_at=created,
         triggered_by={"user_id": user.id if user else workflow.user_id,
                       "user_name": user.display_name if user else "Unknown user"},
-        snapshot=workflow.definition, plan=plan,
+        snapshot=workflow.definition, speed=world.settings.run_speed, fail=status == "failed",
     )
     _shape_status(run, r, status)
     if status == "completed" and r.random() < 0.15:
@@ -157,11 +171,13 @@ def _shape_status(run: RunRecord, r: random.Random, status: str) -> None:
     """Give a seeded run the controls or stall that make it end up in ``status``."""
     plan = run.plan
     mid = plan.queue_ms + int(plan.end_ms * r.uniform(0.2, 0.8))
+    # ``mid`` is run time; the run covers it in mid / speed of wall time (--run-speed).
+    at = run.created_at + timedelta(milliseconds=mid / run.speed)
     if status == "cancelled":
-        run.controls.append(Control("cancel", run.created_at + timedelta(milliseconds=mid)))
+        run.controls.append(Control("cancel", at))
     elif status == "paused":
         reason = r.choice(tuple(_PAUSE_REASONS))
-        run.controls.append(Control("pause", run.created_at + timedelta(milliseconds=mid), reason))
+        run.controls.append(Control("pause", at, reason))
     elif status == "running":
         run.stall_ms = int(plan.end_ms * r.uniform(0.3, 0.7))
     elif status == "pending":
@@ -234,6 +250,7 @@ def apply_pins(world: World, state: WorkspaceState, workflows: list[WorkflowPin]
                uploads: list[UploadPin]) -> None:
     """Add user-pinned records to a workspace; unpinned fields are generated as usual."""
     members = world.fixtures.members(state.info.id)
+    starters = _run_starters(world, state.info.id)
     for index, pin in enumerate(workflows):
         fields = _parse_times(pin.fields)
         key = f"{state.info.id}:pin:{fields.get('id') or index}"
@@ -245,7 +262,7 @@ def apply_pins(world: World, state: WorkspaceState, workflows: list[WorkflowPin]
         record.updated_at = max(record.updated_at, record.created_at)
         state.workflows[record.id] = record
         for number, run_pin in enumerate(pin.runs, start=1):
-            run = _pinned_run(world, members, record, number, run_pin)
+            run = _pinned_run(world, starters, record, number, run_pin)
             state.runs[run.id] = run
     for index, upload_pin in enumerate(uploads):
         workflow = state.workflows.get(upload_pin.workflow_id)
@@ -260,17 +277,17 @@ def apply_pins(world: World, state: WorkspaceState, workflows: list[WorkflowPin]
         state.uploads[upload.id] = upload
 
 
-def _pinned_run(world: World, members: list[User], workflow: WorkflowRecord, number: int,
+def _pinned_run(world: World, starters: list[User], workflow: WorkflowRecord, number: int,
                 pin: RunPin) -> RunRecord:
     fields = _parse_times(pin.fields)
     default_time = workflow.updated_at + timedelta(hours=number)
     status = str(fields.get("status", "completed"))
-    run = _run(world, members, workflow, number, fields.get("created_at", default_time), status)
+    run = _run(world, starters, workflow, number, fields.get("created_at", default_time), status)
     if "id" in fields:
         run.id = str(fields["id"])
     if fields.get("fail") is not None:
-        run.plan = make_plan(world.settings.seed, run.id, workflow.definition, world.catalog,
-                             fail=bool(fields["fail"]))
+        run.plan = plan_run(world.settings.seed, world.catalog, run.id, workflow.definition,
+                            fail=bool(fields["fail"]))
         _shape_status(run, rng(world.settings.seed, "run", run.id), status)
     user = world.fixtures.users.get(str(fields.get("triggered_by")))
     if user is not None:

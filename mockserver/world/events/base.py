@@ -40,7 +40,10 @@ def decode(seq: int, text: str | bytes) -> Event:
 
 
 class JournalStore(ABC):
-    """A bounded list of request journal entries (plain JSON dicts), oldest first."""
+    """A bounded list of request journal entries (plain JSON dicts), oldest first.
+
+    The store numbers the entries (``seq``), so numbers stay unique across processes.
+    """
 
     @abstractmethod
     def journal_add(self, entry: dict[str, Any]) -> None: ...

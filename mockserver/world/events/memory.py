@@ -16,6 +16,7 @@ class MemoryLog(EventLog):
         self._journal: deque[dict[str, Any]] = deque(maxlen=max(journal_size, 0) or None)
         self._journal_size = journal_size
         self._lock = threading.Lock()
+        self._journal_seq = 0
 
     def head(self) -> int:
         return len(self._events)
@@ -36,7 +37,9 @@ class MemoryLog(EventLog):
 
     def journal_add(self, entry: dict[str, Any]) -> None:
         if self._journal_size > 0:
-            self._journal.append(entry)
+            with self._lock:
+                self._journal_seq += 1
+                self._journal.append({**entry, "seq": self._journal_seq})
 
     def journal_entries(self) -> list[dict[str, Any]]:
         return list(self._journal)

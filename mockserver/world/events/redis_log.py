@@ -21,9 +21,10 @@ redis.call('RPUSH', KEYS[1], ARGV[2])
 return 1
 """
 _JOURNAL_ADD = """
-redis.call('RPUSH', KEYS[1], ARGV[2])
+local seq = redis.call('INCR', KEYS[2])
+redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[2])
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
-return 1
+return seq
 """
 
 
@@ -66,11 +67,16 @@ class RedisLog(EventLog):
 
     def journal_add(self, entry: dict[str, Any]) -> None:
         if self._journal_size > 0:
-            self._journal_add(keys=[self._journal_key],
+            self._journal_add(keys=[self._journal_key, f"{self._journal_key}:seq"],
                               args=[self._journal_size, encode("request", entry)])
 
     def journal_entries(self) -> list[dict[str, Any]]:
-        return [decode(0, text).data for text in self._redis.lrange(self._journal_key, 0, -1)]
+        entries = []
+        items: list[bytes] = self._redis.lrange(self._journal_key, 0, -1)  # type: ignore[assignment]
+        for item in items:
+            seq, _, text = item.partition(b" ")
+            entries.append({**decode(0, text).data, "seq": int(seq)})
+        return entries
 
     def journal_clear(self) -> int:
         pipe = self._redis.pipeline()

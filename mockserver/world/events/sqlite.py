@@ -92,9 +92,9 @@ class SqliteLog(EventLog):
             db.execute("DELETE FROM journal WHERE id <= ?", (newest - self._journal_size,))
 
     def journal_entries(self) -> list[dict[str, Any]]:
-        rows = self._db().execute("SELECT body FROM journal ORDER BY id DESC LIMIT ?",
+        rows = self._db().execute("SELECT id, body FROM journal ORDER BY id DESC LIMIT ?",
                                   (self._journal_size,))
-        return [decode(0, body).data for (body,) in reversed(rows.fetchall())]
+        return [{**decode(0, body).data, "seq": seq} for seq, body in reversed(rows.fetchall())]
 
     def journal_clear(self) -> int:
         before = len(self.journal_entries())

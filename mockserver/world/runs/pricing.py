@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ...errors import NoScriptText
 from ..catalog.catalog import Catalog
 from ..catalog.catalog_types import PriceBand
 from ..catalog.graph_view import (
@@ -30,15 +31,11 @@ from ..catalog.graph_view import (
 from .text import script_text as _first_script_text
 from .text import split_lines
 
-__all__ = ["NoScriptText", "estimate", "script_text_of"]
+__all__ = ["estimate", "script_text_of"]
 
 RUN_FLOOR_CREDITS = 1
 # Share of takes assumed to fail a validator once; only the expected figure uses it.
 EXPECTED_RETRY_SHARE = 0.15
-
-
-class NoScriptText(ValueError):
-    """There is no text to price: the script is empty and no script_text override was given."""
 
 
 def script_text_of(definition: dict[str, Any]) -> str:

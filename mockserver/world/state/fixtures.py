@@ -15,23 +15,20 @@ from typing import Any
 
 import yaml
 
-from ...errors import StartupError
+from ...errors import FixtureError, StartupError
 from .yaml_lines import line_of, load_located
 
-ROLES = ("viewer", "editor", "admin")
+ROLES = ("viewer", "editor", "admin")  # lowest first
+
+
+def role_at_least(role: str, minimum: str | None) -> bool:
+    """Whether ``role`` may do what needs ``minimum`` (None: any role)."""
+    return minimum is None or ROLES.index(role) >= ROLES.index(minimum)
 API_KEY_PREFIX = "op_live_"
 SECTIONS = ("workspaces", "users", "memberships", "api_keys", "workflows", "uploads")
 
 # (schema name, instance) -> [(dotted path inside the instance, message)]
 SchemaCheck = Callable[[str, Any], list[tuple[str, str]]]
-
-
-class FixtureError(StartupError):
-    """A fixture file (or loaded document) has problems; ``problems`` lists each one."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("invalid fixtures:\n  " + "\n  ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -98,6 +95,11 @@ class Fixtures:
 
     def members(self, workspace_id: str) -> list[User]:
         return [self.users[u] for (w, u) in self.roles if w == workspace_id]
+
+    def members_with_role(self, workspace_id: str, minimum: str | None) -> list[User]:
+        """Members whose role is ``minimum`` or higher (all of them when ``minimum`` is None)."""
+        return [self.users[u] for (w, u), role in self.roles.items()
+                if w == workspace_id and role_at_least(role, minimum)]
 
     def merged(self, extra: Fixtures) -> Fixtures:
         """These fixtures plus ``extra`` (extra wins on equal ids)."""
@@ -330,6 +332,8 @@ class FixtureRules:
     run_statuses: tuple[str, ...]
     check: SchemaCheck  # ("Schema/properties/field", value) -> problems
     check_definition: Callable[[Any], list[tuple[str, str]]]  # save-time graph rules
+    # x-onepin-min-role of start_run: who may have triggered a seeded run (None: anyone)
+    start_run_role: str | None = None
 
 
 def parse_fixtures(text: str, source: str, rules: FixtureRules, known: Fixtures = EMPTY

@@ -1,16 +1,18 @@
 """A bounded, filterable record of the requests the mock answered.
 
-An entry is plain data (strings, numbers, string-to-string maps), so it can be kept in
-any store; headers and bodies arrive already bounded and with secrets masked.
+The entries live in the state backend's journal store, so every worker process of one
+mock (and every machine sharing a Redis) writes to and reads from the same journal. An
+entry is plain data (strings, numbers, string-to-string maps); headers and bodies arrive
+already bounded and with secrets masked.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import threading
-from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from ..events import JournalStore
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Entry:
     workspace_id: str | None
     request_id: str | None
     duration_ms: float
+    worker: int | None = None  # the process that answered (several share one journal)
     request_headers: dict[str, str] = field(default_factory=dict)
     request_body: str = ""
     response_headers: dict[str, str] = field(default_factory=dict)
@@ -32,6 +35,11 @@ class Entry:
 
     def to_wire(self) -> dict[str, Any]:
         return asdict(self)
+
+    @staticmethod
+    def from_stored(item: dict[str, Any]) -> Entry:
+        known: dict[str, Any] = {f.name: item[f.name] for f in fields(Entry) if f.name in item}
+        return Entry(**known)
 
 
 @dataclass(frozen=True)
@@ -55,24 +63,17 @@ class JournalFilter:
 
 
 class Journal:
-    def __init__(self, size: int) -> None:
-        self._entries: deque[Entry] = deque(maxlen=max(1, size))
-        self._lock = threading.Lock()
-        self._seq = 0
+    def __init__(self, store: JournalStore) -> None:
+        self._store = store
 
-    def record(self, **fields: Any) -> None:
-        with self._lock:
-            self._seq += 1
-            self._entries.append(Entry(seq=self._seq, **fields))
+    def record(self, **entry: Any) -> None:
+        self._store.journal_add(entry)
 
     def find(self, where: JournalFilter, limit: int) -> list[Entry]:
         """The newest ``limit`` matching entries, oldest first."""
-        with self._lock:
-            matching = [e for e in self._entries if where.matches(e)]
+        entries = (Entry.from_stored(item) for item in self._store.journal_entries())
+        matching = [e for e in entries if where.matches(e)]
         return matching[-limit:] if limit else []
 
     def clear(self) -> int:
-        with self._lock:
-            count = len(self._entries)
-            self._entries.clear()
-            return count
+        return self._store.journal_clear()

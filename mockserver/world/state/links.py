@@ -13,11 +13,9 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ...errors import LinkError
+
 FILES_PREFIX = "/files/"  # API surface: served even when the control API is off
-
-
-class LinkError(Exception):
-    """The link is malformed, tampered with, or expired."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from typing import Any
 import yaml
 
 from ...envelope import iso
-from .records import RunRecord, UploadRecord, WorkflowRecord
+from ..runs.record import RunRecord
+from .records import UploadRecord, WorkflowRecord
 from .store import WorkspaceState, World
 
 _UPLOAD_FIELDS = ("id", "user_id", "filename", "category", "content_type", "format",

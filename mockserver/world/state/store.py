@@ -9,15 +9,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from ...clock import ControllableClock
 from ...errors import NotFound
 from ...settings import Settings
 from ..catalog.catalog import Catalog
-from .fixtures import FixtureRules, Fixtures, Workspace
+from ..events import JournalStore
+from ..runs.record import RunRecord
+from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
 from .journal import Journal
 from .links import LinkSigner
-from .records import RunRecord, UploadRecord, WorkflowRecord
+from .records import UploadRecord, WorkflowRecord
 
 
 class WorkspaceState:
@@ -26,6 +29,7 @@ class WorkspaceState:
         self.workflows: dict[str, WorkflowRecord] = {}
         self.runs: dict[str, RunRecord] = {}
         self.uploads: dict[str, UploadRecord] = {}
+        self.created_workflows = 0  # how many the API created: the next new id's number
         self.lock = threading.RLock()
 
     @contextmanager
@@ -60,18 +64,29 @@ class WorkspaceState:
         return sorted(uploads, key=lambda u: (u.created_at, u.id))
 
 
+class Seeder(Protocol):
+    """Where a workspace's records come from: ``world.dataset`` implements it, create_app hands
+    it in. Injected rather than imported, so the store never depends on the generator above it."""
+
+    def generate(self, world: World, workspace: Workspace) -> WorkspaceState: ...
+
+    def apply_pins(self, world: World, state: WorkspaceState, workflows: list[WorkflowPin],
+                   uploads: list[UploadPin]) -> None: ...
+
+
 class World:
     """Every workspace's state plus what is needed to (re)generate it."""
 
     def __init__(self, settings: Settings, fixtures: Fixtures, catalog: Catalog,
-                 clock: ControllableClock) -> None:
+                 clock: ControllableClock, seeder: Seeder, journal_store: JournalStore) -> None:
         self.settings = settings
+        self.seeder = seeder
         self.base_fixtures = fixtures  # what reset() returns to
         self.fixtures = fixtures
         self.catalog = catalog
         self.clock = clock
         self.links = LinkSigner(settings.jwt_secret, settings.link_ttl_seconds)
-        self.journal = Journal(settings.journal_size)
+        self.journal = Journal(journal_store)
         self.fixture_rules: FixtureRules | None = None  # set by create_app
         self._states: dict[str, WorkspaceState] = {}
         self._lock = threading.RLock()
@@ -87,24 +102,27 @@ class World:
             return state
 
     def _generate(self, workspace_id: str) -> WorkspaceState:
-        from ..dataset.generate import apply_pins, generate_workspace
 
         workspace = self.fixtures.workspaces.get(workspace_id)
         if workspace is None:
             raise NotFound("Workspace not found")
-        state = generate_workspace(self, workspace)
-        apply_pins(self, state, *self.fixtures.pins_for(workspace_id))
+        state = self.seeder.generate(self, workspace)
+        self.seeder.apply_pins(self, state, *self.fixtures.pins_for(workspace_id))
         return state
 
     def add_fixtures(self, extra: Fixtures) -> None:
         """Merge records loaded at run time; already-generated workspaces get them now."""
-        from ..dataset.generate import apply_pins
 
         with self._lock:
             self.fixtures = self.fixtures.merged(extra)
             for workspace_id, state in self._states.items():
                 with state.lock:
-                    apply_pins(self, state, *extra.pins_for(workspace_id))
+                    self.seeder.apply_pins(self, state, *extra.pins_for(workspace_id))
+
+    def parse_fixtures(self, text: str, source: str) -> Fixtures:
+        """A fixture document checked against the rules and the records known now."""
+        assert self.fixture_rules is not None, "create_app sets the fixture rules"
+        return parse_fixtures(text, source, self.fixture_rules, self.fixtures)
 
     def reset(self, workspace_id: str | None = None) -> None:
         """Forget state (all of it, or one workspace's); it regenerates on next use."""
@@ -112,7 +130,6 @@ class World:
             if workspace_id is None:
                 self._states.clear()
                 self.fixtures = self.base_fixtures
-                self.journal.clear()
                 self.created_workspaces = 0
                 self._restore_clock()
             else:

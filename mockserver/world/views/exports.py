@@ -16,11 +16,11 @@ import zipfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ...errors import LinkError
 from ..dataset.upload_files import upload_body
 from ..runs.plan import LineLocale, Take
 from ..runs.progress import Progress
-from ..state.links import LinkError
-from ..state.records import RunRecord
+from ..runs.record import RunRecord
 
 if TYPE_CHECKING:
     from ..state.store import World

@@ -1,46 +1,27 @@
-"""The overview and analysis of one run (runs.md §4.9, §4.10), built from a ``RunView``.
+"""The overview and analysis of one run (runs.md §4.9, §4.10), built from its ``RunFacts``.
 
 These are the run's aggregate reports: summary metrics, audio by language, validator scores,
-node states and the credit breakdown. They read only what the ``RunView`` already folded at
+node states and the credit breakdown. They read only what ``RunFacts`` already folded at
 ``now`` (its ``Progress`` and ``RunLines``), so they agree with the run, steps, data and outputs
-views; ``RunView.overview()`` and ``RunView.analysis()`` delegate here. Split from
-``run_views.py`` to keep that module to the run shapes; the small time and availability helpers
-both modules use live here, since ``run_views`` imports this module and not the other way round.
+views; ``RunView.overview()`` and ``RunView.analysis()`` delegate here. This module knows
+``RunFacts`` (below it), never ``RunView`` (above it), so the two never import each other.
 """
 
 from __future__ import annotations
 
 import copy
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...envelope import iso
 from ..catalog.graph_view import NodeView
 from ..runs.plan import Verdict
 from ..runs.progress import StepState
 from .run_data_views import validation_kind
-
-if TYPE_CHECKING:
-    from .run_views import RunView
+from .run_facts import RunFacts, iso_or_none, ms_between, not_final_reason
 
 __all__ = ["analysis", "overview"]
 
 JSON = dict[str, Any]
-
-
-def iso_or_none(instant: datetime | None) -> str | None:
-    return iso(instant) if instant is not None else None
-
-
-def ms_between(start: datetime | None, end: datetime | None) -> int | None:
-    if start is None or end is None:
-        return None
-    return int((end - start).total_seconds() * 1000)
-
-
-def not_final_reason(status: str) -> str:
-    return {"failed": "run_failed", "cancelled": "run_cancelled", "paused": "run_paused",
-            "pending": "run_pending"}.get(status, "run_in_progress")
 
 
 def _format_ms(ms: int) -> str:
@@ -51,11 +32,11 @@ def _format_ms(ms: int) -> str:
 # -- overview (§4.9) ------------------------------------------------------------------
 
 
-def _validator_nodes(view: RunView) -> list[NodeView]:
+def _validator_nodes(view: RunFacts) -> list[NodeView]:
     return [n for n in view.graph.nodes if view.catalog.category(n.type) == "validation"]
 
 
-def overview(view: RunView) -> JSON:
+def overview(view: RunFacts) -> JSON:
     t = view.timeline
     share = None
     if view.run.public_share_id and view.run.shared_at is not None:
@@ -80,7 +61,7 @@ def overview(view: RunView) -> JSON:
     }
 
 
-def _summary_metrics(view: RunView) -> list[JSON]:
+def _summary_metrics(view: RunFacts) -> list[JSON]:
     terminal = view.timeline.terminal
     final = _state(terminal, terminal, "", "run_in_progress")
     lines, audio_ms = view.output_line_count, view.delivered_audio_ms
@@ -101,12 +82,12 @@ def _summary_metrics(view: RunView) -> list[JSON]:
     ]
 
 
-def _pass_counts(view: RunView) -> tuple[int, int]:
+def _pass_counts(view: RunFacts) -> tuple[int, int]:
     verdicts = [v for n in _validator_nodes(view) for _, v in view.lines.latest_verdicts(n.id)]
     return sum(v.passed for v in verdicts), len(verdicts)
 
 
-def _audio_by_language(view: RunView) -> list[JSON]:
+def _audio_by_language(view: RunFacts) -> list[JSON]:
     return [
         {"locale_code": locale, "line_count": count, "total_duration_ms": total,
          "avg_duration_ms": total // count if count else None}
@@ -114,7 +95,7 @@ def _audio_by_language(view: RunView) -> list[JSON]:
     ]
 
 
-def _overview_validator(view: RunView, node: NodeView) -> JSON:
+def _overview_validator(view: RunFacts, node: NodeView) -> JSON:
     verdicts = [v for _, v in view.lines.latest_verdicts(node.id)]
     passed = sum(v.passed for v in verdicts)
     scored = bool(verdicts)
@@ -130,7 +111,7 @@ def _overview_validator(view: RunView, node: NodeView) -> JSON:
     }
 
 
-def _node_states(view: RunView) -> list[JSON]:
+def _node_states(view: RunFacts) -> list[JSON]:
     latest: dict[str, StepState] = {}
     for state in view.progress.steps:
         latest[state.step.node_id] = state
@@ -138,11 +119,11 @@ def _node_states(view: RunView) -> list[JSON]:
     return [_node_state(view, latest[node_id]) for node_id in order]
 
 
-def _node_state(view: RunView, state: StepState) -> JSON:
+def _node_state(view: RunFacts, state: StepState) -> JSON:
     step = state.step
     return {
         "node_id": step.node_id, "node_type": step.node_type,
-        "node_display_name": step.node_name or view._display_name(step.node_type),
+        "node_display_name": step.node_name or view.display_name(step.node_type),
         "status": state.status, "iteration": step.iteration,
         "started_at": iso_or_none(state.started_at),
             "completed_at": iso_or_none(state.completed_at),
@@ -154,7 +135,7 @@ def _node_state(view: RunView, state: StepState) -> JSON:
 # -- analysis (§4.10) -----------------------------------------------------------------
 
 
-def _active_duration_ms(view: RunView) -> int | None:
+def _active_duration_ms(view: RunFacts) -> int | None:
     """Wall time minus pauses once finished; while active, the run time actually spent
     (a stalled seeded run does not age with the wall clock)."""
     t = view.timeline
@@ -165,7 +146,7 @@ def _active_duration_ms(view: RunView) -> int | None:
     return int(t.active_ms / t.speed)
 
 
-def analysis(view: RunView) -> JSON:
+def analysis(view: RunFacts) -> JSON:
     t = view.timeline
     return {
         "run": {"id": view.run.id, "status": t.status, "started_at": iso_or_none(t.started_at),
@@ -177,7 +158,7 @@ def analysis(view: RunView) -> JSON:
     }
 
 
-def _analysis_audio(view: RunView) -> JSON:
+def _analysis_audio(view: RunFacts) -> JSON:
     generated = view.lines.generated_ms()
     status = "available" if view.status == "completed" else (
         "partial" if generated else "unavailable")
@@ -197,8 +178,8 @@ def _analysis_audio(view: RunView) -> JSON:
     }
 
 
-def _analysis_validator(view: RunView, node: NodeView) -> JSON:
-    config = view._node_config(node)
+def _analysis_validator(view: RunFacts, node: NodeView) -> JSON:
+    config = view.node_config(node)
     by_locale = view.lines.shown_verdicts(node.id)
     locales = [_validator_locale(loc, verdicts) for loc, verdicts in sorted(by_locale.items())]
     unscored = sum(1 for entry in locales if entry["status"] == "unscored")

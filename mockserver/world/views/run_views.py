@@ -15,16 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from ...envelope import iso
-from ..catalog.catalog import Catalog
-from ..catalog.graph_view import SINK, NodeView, graph_view
+from ..catalog.graph_view import SINK
 from ..dataset import generate
 from ..rng import stable_uuid
-from ..runs.plan import Take
-from ..runs.progress import Progress, StepState
-from ..state.records import RunRecord, WorkflowRecord
+from ..runs.progress import StepState
 from . import run_report_views
-from .run_data_views import AudioLinker, RunLines
-from .run_report_views import iso_or_none, ms_between, not_final_reason
+from .run_data_views import AudioLinker
+from .run_facts import RunFacts, iso_or_none, not_final_reason
 
 __all__ = ["AudioLinker", "RunView", "runs_summary"]
 
@@ -33,71 +30,8 @@ STATUSES = ("pending", "running", "paused", "completed", "failed", "cancelled")
 _NOT_IN_LIST = ("workflow_id", "token_cost", "updated_at", "error", "has_export", "held_nodes")
 
 
-class RunView:
+class RunView(RunFacts):
     """One run as the API shows it at ``now``."""
-
-    def __init__(self, run: RunRecord, workflow: WorkflowRecord, now: datetime, catalog: Catalog,
-                 audio_link: AudioLinker, *, workspace_name: str | None = None) -> None:
-        self.run = run
-        self.workflow = workflow
-        self.now = now
-        self.catalog = catalog
-        self.workspace_name = workspace_name or "Onepin workspace"
-        self.timeline = run.timeline(now)
-        self.progress = Progress(run.plan, self.timeline)
-        self.graph = graph_view(run.snapshot)
-        labels = {n.id: n.name or self._display_name(n.type) for n in self.graph.nodes}
-        self.lines = RunLines(run.id, self.progress, labels, audio_link)
-
-    def _display_name(self, node_type: str) -> str:
-        spec = self.catalog.get(node_type)
-        return spec.display_name if spec else node_type
-
-    def _node_config(self, node: NodeView) -> JSON:
-        return {**self.catalog.default_config(node.type), **node.config}
-
-    # -- convenience used by aggregates --------------------------------------------------
-
-    @property
-    def status(self) -> str:
-        return self.timeline.status
-
-    @property
-    def created_at(self) -> datetime:
-        return self.run.created_at
-
-    @property
-    def started_at(self) -> datetime | None:
-        return self.timeline.started_at
-
-    @property
-    def completed_at(self) -> datetime | None:
-        return self.timeline.completed_at
-
-    @property
-    def paused_ms(self) -> int:
-        """Total paused time, including the pause in progress."""
-        t = self.timeline
-        ongoing = ms_between(t.paused_at, self.now) if t.status == "paused" else None
-        return t.paused_ms + max(0, ongoing or 0)
-
-    @property
-    def active_duration_seconds(self) -> float | None:
-        wall = ms_between(self.started_at, self.completed_at)
-        return None if wall is None else max(0, wall - self.paused_ms) / 1000
-
-    @property
-    def delivered_audio_ms(self) -> int:
-        return self.progress.delivered_audio_ms()
-
-    @property
-    def output_line_count(self) -> int:
-        return len(self.lines.delivered_lines)
-
-    def find_audio(self, audio_id: str) -> Take | None:
-        """The visible take with this audio id, if any (for the audio URL / file endpoints)."""
-        found = self.lines.find(audio_id)
-        return found[1].take if found else None
 
     # -- run models (§2) -------------------------------------------------------------------
 
@@ -201,7 +135,7 @@ class RunView:
         return {
             "id": stable_uuid(0, "run-step", f"{self.run.id}:{step.index}"),
             "node_id": step.node_id, "node_type": step.node_type,
-            "node_display_name": step.node_name or self._display_name(step.node_type),
+            "node_display_name": step.node_name or self.display_name(step.node_type),
             "status": state.status, "iteration": step.iteration,
             "started_at": iso_or_none(state.started_at),
             "completed_at": iso_or_none(state.completed_at),
@@ -244,7 +178,7 @@ class RunView:
         for node in self.graph.of_type(SINK):
             state = latest.get(node.id)
             done = state is not None and state.status == "completed"
-            lines = self.lines.sink_lines(str(self._node_config(node).get("format", "wav"))) \
+            lines = self.lines.sink_lines(str(self.node_config(node).get("format", "wav"))) \
                 if done else []
             status = state.status if state else ("skipped" if self.timeline.terminal
                                                  else "pending")

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from ...envelope import iso
-from ..state.records import RunRecord, WorkflowRecord
+from ..runs.record import RunRecord
+from ..state.records import WorkflowRecord
 
 # Latest-run status -> list bucket; "cancelled" is in no bucket, "pending" counts as running.
 _BUCKETS = {"completed": "completed", "failed": "failed", "running": "running",

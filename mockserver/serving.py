@@ -1,0 +1,77 @@
+"""``onepin-mock serve``: the app under granian, in one or several worker processes.
+
+Granian was chosen by measurement (ARCHITECTURE.md, "Serving"): its Rust I/O layer keeps
+accepting and parsing requests while every Python thread is busy, so idle or slow
+connections never starve ``/__mock/health``, where gunicorn's threaded workers hang.
+
+Workers are separate processes, each with its own view of the state: the event log is
+what they share. With more than one worker and the default in-memory log, the log moves
+to a temporary SQLite file so that every worker sees every write.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import logging
+import os
+import pickle
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import Flask
+
+from .settings import Settings
+
+SETTINGS_VARIABLE = "ONEPIN_MOCK_SERVE_SETTINGS"
+
+
+def shared_settings(settings: Settings, workers: int) -> tuple[Settings, Path | None]:
+    """Settings every worker can share: a memory log becomes a temporary SQLite file."""
+    if workers <= 1 or settings.state_url != "memory":
+        return settings, None
+    folder = Path(tempfile.mkdtemp(prefix="onepin-mock-state-"))
+    return dataclasses.replace(settings, state_url=f"sqlite:///{folder / 'state.db'}"), folder
+
+
+def app_from_environment() -> Flask:
+    """The worker's app factory: the settings travel from the parent in the environment
+    (pickled: the same program on both sides, and Paths and datetimes survive intact)."""
+    from .app import create_app
+
+    settings = pickle.loads(base64.b64decode(os.environ[SETTINGS_VARIABLE]))
+    console_logging()
+    return create_app(settings)
+
+
+def console_logging() -> None:
+    """One plain line per record on stderr (the per-request line of every worker)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", force=True)
+    logging.getLogger("onepin_mock.access").disabled = False
+
+
+def serve(settings: Settings, workers: int, threads: int, version: str) -> None:
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    from .app import create_app
+
+    settings, scratch = shared_settings(settings, workers)
+    create_app(settings)  # fail here, with a clear message, rather than in every worker
+    os.environ[SETTINGS_VARIABLE] = base64.b64encode(pickle.dumps(settings)).decode()
+    base = f"http://{settings.host}:{settings.port}"
+    pages = f"docs {base}/docs" + (f", console {base}/__mock/" if settings.admin_enabled else "")
+    # The one startup line (granian's own start-up messages are turned down to errors).
+    print(f"onepin-mock {version} listening on {base} ({pages}; {workers} "
+          f"worker{'s' if workers != 1 else ''}, state {settings.state_url})", flush=True)
+    try:
+        Server("mockserver.serving:app_from_environment", address=settings.host,
+               port=settings.port, interface=Interfaces.WSGI, workers=workers,
+               blocking_threads=threads, factory=True, log_access=False,
+               log_level=LogLevels.error,
+               respawn_failed_workers=True).serve()
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,62 @@
+"""The run record, and the one place one is made: ``new_run``, for seeded and API-started
+runs alike. A run's plan is decided only by ``plan_run`` (also used to re-plan a run forced
+to complete), and every run ticks at the speed it was made with (``--run-speed``).
+
+Run *state* is never stored: ``RunRecord.timeline`` folds the plan and controls at an instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..catalog.catalog import Catalog
+from ..rng import stable_uuid
+from .lifecycle import Control, Timeline, fold
+from .plan import RunPlan, make_plan
+
+
+@dataclass
+class RunRecord:
+    id: str
+    workflow_id: str
+    workspace_id: str
+    run_number: int
+    created_at: datetime
+    triggered_by: dict[str, str]
+    snapshot: dict[str, Any]
+    plan: RunPlan
+    speed: float = 1.0
+    controls: list[Control] = field(default_factory=list)
+    stall_ms: int | None = None
+    stall_pending: bool = False
+    public_share_id: str | None = None
+    shared_at: datetime | None = None
+
+    def timeline(self, now: datetime) -> Timeline:
+        return fold(self.plan, self.created_at, self.controls, now, speed=self.speed,
+                    stall_ms=self.stall_ms, stall_pending=self.stall_pending)
+
+
+def run_id_for(seed: int, workflow_id: str, run_number: int) -> str:
+    """Run ids follow (seed, workflow, number), so a replay makes the same ones."""
+    return stable_uuid(seed, "run", f"{workflow_id}:{run_number}")
+
+
+def plan_run(seed: int, catalog: Catalog, run_id: str, snapshot: dict[str, Any], *,
+             fail: bool | None = None) -> RunPlan:
+    """The run's plan; ``fail`` forces (True) or forbids (False) its seeded failure."""
+    return make_plan(seed, run_id, snapshot, catalog, fail=fail)
+
+
+def new_run(seed: int, catalog: Catalog, *, workflow_id: str, workspace_id: str,
+            run_number: int, created_at: datetime, triggered_by: dict[str, str],
+            snapshot: dict[str, Any], speed: float, fail: bool | None = None) -> RunRecord:
+    """A new run of a workflow, planned from ``snapshot`` and ticking at ``speed``."""
+    run_id = run_id_for(seed, workflow_id, run_number)
+    return RunRecord(
+        id=run_id, workflow_id=workflow_id, workspace_id=workspace_id, run_number=run_number,
+        created_at=created_at, triggered_by=triggered_by, snapshot=snapshot,
+        plan=plan_run(seed, catalog, run_id, snapshot, fail=fail), speed=speed,
+    )

@@ -1,0 +1,127 @@
+"""How each event changes the view: the only place records are built or changed.
+
+Appliers are deterministic functions of (view, event data): every process that applies
+the same log builds the same records. Times travel as ISO text, records as plain JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ..events import Event
+from ..runs.lifecycle import Control
+from ..runs.record import new_run, plan_run
+from ..state.records import WorkflowRecord
+from ..state.store import WorkspaceState, World
+from .workspace_records import runtime_workspace
+
+FULL_RESET = "reset"
+Applier = Callable[[World, dict[str, Any]], None]
+
+
+def is_full_reset(event: Event) -> bool:
+    return event.kind == FULL_RESET and event.data.get("workspace") is None
+
+
+def when(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _reset(world: World, data: dict[str, Any]) -> None:
+    world.reset(data.get("workspace"))
+
+
+def _clock(world: World, data: dict[str, Any]) -> None:
+    world.clock.set_state(when(data["frozen_at"]) if data.get("frozen_at") else None,
+                          float(data.get("offset_seconds", 0.0)))
+
+
+def _fixtures(world: World, data: dict[str, Any]) -> None:
+    world.add_fixtures(world.parse_fixtures(data["text"], data["source"]))
+
+
+def _workspace(world: World, data: dict[str, Any]) -> None:
+    world.created_workspaces = max(world.created_workspaces, int(data["number"]))
+    fixtures, _reply = runtime_workspace(world, int(data["number"]), data["options"])
+    world.add_fixtures(fixtures)
+
+
+def _state(world: World, data: dict[str, Any]) -> WorkspaceState:
+    return world.workspace(data["workspace"])
+
+
+def _workflow_created(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        state.workflows[data["id"]] = WorkflowRecord(
+            id=data["id"], workspace_id=state.info.id, user_id=data["user_id"],
+            name=data["name"], name_source=data["name_source"],
+            description=data.get("description"), definition=data["definition"],
+            created_at=when(data["at"]), updated_at=when(data["at"]),
+        )
+        state.created_workflows += 1
+
+
+def _workflow_changed(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        record = state.workflows[data["id"]]
+        for name, value in data["changes"].items():
+            setattr(record, name, value)
+        record.updated_at = when(data["at"])
+
+
+def _workflow_deleted(world: World, data: dict[str, Any]) -> None:
+    state, at = _state(world, data), when(data["at"])
+    with state.writing():
+        record = state.workflows[data["id"]]
+        record.deleted_at = at
+        # Deleting a workflow stops its unfinished runs, freeing their concurrency slots.
+        for run in state.runs_of(record.id):
+            if not run.timeline(at).terminal:
+                run.controls.append(Control("cancel", at))
+
+
+def _run_started(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        run = new_run(world.settings.seed, world.catalog, workflow_id=data["workflow"],
+                      workspace_id=state.info.id, run_number=int(data["number"]),
+                      created_at=when(data["at"]), triggered_by=dict(data["triggered_by"]),
+                      snapshot=data["snapshot"], speed=float(data["speed"]))
+        state.runs[run.id] = run
+
+
+def _run_controlled(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        run = state.runs[data["run"]]
+        if data.get("replan_without_failure"):
+            run.plan = plan_run(world.settings.seed, world.catalog, run.id, run.snapshot,
+                                fail=False)
+        control = data["control"]
+        run.controls.append(Control(control["kind"], when(control["at"]),
+                                    reason=control.get("reason", "user"),
+                                    immediate=bool(control.get("immediate", False))))
+
+
+APPLIERS: dict[str, Applier] = {
+    FULL_RESET: _reset,
+    "clock.set": _clock,
+    "fixtures.loaded": _fixtures,
+    "workspace.created": _workspace,
+    "workflow.created": _workflow_created,
+    "workflow.changed": _workflow_changed,
+    "workflow.deleted": _workflow_deleted,
+    "run.started": _run_started,
+    "run.controlled": _run_controlled,
+}
+
+
+def apply_event(world: World, event: Event) -> None:
+    applier = APPLIERS.get(event.kind)
+    if applier is None:
+        raise ValueError(f"event {event.seq}: unknown kind {event.kind!r}")
+    applier(world, event.data)

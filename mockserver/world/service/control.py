@@ -1,0 +1,122 @@
+"""Commands of the control API: reset, clock, fixtures, workspaces, forced runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ...errors import Conflict, Detail, FixtureError, NotFound, ValidationFailed
+from ..runs.record import RunRecord
+from ..state.store import WorkspaceState
+from .appliers import FULL_RESET
+from .engine import StateEngine
+from .workspace_records import runtime_workspace
+
+DEFAULT_FAILURE = "Run failed (forced through the mock's control API)"
+
+
+def reset(engine: StateEngine, workspace_id: str | None = None) -> None:
+    """Forget changes (all, or one workspace's); a full reset also empties the journal."""
+    if workspace_id is not None and not engine.world.known_workspace(workspace_id):
+        raise NotFound("Unknown workspace")
+    engine.execute(lambda: (FULL_RESET, {"workspace": workspace_id}))
+    if workspace_id is None:
+        engine.world.journal.clear()
+
+
+def set_clock(engine: StateEngine, *, frozen_at: datetime | None = None,
+              advance_seconds: float | None = None, real_time: bool = False) -> None:
+    """Freeze, advance or release the clock; every process reads the resulting state."""
+
+    def decide() -> tuple[str, dict[str, Any]]:
+        clock = engine.world.clock
+        frozen, offset = clock.state()
+        if real_time:
+            frozen, offset = None, 0.0
+        elif frozen_at is not None:
+            frozen = frozen_at.astimezone(UTC)
+        elif advance_seconds is not None:
+            if frozen is not None:
+                frozen = clock.shifted(frozen, advance_seconds)
+            else:
+                offset += advance_seconds
+        return "clock.set", {"frozen_at": frozen.isoformat() if frozen else None,
+                             "offset_seconds": offset}
+
+    engine.execute(decide)
+
+
+def load_fixtures(engine: StateEngine, text: str, source: str) -> dict[str, int]:
+    """Check a fixture document against the current records, then add it."""
+    counts: dict[str, int] = {}
+
+    def decide() -> tuple[str, dict[str, Any]]:
+        try:
+            extra = engine.world.parse_fixtures(text, source)
+        except FixtureError as exc:
+            raise ValidationFailed("The fixtures are invalid",
+                                   [Detail("body", problem) for problem in exc.problems]
+                                   ) from exc
+        counts.update(workspaces=len(extra.workspaces), users=len(extra.users),
+                      api_keys=len(extra.api_keys), workflows=len(extra.workflows),
+                      uploads=len(extra.uploads))
+        return "fixtures.loaded", {"text": text, "source": source}
+
+    engine.execute(decide)
+    return counts
+
+
+def create_workspace(engine: StateEngine, options: dict[str, Any]) -> dict[str, Any]:
+    """A throwaway workspace, numbered after the ones created before it."""
+    number = 0
+
+    def decide() -> tuple[str, dict[str, Any]]:
+        nonlocal number
+        number = engine.world.created_workspaces + 1
+        return "workspace.created", {"number": number, "options": options}
+
+    engine.execute(decide)
+    _fixtures, reply = runtime_workspace(engine.world, number, options)
+    return reply
+
+
+def force_run(engine: StateEngine, run_id: str, body: dict[str, Any], now: datetime
+              ) -> tuple[WorkspaceState, RunRecord]:
+    """Drive a run to ``body["status"]`` right now (for tests of rare paths)."""
+    target = body["status"]
+
+    def decide() -> tuple[str, dict[str, Any]] | None:
+        state, run = _find_run(engine, run_id)
+        current = run.timeline(now)
+        if current.status == target:
+            return None
+        if current.terminal or target == "pending":
+            raise Conflict(f"A {current.status} run cannot be forced to {target}")
+        return "run.controlled", {"workspace": state.info.id, "run": run.id,
+                                  "control": _control_for(body, now),
+                                  "replan_without_failure": target == "completed"
+                                  and run.plan.fails}
+
+    engine.execute(decide)
+    return _find_run(engine, run_id)
+
+
+def _find_run(engine: StateEngine, run_id: str) -> tuple[WorkspaceState, RunRecord]:
+    found = engine.world.find_run(run_id)
+    if found is None:
+        raise NotFound("Run not found")
+    return found
+
+
+def _control_for(body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    target, at = body["status"], now.isoformat()
+    if target == "completed":
+        return {"kind": "finish", "at": at}
+    if target == "failed":
+        return {"kind": "fail", "at": at, "reason": str(body.get("error") or DEFAULT_FAILURE)}
+    if target == "paused":
+        return {"kind": "pause", "at": at, "reason": str(body.get("pause_reason") or "user"),
+                "immediate": True}
+    if target == "running":
+        return {"kind": "start", "at": at}
+    return {"kind": "cancel", "at": at}

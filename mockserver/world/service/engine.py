@@ -1,0 +1,85 @@
+"""``StateEngine``: this process's view of (generated dataset + event log)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..events import Event, EventLog
+from ..state.store import World
+from .appliers import FULL_RESET, apply_event, is_full_reset
+
+Proposal = tuple[str, dict[str, Any]]
+Decide = Callable[[], Proposal | None]
+
+
+class StateEngine:
+    """Keeps ``world`` equal to fold(generated dataset, log) and appends new events.
+
+    ``sync()`` runs before every request: one read of the log's head when nothing
+    changed. ``execute(decide)`` is the only way to write: ``decide`` checks the command
+    against the up-to-date view and proposes an event (or raises an ``ApiError``, or
+    returns ``None`` for a no-op); the append succeeds only if the log's head is still
+    the one the view was built from, otherwise the view catches up and ``decide`` runs
+    again. So a check and its write are atomic across processes and machines.
+    """
+
+    def __init__(self, world: World, log: EventLog) -> None:
+        self.world = world
+        self.log = log
+        self.applied = 0
+        self._lock = threading.RLock()
+
+    def sync(self) -> None:
+        if self.log.head() != self.applied:
+            with self._lock:
+                self._catch_up()
+
+    def execute(self, decide: Decide) -> Event | None:
+        with self._lock:
+            while True:
+                self._catch_up()
+                proposal = decide()
+                if proposal is None:
+                    return None
+                event = self.log.append(self.applied, *proposal)
+                if event is not None:
+                    self._apply(event)
+                    return event
+
+    def events(self) -> list[Event]:
+        return self.log.read(0)
+
+    def replay(self, events: list[Event]) -> None:
+        """Start from recorded events (``serve --replay FILE``): append them to an empty
+        log; a log that already begins with them (another worker replayed) is left alone."""
+        with self._lock:
+            self._catch_up()
+            present = self.log.read(0)[:len(events)]
+            if present and [(e.kind, e.data) for e in present] != [
+                    (e.kind, e.data) for e in events[:len(present)]]:
+                raise ValueError("the state log already holds other events; replay into an "
+                                 "empty one")
+            for event in events[len(present):]:
+                appended = self.log.append(self.applied, event.kind, event.data)
+                if appended is None:
+                    raise ValueError("another process wrote to the log during the replay")
+                self._apply(appended)
+
+    def full_reset(self) -> None:
+        self.execute(lambda: (FULL_RESET, {}))
+
+    def _catch_up(self) -> None:
+        events = self.log.read(self.applied)
+        if self.applied == 0:
+            # Nothing before the last full reset can matter: start the fold there.
+            starts = [i for i, event in enumerate(events) if is_full_reset(event)]
+            if starts:
+                events = events[starts[-1]:]
+        for event in events:
+            self._apply(event)
+
+    def _apply(self, event: Event) -> None:
+        apply_event(self.world, event)
+        self.applied = event.seq

@@ -1,0 +1,46 @@
+"""What a run would cost, with its run-scoped overrides applied (estimate, preview, start)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ...errors import Detail, NoScriptText, ValidationFailed
+from ..catalog.catalog import Catalog
+from ..catalog.graph_view import SOURCE
+from ..runs import pricing
+
+
+def priced_definition(definition: dict[str, Any], overrides: dict[str, Any]
+                      ) -> tuple[dict[str, Any], str | None]:
+    """Apply run-scoped overrides (script_text, source_language) to a copy of a definition."""
+    script, language = overrides.get("script_text"), overrides.get("source_language")
+    if script is None and language is None:
+        return definition, None
+    sources = [n for n in definition.get("graph", {}).get("nodes") or []
+               if isinstance(n, dict) and n.get("type") == SOURCE]
+    if len(sources) != 1:
+        raise ValidationFailed("Run overrides need exactly one source_script node",
+                               [Detail("script_text", "the graph must have exactly one "
+                                       f"source_script node, found {len(sources)}")])
+    patched = copy.deepcopy(definition)
+    for node in patched["graph"]["nodes"]:
+        if isinstance(node, dict) and node.get("type") == SOURCE:
+            config = node.setdefault("config", {}) or {}
+            node["config"] = config
+            if script is not None:
+                config["text"] = script
+            if language is not None:
+                config["source_language"] = language
+    return patched, script
+
+
+def estimate_or_422(catalog: Catalog, definition: dict[str, Any], script: str | None,
+                    balance: int, purpose: str) -> dict[str, Any]:
+    """The credit estimate; a workflow with no script text at all is a 422 on script_text."""
+    try:
+        return pricing.estimate(definition, catalog, script_text=script, balance=balance)
+    except NoScriptText as exc:
+        raise ValidationFailed(f"There is no script text to {purpose}",
+                               [Detail("script_text", "the workflow script is empty; "
+                                       "save a script or pass script_text")]) from exc

@@ -1,0 +1,124 @@
+"""Run commands: start, cancel, pause, resume."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ...errors import Conflict, Detail, PaymentRequired, ValidationFailed
+from ..catalog.graph_rules import run_start_problems
+from ..runs.lifecycle import ACTIVE, Timeline
+from ..runs.record import RunRecord, run_id_for
+from ..state.records import WorkflowRecord
+from ..state.store import WorkspaceState
+from .engine import StateEngine
+from .run_costs import estimate_or_422, priced_definition
+
+
+def check_capacity(state: WorkspaceState, workflow_id: str, now: datetime,
+                   exclude: str | None = None) -> None:
+    """409 while another run of this workflow is active or the workspace is at its limit."""
+    active = [r for r in state.runs.values()
+              if r.id != exclude and r.timeline(now).status in ACTIVE]
+    if any(r.workflow_id == workflow_id for r in active):
+        raise Conflict("Another run of this workflow is still active")
+    if len(active) >= state.info.concurrent_run_limit:
+        raise Conflict(f"The workspace is at its limit of {state.info.concurrent_run_limit} "
+                       "concurrent runs")
+
+
+def _snapshot(engine: StateEngine, workflow: WorkflowRecord, overrides: dict[str, Any]
+              ) -> dict[str, Any]:
+    catalog = engine.world.catalog
+    problems = run_start_problems(workflow.definition, catalog)
+    if problems:
+        raise ValidationFailed("The workflow cannot run",
+                               [Detail(p.field, p.message) for p in problems])
+    definition, _script = priced_definition(workflow.definition, overrides)
+    return copy.deepcopy(definition) if definition is workflow.definition else definition
+
+
+def _check_credits(engine: StateEngine, state: WorkspaceState, snapshot: dict[str, Any]) -> None:
+    estimate = estimate_or_422(engine.world.catalog, snapshot, None, state.info.credit_balance,
+                               "voice")
+    if not estimate["can_run"]:
+        raise PaymentRequired("Not enough credits to start this run",
+                              extra={"min_credits": estimate["min_credits"],
+                                     "current_balance": estimate["current_balance"]})
+
+
+def start_run(engine: StateEngine, workspace_id: str, workflow_id: str,
+              triggered_by: dict[str, str], overrides: dict[str, Any], now: datetime
+              ) -> tuple[WorkspaceState, RunRecord]:
+    """Start a run of the workflow's current definition, if credits and capacity allow."""
+    run_id = ""
+
+    def decide() -> tuple[str, dict[str, Any]]:
+        nonlocal run_id
+        state = engine.world.workspace(workspace_id)
+        workflow = state.workflow(workflow_id)
+        snapshot = _snapshot(engine, workflow, overrides)
+        _check_credits(engine, state, snapshot)
+        check_capacity(state, workflow.id, now)
+        number = max((r.run_number for r in state.runs_of(workflow.id)), default=0) + 1
+        run_id = run_id_for(engine.world.settings.seed, workflow.id, number)
+        return "run.started", {"workspace": workspace_id, "workflow": workflow.id,
+                               "id": run_id, "number": number, "at": now.isoformat(),
+                               "triggered_by": triggered_by, "snapshot": snapshot,
+                               "speed": engine.world.settings.run_speed}
+
+    engine.execute(decide)
+    state = engine.world.workspace(workspace_id)
+    return state, state.runs[run_id]
+
+
+RunCheck = Callable[[WorkspaceState, RunRecord, Timeline], bool]
+RunCommand = Callable[["StateEngine", str, str, str, datetime],
+                      tuple[WorkspaceState, RunRecord]]
+
+
+def _control(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: str,
+             now: datetime, kind: str, wanted: RunCheck) -> tuple[WorkspaceState, RunRecord]:
+    """Append control ``kind`` if ``wanted`` says so (it raises for a refused control)."""
+
+    def decide() -> tuple[str, dict[str, Any]] | None:
+        state = engine.world.workspace(workspace_id)
+        run = state.run(workflow_id, run_id)
+        if not wanted(state, run, run.timeline(now)):
+            return None
+        return "run.controlled", {"workspace": workspace_id, "run": run.id,
+                                  "control": {"kind": kind, "at": now.isoformat()}}
+
+    engine.execute(decide)
+    state = engine.world.workspace(workspace_id)
+    return state, state.run(workflow_id, run_id)
+
+
+def cancel_run(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: str,
+               now: datetime) -> tuple[WorkspaceState, RunRecord]:
+    # Idempotent: a finished run comes back unchanged.
+    return _control(engine, workspace_id, workflow_id, run_id, now, "cancel",
+                    lambda state, run, timeline: not timeline.terminal)
+
+
+def pause_run(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: str,
+              now: datetime) -> tuple[WorkspaceState, RunRecord]:
+    def wanted(state: WorkspaceState, run: RunRecord, timeline: Timeline) -> bool:
+        if timeline.terminal:
+            raise Conflict(f"The run is {timeline.status} and cannot be paused")
+        return timeline.status in ACTIVE and timeline.pause_requested_at is None
+
+    return _control(engine, workspace_id, workflow_id, run_id, now, "pause", wanted)
+
+
+def resume_run(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: str,
+               now: datetime) -> tuple[WorkspaceState, RunRecord]:
+    def wanted(state: WorkspaceState, run: RunRecord, timeline: Timeline) -> bool:
+        if timeline.status != "paused":
+            raise Conflict(f"Only paused runs can be resumed; this run is {timeline.status}")
+        check_capacity(state, run.workflow_id, now, exclude=run.id)
+        return True
+
+    return _control(engine, workspace_id, workflow_id, run_id, now, "resume", wanted)

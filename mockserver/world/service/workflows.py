@@ -1,0 +1,94 @@
+"""Workflow commands: create, replace, patch, delete, duplicate.
+
+Input that can be judged without the state (names, graphs) is checked by the caller
+first; what depends on the state (does the workflow exist?) is checked in ``decide``.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Any
+
+from ..rng import stable_uuid
+from ..state.records import WorkflowRecord
+from ..state.store import WorkspaceState
+from .engine import StateEngine
+
+NAME_LIMIT = 200
+COPY_SUFFIX = " (Copy)"
+
+
+def new_workflow_id(engine: StateEngine, state: WorkspaceState) -> str:
+    """The next id for a created workflow: deterministic, and never one already in use
+    (seeded, pinned, loaded or deleted), so a write can never overwrite a record."""
+    number = state.created_workflows
+    while True:
+        candidate = stable_uuid(engine.world.settings.seed, "workflow",
+                                f"{state.info.id}:created:{number}")
+        if candidate not in state.workflows:
+            return candidate
+        number += 1
+
+
+def create_workflow(engine: StateEngine, workspace_id: str, user_id: str,
+                    fields: dict[str, Any], now: datetime) -> WorkflowRecord:
+    """``fields``: name, name_source, description, definition (already checked)."""
+    new_id = ""
+
+    def decide() -> tuple[str, dict[str, Any]]:
+        nonlocal new_id
+        state = engine.world.workspace(workspace_id)
+        new_id = new_workflow_id(engine, state)
+        return "workflow.created", {"workspace": workspace_id, "id": new_id,
+                                    "user_id": user_id, **fields, "at": now.isoformat()}
+
+    engine.execute(decide)
+    return engine.world.workspace(workspace_id).workflow(new_id)
+
+
+def change_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
+                    changes: dict[str, Any], now: datetime) -> WorkflowRecord:
+    """Set the given fields (a full replace passes all of them)."""
+
+    def decide() -> tuple[str, dict[str, Any]]:
+        engine.world.workspace(workspace_id).workflow(workflow_id)  # 404 if gone
+        return "workflow.changed", {"workspace": workspace_id, "id": workflow_id,
+                                    "changes": changes, "at": now.isoformat()}
+
+    engine.execute(decide)
+    return engine.world.workspace(workspace_id).workflows[workflow_id]
+
+
+def delete_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
+                    now: datetime) -> None:
+    def decide() -> tuple[str, dict[str, Any]]:
+        engine.world.workspace(workspace_id).workflow(workflow_id)
+        return "workflow.deleted", {"workspace": workspace_id, "id": workflow_id,
+                                    "at": now.isoformat()}
+
+    engine.execute(decide)
+
+
+def copy_name(name: str) -> str:
+    """``"<name> (Copy)"``, shortening the original so the result stays within 200 chars."""
+    return name[: NAME_LIMIT - len(COPY_SUFFIX)].rstrip() + COPY_SUFFIX
+
+
+def duplicate_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
+                       user_id: str, now: datetime) -> WorkflowRecord:
+    new_id = ""
+
+    def decide() -> tuple[str, dict[str, Any]]:
+        nonlocal new_id
+        state = engine.world.workspace(workspace_id)
+        source = state.workflow(workflow_id)
+        new_id = new_workflow_id(engine, state)
+        return "workflow.created", {
+            "workspace": workspace_id, "id": new_id, "user_id": user_id,
+            "name": copy_name(source.name), "name_source": "user",
+            "description": source.description,
+            "definition": copy.deepcopy(source.definition), "at": now.isoformat()}
+
+    engine.execute(decide)
+    return engine.world.workspace(workspace_id).workflow(new_id)

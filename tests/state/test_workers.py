@@ -1,0 +1,103 @@
+"""Real processes: ``serve --workers 2``, two servers on one log, kill -9, and replay."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+from served import serving
+from support import DEMO_KEY
+
+HEADERS = {"Authorization": f"Bearer {DEMO_KEY}"}
+FROZEN = "2026-11-15T12:00:00Z"
+WORKFLOWS = "/api/v1/workflows"
+
+
+def _data(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()["data"]
+
+
+def _runnable_copy(url: str) -> str:
+    rows = _data(httpx.get(f"{url}{WORKFLOWS}?limit=100", headers=HEADERS))
+    done = next(w["id"] for w in rows if w.get("last_run_status") == "completed")
+    return str(_data(httpx.post(f"{url}{WORKFLOWS}/{done}/duplicate", headers=HEADERS), 201)["id"])
+
+
+def test_fifty_concurrent_starts_over_two_workers_give_one_run() -> None:
+    with serving("--workers", "2", "--frozen-at", FROZEN) as server:
+        workflow = _runnable_copy(server.url)
+        statuses: list[int] = []
+        lock, gate = threading.Lock(), threading.Barrier(50)
+
+        def start() -> None:
+            gate.wait()
+            with httpx.Client(timeout=60) as client:  # a connection of its own
+                status = client.post(f"{server.url}{WORKFLOWS}/{workflow}/runs", json={},
+                                     headers=HEADERS).status_code
+            with lock:
+                statuses.append(status)
+
+        threads = [threading.Thread(target=start) for _ in range(50)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(statuses) == [202] + [409] * 49
+        journal = _data(httpx.get(f"{server.url}/__mock/requests?limit=1000"))
+        starts = [e for e in journal if e["operation_id"] == "start_run"]
+        assert len(starts) == 50
+        assert len({e["worker"] for e in journal}) == 2, "both workers answered"
+
+
+def test_two_servers_on_one_state_file_agree_at_once(tmp_path: Path) -> None:
+    state = f"sqlite:///{tmp_path / 'team.db'}"
+    with serving("--state", state) as left, serving("--state", state) as right:
+        made = _data(httpx.post(f"{left.url}{WORKFLOWS}", json={"name": "Team prompts"},
+                                headers=HEADERS), 201)
+        assert _data(httpx.get(f"{right.url}{WORKFLOWS}/{made['id']}", headers=HEADERS)) == made
+
+
+def test_an_acknowledged_write_survives_kill_9(tmp_path: Path) -> None:
+    state = f"sqlite:///{tmp_path / 'durable.db'}"
+    with serving("--state", state) as first:
+        made = _data(httpx.post(f"{first.url}{WORKFLOWS}", json={"name": "Survivor"},
+                                headers=HEADERS), 201)
+        first.kill_hard()
+    with serving("--state", state) as second:
+        assert _data(httpx.get(f"{second.url}{WORKFLOWS}/{made['id']}", headers=HEADERS)) == made
+
+
+def _scenario(url: str) -> None:
+    """Writes of every kind, on a frozen clock."""
+    made = _data(httpx.post(f"{url}{WORKFLOWS}", json={"name": "Replayed"}, headers=HEADERS), 201)
+    _data(httpx.patch(f"{url}{WORKFLOWS}/{made['id']}", json={"description": "Lines"},
+                      headers=HEADERS))
+    workflow = _runnable_copy(url)
+    run = _data(httpx.post(f"{url}{WORKFLOWS}/{workflow}/runs", json={}, headers=HEADERS), 202)
+    _data(httpx.post(f"{url}/__mock/clock", json={"advance_seconds": 30}))
+    _data(httpx.post(f"{url}{WORKFLOWS}/{workflow}/runs/{run['id']}/pause", headers=HEADERS))
+    _data(httpx.post(f"{url}/__mock/workspaces", json={"name": "Replay ws"}))
+
+
+def _snapshot(url: str) -> dict[str, str]:
+    """What a client can read: the state export and the workflow list, as bytes."""
+    return {
+        "state": httpx.get(f"{url}/__mock/state").text,
+        "list": json.dumps(_data(httpx.get(f"{url}{WORKFLOWS}?limit=100", headers=HEADERS))),
+    }
+
+
+def test_a_replay_in_another_process_reproduces_the_state_byte_for_byte(tmp_path: Path) -> None:
+    with serving("--frozen-at", FROZEN, hash_seed="0") as original:
+        _scenario(original.url)
+        saved = tmp_path / "events.json"
+        saved.write_text(httpx.get(f"{original.url}/__mock/events").text, encoding="utf-8")
+        expected = _snapshot(original.url)
+    with serving("--frozen-at", FROZEN, "--replay", str(saved), hash_seed="4242") as replayed:
+        assert _snapshot(replayed.url) == expected
+        kinds = [e["kind"] for e in _data(httpx.get(f"{replayed.url}/__mock/events"))["events"]]
+        assert kinds[-1] == "workspace.created"
