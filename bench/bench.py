@@ -4,7 +4,8 @@ Starts `onepin-mock serve` on 127.0.0.1 (a free port), sends a bounded number of
 requests from a few client threads, prints figures and stops the server. Nothing here
 is asserted; numbers are for the README and for spotting regressions by eye.
 
-    .venv/bin/python bench/bench.py [--requests 2000] [--threads 4]
+    .venv/bin/python bench/bench.py [--requests 2000] [--threads 4] [--workers 2]
+                                    [--state sqlite:///tmp/bench.db]
 """
 
 from __future__ import annotations
@@ -39,11 +40,26 @@ def get(url: str, key: bool = True) -> tuple[int, float]:
         return response.status, (time.perf_counter() - started) * 1000
 
 
-def rss_mib(pid: int) -> float:
+def _rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+            return int(line.split()[1])
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(child) for child in text]
+    return found
+
+
+def rss_mib(pid: int) -> str:
+    """The server's RSS and, per worker process, theirs (granian serves from children)."""
+    workers = [_rss_kib(child) / 1024 for child in _children(pid)]
+    detail = ", ".join(f"{w:.1f}" for w in workers)
+    return f"{_rss_kib(pid) / 1024:.1f} MiB RSS (server) + workers [{detail}] MiB"
 
 
 def wait_ready(base: str) -> float:
@@ -88,16 +104,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400, help="requests per endpoint")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers")
+    parser.add_argument("--state", default="memory", help="serve --state")
     args = parser.parse_args()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ONEPIN_MOCK_PORT": str(port)}
     cli = Path(sys.executable).parent / "onepin-mock"
-    server = subprocess.Popen([str(cli), "serve"], env=env, stdout=subprocess.DEVNULL,
+    server = subprocess.Popen([str(cli), "serve", "--workers", str(args.workers),
+                               "--state", args.state], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
         print(f"startup until /__mock/health answers: {wait_ready(base) * 1000:.0f} ms")
-        print(f"memory after startup: {rss_mib(server.pid):.1f} MiB RSS")
+        print(f"memory after startup: {rss_mib(server.pid)}")
         first = time.perf_counter()
         urls = targets(base)
         print(f"first workspace access (dataset generation): "
@@ -108,7 +127,7 @@ def main() -> int:
             quantiles = statistics.quantiles(latencies, n=20)
             print(f"{name:<16} {statistics.median(latencies):8.2f} {quantiles[18]:8.2f} "
                   f"{len(latencies) / elapsed:8.0f}")
-        print(f"\nmemory after the run: {rss_mib(server.pid):.1f} MiB RSS")
+        print(f"\nmemory after the run: {rss_mib(server.pid)}")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -16,14 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver import handlers
-
 pytest_plugins = ["pytester"]
-
-# In-process runs drop the modules they imported afterwards; a handler module imported again
-# would register its operations twice (handlers.base.operation refuses that). Import them all
-# here, in the outer session, so inner sessions reuse them.
-handlers.load_all()
 
 # Shared by every inner suite: a tiny HTTP helper and the packaged demo credentials.
 HELPERS = '''

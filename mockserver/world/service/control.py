@@ -97,8 +97,7 @@ def force_run(engine: StateEngine, run_id: str, body: dict[str, Any], now: datet
                                   "replan_without_failure": target == "completed"
                                   and run.plan.fails}
 
-    engine.execute(decide)
-    return _find_run(engine, run_id)
+    return engine.execute_then(decide, lambda: _find_run(engine, run_id))
 
 
 def _find_run(engine: StateEngine, run_id: str) -> tuple[WorkspaceState, RunRecord]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from ..events import Event, EventLog
 from ..state.store import World
 from .appliers import FULL_RESET, apply_event, is_full_reset
 
+T = TypeVar("T")
 Proposal = tuple[str, dict[str, Any]]
 Decide = Callable[[], Proposal | None]
 
@@ -47,6 +48,12 @@ class StateEngine:
                 if event is not None:
                     self._apply(event)
                     return event
+
+    def execute_then(self, decide: Decide, read: Callable[[], T]) -> T:
+        """``execute``, then ``read`` the result before any other write can land."""
+        with self._lock:
+            self.execute(decide)
+            return read()
 
     def events(self) -> list[Event]:
         return self.log.read(0)

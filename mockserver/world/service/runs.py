@@ -69,9 +69,11 @@ def start_run(engine: StateEngine, workspace_id: str, workflow_id: str,
                                "triggered_by": triggered_by, "snapshot": snapshot,
                                "speed": engine.world.settings.run_speed}
 
-    engine.execute(decide)
-    state = engine.world.workspace(workspace_id)
-    return state, state.runs[run_id]
+    def read() -> tuple[WorkspaceState, RunRecord]:
+        state = engine.world.workspace(workspace_id)
+        return state, state.runs[run_id]
+
+    return engine.execute_then(decide, read)
 
 
 RunCheck = Callable[[WorkspaceState, RunRecord, Timeline], bool]
@@ -91,9 +93,11 @@ def _control(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: s
         return "run.controlled", {"workspace": workspace_id, "run": run.id,
                                   "control": {"kind": kind, "at": now.isoformat()}}
 
-    engine.execute(decide)
-    state = engine.world.workspace(workspace_id)
-    return state, state.run(workflow_id, run_id)
+    def read() -> tuple[WorkspaceState, RunRecord]:
+        state = engine.world.workspace(workspace_id)
+        return state, state.run(workflow_id, run_id)
+
+    return engine.execute_then(decide, read)
 
 
 def cancel_run(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: str,

@@ -43,8 +43,8 @@ def create_workflow(engine: StateEngine, workspace_id: str, user_id: str,
         return "workflow.created", {"workspace": workspace_id, "id": new_id,
                                     "user_id": user_id, **fields, "at": now.isoformat()}
 
-    engine.execute(decide)
-    return engine.world.workspace(workspace_id).workflow(new_id)
+    return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
+                               .workflow(new_id))
 
 
 def change_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
@@ -56,8 +56,8 @@ def change_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
         return "workflow.changed", {"workspace": workspace_id, "id": workflow_id,
                                     "changes": changes, "at": now.isoformat()}
 
-    engine.execute(decide)
-    return engine.world.workspace(workspace_id).workflows[workflow_id]
+    return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
+                               .workflows[workflow_id])
 
 
 def delete_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
@@ -90,5 +90,5 @@ def duplicate_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
             "description": source.description,
             "definition": copy.deepcopy(source.definition), "at": now.isoformat()}
 
-    engine.execute(decide)
-    return engine.world.workspace(workspace_id).workflow(new_id)
+    return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
+                               .workflow(new_id))
