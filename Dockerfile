@@ -21,7 +21,11 @@ RUN useradd --create-home --uid 10001 mock
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index /wheels/*.whl
 USER mock
+# Inside a container 0.0.0.0 is the only useful bind, so the open control API is opted
+# into explicitly; set ONEPIN_MOCK_ADMIN_TOKEN (and ONEPIN_MOCK_SECRET) before publishing
+# the port beyond your own machine.
 ENV ONEPIN_MOCK_HOST=0.0.0.0 \
+    ONEPIN_MOCK_INSECURE_ADMIN=1 \
     ONEPIN_MOCK_PORT=8080 \
     PYTHONUNBUFFERED=1
 EXPOSE 8080

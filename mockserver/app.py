@@ -24,7 +24,15 @@ from .control.cors import CorsPolicy, install_cors, is_preflight
 from .control.journal_capture import captured_body, captured_headers
 from .docs_site import install_docs_site, is_own_page
 from .envelope import iso, new_meta
-from .errors import ApiError, CatalogError, Forbidden, StartupError, error_for_status
+from .errors import (
+    ApiError,
+    CatalogError,
+    EventFileError,
+    Forbidden,
+    StartupError,
+    StateUrlError,
+    error_for_status,
+)
 from .errors import MethodNotAllowed as ApiMethodNotAllowed
 from .errors import NotFound as ApiNotFound
 from .handlers.base import Handler
@@ -34,8 +42,8 @@ from .spec import Operation, Spec
 from .world.catalog.catalog import Catalog
 from .world.catalog.graph_rules import structural_problems
 from .world.dataset.generate import SeededDataset
-from .world.events import EventLog, StateUrlError, open_log
-from .world.events.files import EventFileError, read_events
+from .world.events import EventLog, open_log
+from .world.events.files import read_events
 from .world.service import StateEngine
 from .world.state.fixtures import FixtureRules, load_fixtures
 from .world.state.store import World
@@ -255,7 +263,8 @@ def _journal(world: World, response: Response, duration_ms: float) -> None:
         request_id=getattr(g, "onepin_request_id", None), duration_ms=duration_ms,
         worker=os.getpid(),
         request_headers=captured_headers(request.headers.items()),
-        request_body=captured_body(request.get_data(cache=True), request.content_type),
+        request_body=captured_body(getattr(g, "onepin_request_body", b""),
+                                   request.content_type),
         response_headers=captured_headers(response.headers.items()),
         response_body=(captured_body(response.get_data(), response.content_type)
                        if readable else ""),

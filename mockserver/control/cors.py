@@ -43,6 +43,11 @@ class CorsPolicy:
         return "*" in self.origins or origin in self.origins
 
 
+def origin_allowed(origin: str, configured: tuple[str, ...]) -> bool:
+    """The default policy for these origins (``Origin: null`` refused)."""
+    return CorsPolicy(configured).allows(origin)
+
+
 def _preflight_headers(response: Response, origin: str) -> None:
     requested = request.headers.get("Access-Control-Request-Headers", "").strip()
     response.headers["Access-Control-Allow-Origin"] = origin

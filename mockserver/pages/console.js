@@ -21,7 +21,9 @@
   }
 
   async function call(method, path, body) {
-    const headers = {};
+    // X-Requested-With marks the call as the console's own (the control API refuses
+    // state-changing requests a foreign page could forge without a preflight).
+    const headers = { "X-Requested-With": "onepin-mock-console" };
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers["X-Mock-Admin-Token"] = token;
     if (body !== undefined) headers["Content-Type"] = "application/json";

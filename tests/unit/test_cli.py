@@ -158,6 +158,10 @@ ENV_VALUES: dict[str, tuple[str, str, object]] = {
     "--quiet": ("on", "access_log", False),
     "--state": ("sqlite:///tmp/state.db", "state_url", "sqlite:///tmp/state.db"),
     "--replay": ("/tmp/events.json", "replay_path", Path("/tmp/events.json")),
+    "--secret": ("s" * 64, "jwt_secret", "s" * 64),
+    "--insecure-admin": ("1", "insecure_admin", True),
+    "--max-delay-ms": ("1234", "max_delay_ms", 1234),
+    "--max-body-bytes": ("4096", "max_body_bytes", 4096),
 }
 PROCESS_FLAGS = {"--threads": "3", "--workers": "2"}  # read by the server, not Settings
 

@@ -100,7 +100,7 @@ def test_faults_change_at_run_time_and_reset_restores_them(client: FlaskClient) 
     changed = ok(client.post("/__mock/faults", json={"fault_rate": 1, "fault_status": 502}))
     assert (changed["fault_rate"], changed["fault_status"]) == (1, 502)
     assert_error(client.get(WORKFLOWS, headers=KEY), 502, "SERVER_ERROR")
-    ok(client.post("/__mock/reset"))
+    ok(client.post("/__mock/reset", json={}))
     assert ok(client.get("/__mock/faults"))["fault_rate"] == 0
     assert client.get(WORKFLOWS, headers=KEY).status_code == 200
 
