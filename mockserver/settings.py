@@ -48,6 +48,10 @@ class Settings:
     # Serving the control API without a token on a non-loopback address needs this opt-in.
     insecure_admin: bool = False
     cors_origins: tuple[str, ...] = ()
+    # Allow ``Origin: null`` (pages opened from file://); off because sandboxed pages send it too.
+    cors_allow_null_origin: bool = False
+    # One console line per answered request (``--quiet`` turns it off).
+    access_log: bool = True
     journal_size: int = 1000
     # Where the event log (and the journal) live: memory, sqlite:///PATH or redis://HOST:PORT/DB.
     state_url: str = "memory"

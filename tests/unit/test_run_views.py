@@ -73,7 +73,7 @@ def make_run(number: int = 1, *, fail: bool = False, seed: int = 1,
 
 
 def audio_link(audio_id: str) -> Link:
-    return Link(f"https://mock.test/__mock/files/{audio_id}", T0 + timedelta(minutes=15))
+    return Link(f"https://mock.test/files/{audio_id}", T0 + timedelta(minutes=15))
 
 
 def view(run: RunRecord, at_ms: float) -> RunView:
