@@ -56,7 +56,7 @@ class Pipeline:
         self.world = engine.world
         self.authenticator = authenticator
         self.on_error = on_error
-        self.overrides = OverrideReader(settings)
+        self.overrides = OverrideReader(settings, lambda: engine.world.fault_changes)
         self.canned = canned
 
     def view_for(self, operation: Operation, handler: Handler) -> Callable[..., Response]:

@@ -114,7 +114,6 @@ class MockServer:
         """Back to the state right after startup: world, journal, clock, fault settings and
         captured errors."""
         control.reset(self.engine)  # the clock and the journal included
-        mock_of(self.app).pipeline.overrides.faults.restore()
         with self._errors_lock:
             self.errors.clear()
 

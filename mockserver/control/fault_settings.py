@@ -1,13 +1,15 @@
 """Fault injection and delay settings that can change while the mock runs.
 
-They start from ``Settings`` (the command line) and the console or
-``POST /__mock/faults`` changes them; a full reset returns to the startup values.
+They start from ``Settings`` (the command line); the console or ``POST /__mock/faults``
+changes them through the state log (a ``faults.set`` event), so every worker process and
+every instance sharing the log injects the same faults; a full reset returns to the
+startup values.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,22 +35,19 @@ class FaultPlan:
 
 
 class RuntimeFaults:
-    def __init__(self, settings: Settings) -> None:
+    """The startup plan with the changes the state holds now (``World.fault_changes``)."""
+
+    def __init__(self, settings: Settings, changes: Callable[[], dict[str, Any]]) -> None:
         self._startup = FaultPlan(settings.fault_rate, settings.fault_status,
                                   settings.slow_rate, settings.slow_ms, settings.drop_rate)
-        self._plan = self._startup
-        self._lock = threading.Lock()
+        self._changes = changes
+        self._cached: tuple[dict[str, Any], FaultPlan] = ({}, self._startup)
 
     @property
     def plan(self) -> FaultPlan:
-        return self._plan
-
-    def update(self, changes: dict[str, Any]) -> FaultPlan:
-        """Apply already-validated changes (unknown keys are refused by the spec)."""
-        with self._lock:
-            self._plan = dataclasses.replace(self._plan, **changes)
-            return self._plan
-
-    def restore(self) -> None:
-        with self._lock:
-            self._plan = self._startup
+        changes = self._changes()
+        seen, plan = self._cached
+        if changes is not seen:  # appliers replace the dict, so identity says "changed"
+            plan = dataclasses.replace(self._startup, **changes)
+            self._cached = (changes, plan)
+        return plan

@@ -21,7 +21,9 @@ import hashlib
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import Detail, ValidationFailed
 from ..settings import Settings
@@ -111,9 +113,10 @@ def _header_fault(text: str, cap_ms: int) -> Fault:
 class OverrideReader:
     """Reads a request's override headers and draws the seeded setting-driven faults."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, fault_changes: Callable[[], dict[str, Any]]) -> None:
         self.settings = settings
-        self.faults = RuntimeFaults(settings)  # what the console may change at run time
+        # What the console may change at run time (shared through the state log).
+        self.faults = RuntimeFaults(settings, fault_changes)
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 

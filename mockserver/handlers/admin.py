@@ -35,8 +35,6 @@ def mock_health(ctx: RequestContext) -> Reply:
 def mock_reset(ctx: RequestContext) -> Reply:
     workspace_id = (ctx.body or {}).get("workspace_id")
     control.reset(ctx.engine, workspace_id)
-    if workspace_id is None and ctx.faults is not None:
-        ctx.faults.restore()  # "everything" includes faults changed at run time
     return Reply({"reset": workspace_id or "all"})
 
 
@@ -104,7 +102,8 @@ def mock_faults_get(ctx: RequestContext) -> Reply:
 
 def mock_faults_set(ctx: RequestContext) -> Reply:
     assert ctx.faults is not None
-    return Reply(ctx.faults.update(dict(ctx.body)).to_wire())
+    control.set_faults(ctx.engine, dict(ctx.body))
+    return Reply(ctx.faults.plan.to_wire())
 
 
 def mock_requests_clear(ctx: RequestContext) -> Reply:

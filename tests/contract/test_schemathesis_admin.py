@@ -105,7 +105,6 @@ def fresh_world(case: Any) -> None:
     label = case.operation.label
     if case.method != "GET" or LAST_OPERATION[0] != label:
         WORLD.reset()
-        mock_of(APP).pipeline.overrides.faults.restore()  # POST /__mock/faults cases
     LAST_OPERATION[0] = label
     WORLD.clock.freeze_at(FROZEN_AT)
 

@@ -146,3 +146,14 @@ def test_clock_reset_and_journal_are_shared(shared_url: str) -> None:
     assert_error(right.get(f"{WORKFLOWS}/{made['id']}", headers=KEY), 404, "NOT_FOUND")
     assert ok(right.get("/__mock/clock"))["now"] == FROZEN_AT.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     assert ok(right.get("/__mock/requests?method=POST")) == []
+
+
+@pytest.mark.parametrize("shared_url", SHARED, indirect=True)
+def test_fault_settings_changed_at_run_time_reach_every_mock(shared_url: str) -> None:
+    left, right = mock_app(shared_url).test_client(), mock_app(shared_url).test_client()
+    ok(left.post("/__mock/faults", json={"fault_rate": 1.0, "fault_status": 503}))
+    assert ok(right.get("/__mock/faults"))["fault_rate"] == 1.0
+    assert_error(right.get(WORKFLOWS, headers=KEY), 503, "SERVER_ERROR")
+    ok(right.post("/__mock/reset", json={}))
+    assert ok(left.get("/__mock/faults"))["fault_rate"] == 0.0
+    ok(left.get(WORKFLOWS, headers=KEY))

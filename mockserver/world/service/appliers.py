@@ -38,6 +38,10 @@ def _clock(world: World, data: dict[str, Any]) -> None:
                           float(data.get("offset_seconds", 0.0)))
 
 
+def _faults(world: World, data: dict[str, Any]) -> None:
+    world.fault_changes = {**world.fault_changes, **data["changes"]}
+
+
 def _fixtures(world: World, data: dict[str, Any]) -> None:
     world.add_fixtures(world.parse_fixtures(data["text"], data["source"]))
 
@@ -110,6 +114,7 @@ def _run_controlled(world: World, data: dict[str, Any]) -> None:
 APPLIERS: dict[str, Applier] = {
     FULL_RESET: _reset,
     "clock.set": _clock,
+    "faults.set": _faults,
     "fixtures.loaded": _fixtures,
     "workspace.created": _workspace,
     "workflow.created": _workflow_created,

@@ -53,6 +53,11 @@ def set_clock(engine: StateEngine, *, frozen_at: datetime | None = None,
     engine.execute(decide)
 
 
+def set_faults(engine: StateEngine, changes: dict[str, Any]) -> None:
+    """Change fault injection for every process that shares the log (already validated)."""
+    engine.execute(lambda: ("faults.set", {"changes": changes}))
+
+
 def load_fixtures(engine: StateEngine, text: str, source: str) -> dict[str, int]:
     """Check a fixture document against the current records, then add it."""
     counts: dict[str, int] = {}

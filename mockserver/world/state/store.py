@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from ...clock import ControllableClock
 from ...errors import NotFound
@@ -92,6 +92,9 @@ class World:
         self._lock = threading.RLock()
         self.creation_lock = threading.Lock()
         self.created_workspaces = 0
+        # Fault settings changed at run time (POST /__mock/faults), over the startup ones;
+        # replaced, never mutated, so readers can tell a change by identity.
+        self.fault_changes: dict[str, Any] = {}
 
     def workspace(self, workspace_id: str) -> WorkspaceState:
         with self._lock:
@@ -131,6 +134,7 @@ class World:
                 self._states.clear()
                 self.fixtures = self.base_fixtures
                 self.created_workspaces = 0
+                self.fault_changes = {}
                 self._restore_clock()
             else:
                 self._states.pop(workspace_id, None)
