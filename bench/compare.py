@@ -27,7 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,9 +215,9 @@ def worker_rss(server: Server) -> str:
 
 def seeded_ids(base: str) -> tuple[str, str]:
     """A workflow with a completed run, in the default workspace of the demo key."""
-    status, body = fetch(f"{base}/api/v1/workflows?limit=100&status=completed", AUTH)
+    _, body = fetch(f"{base}/api/v1/workflows?limit=100&status=completed", AUTH)
     workflow = json.loads(body)["data"][0]["id"]
-    status, body = fetch(f"{base}/api/v1/workflows/{workflow}/runs?status=completed", AUTH)
+    _, body = fetch(f"{base}/api/v1/workflows/{workflow}/runs?status=completed", AUTH)
     return workflow, json.loads(body)["data"][0]["id"]
 
 
@@ -291,7 +291,7 @@ def main() -> int:
         for server in started:
             stop_process(server.process)
 
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     say(f"# Benchmark results ({stamp})")
     say()
     say(f"`bash bench/run`: {args.workers} workers x {args.threads} threads each, "
