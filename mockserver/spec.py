@@ -87,7 +87,10 @@ class Spec:
     @classmethod
     def load(cls, path: Path) -> Spec:
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            # libyaml's C parser when PyYAML has it (its wheels do): the spec is large, and
+            # the pure-Python parser was most of the startup time.
+            document = yaml.load(path.read_text(encoding="utf-8"),
+                                 Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except (OSError, yaml.YAMLError) as exc:
             raise StartupError(f"{path}: cannot read the OpenAPI document: {exc}") from exc
         if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
