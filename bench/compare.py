@@ -177,6 +177,8 @@ def wrk(url: str, seconds: int, connections: int, post: bool = False) -> Figures
         command += ["-s", str(BENCH / "post.lua")]
     done = subprocess.run([*command, url], capture_output=True, text=True, check=True,
                           timeout=seconds + 30)
+    with (BENCH / ".scratch" / "wrk.log").open("a") as log:  # raw output, for checking
+        log.write(f"{url}\n{done.stdout}\n")
     return parse_wrk(done.stdout)
 
 

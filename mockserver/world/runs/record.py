@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..catalog.catalog import Catalog
+from ..catalog.graph_view import GraphView, graph_view
 from ..rng import stable_uuid
 from .lifecycle import Control, Timeline, fold
 from .plan import RunPlan, make_plan
@@ -37,6 +38,17 @@ class RunRecord:
     # with no control still ahead. Folding later gives the same timeline, so it is reused.
     _settled: tuple[tuple[Any, ...], datetime, Timeline] | None = field(
         default=None, init=False, repr=False, compare=False)
+
+    _graph: tuple[dict[str, Any], GraphView] | None = field(
+        default=None, init=False, repr=False, compare=False)
+
+    def graph(self) -> GraphView:
+        """The snapshot's graph, built once: a run's snapshot is never changed in place."""
+        kept = self._graph
+        if kept is None or kept[0] is not self.snapshot:
+            kept = (self.snapshot, graph_view(self.snapshot))
+            self._graph = kept
+        return kept[1]
 
     def _fold_inputs(self) -> tuple[Any, ...]:
         # Compared with ==, which tries identity first: the same plan object costs nothing.
