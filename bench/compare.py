@@ -158,7 +158,7 @@ def _ms(text: str) -> float:
 
 def parse_wrk(output: str) -> Figures:
     figures = Figures()
-    for percent, value in re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE):
+    for percent, value in re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE):
         setattr(figures, f"p{percent}_ms", _ms(value))
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     figures.rps = float(rate.group(1)) if rate else 0.0

@@ -31,6 +31,9 @@ class Parameter:
     required: bool
     schema: dict[str, Any]  # fully dereferenced at the top level (type/items known)
     validator: Draft202012Validator
+    # Values already found valid (keyed by type and value): the same ids and limits come
+    # again and again, and jsonschema was a tenth of a read's time. Bounded by requests.py.
+    known_valid: dict[Any, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_array(self) -> bool:
