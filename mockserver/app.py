@@ -21,7 +21,15 @@ from .clock import ControllableClock
 from .control.canned import CannedBodies
 from .control.cors import install_cors
 from .envelope import iso, new_meta
-from .errors import ApiError, CatalogError, Forbidden, StartupError, error_for_status
+from .errors import (
+    ApiError,
+    CatalogError,
+    EventFileError,
+    Forbidden,
+    StartupError,
+    StateUrlError,
+    error_for_status,
+)
 from .errors import MethodNotAllowed as ApiMethodNotAllowed
 from .errors import NotFound as ApiNotFound
 from .handlers.base import Handler
@@ -31,8 +39,8 @@ from .spec import Operation, Spec
 from .world.catalog.catalog import Catalog
 from .world.catalog.graph_rules import structural_problems
 from .world.dataset.generate import SeededDataset
-from .world.events import EventLog, StateUrlError, open_log
-from .world.events.files import EventFileError, read_events
+from .world.events import EventLog, open_log
+from .world.events.files import read_events
 from .world.service import StateEngine
 from .world.state.fixtures import FixtureRules, load_fixtures
 from .world.state.store import World

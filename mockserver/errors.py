@@ -150,3 +150,11 @@ class NoScriptText(ValueError):
 
 class ResponseContractError(AssertionError):
     """Strict mode: the mock produced a body its own spec does not allow (a bug in the mock)."""
+
+
+class StateUrlError(ValueError):
+    """A ``--state`` URL the mock cannot open (the message says why); stops startup."""
+
+
+class EventFileError(ValueError):
+    """An events file for ``--replay`` that cannot be read (the message names the file)."""

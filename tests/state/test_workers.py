@@ -53,6 +53,26 @@ def test_fifty_concurrent_starts_over_two_workers_give_one_run() -> None:
         assert len({e["worker"] for e in journal}) == 2, "both workers answered"
 
 
+def test_a_write_through_one_worker_is_read_through_the_other_at_once() -> None:
+    with serving("--workers", "2", "--frozen-at", FROZEN) as server:
+        made_ids = []
+        for n in range(16):  # each on a new connection, so both workers take turns
+            with httpx.Client(timeout=60) as writer, httpx.Client(timeout=60) as reader:
+                made = _data(writer.post(f"{server.url}{WORKFLOWS}", json={"name": f"W{n}"},
+                                         headers=HEADERS), 201)
+                assert _data(reader.get(f"{server.url}{WORKFLOWS}/{made['id']}",
+                                        headers=HEADERS)) == made
+                made_ids.append(made["id"])
+        journal = _data(httpx.get(f"{server.url}/__mock/requests?limit=1000"))
+        wrote_on = {e["request_id"]: e["worker"] for e in journal if e["method"] == "POST"}
+        read_on = {e["path"].rsplit("/", 1)[-1]: e["worker"] for e in journal
+                   if e["method"] == "GET"}
+        writers = [e["worker"] for e in journal if e["method"] == "POST"]
+        assert len(wrote_on) == 16
+        crossed = [i for i, w in zip(made_ids, writers, strict=True) if read_on[i] != w]
+        assert crossed, "at least one workflow was read through the other worker"
+
+
 def test_two_servers_on_one_state_file_agree_at_once(tmp_path: Path) -> None:
     state = f"sqlite:///{tmp_path / 'team.db'}"
     with serving("--state", state) as left, serving("--state", state) as right:

@@ -9,6 +9,7 @@ and its write atomic across worker processes and machines.
 Rule: this package knows nothing of records, HTTP or Flask; events are plain JSON.
 """
 
-from .base import Event, EventLog, JournalStore, StateUrlError, open_log
+from ...errors import StateUrlError
+from .base import Event, EventLog, JournalStore, open_log
 
 __all__ = ["Event", "EventLog", "JournalStore", "StateUrlError", "open_log"]

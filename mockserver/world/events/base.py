@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-
-class StateUrlError(ValueError):
-    """A ``--state`` URL this mock cannot open (the message says why)."""
+from ...errors import StateUrlError
 
 
 @dataclass(frozen=True)

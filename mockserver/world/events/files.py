@@ -6,11 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ...errors import EventFileError
 from .base import Event
-
-
-class EventFileError(ValueError):
-    """An events file that cannot be read (the message names the file)."""
 
 
 def events_document(events: list[Event]) -> dict[str, Any]:

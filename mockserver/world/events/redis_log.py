@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis as redis_client
 
-from .base import Event, EventLog, StateUrlError, decode, encode
+from ...errors import StateUrlError
+from .base import Event, EventLog, decode, encode
 
 DEFAULT_NAMESPACE = "onepin-mock"
 _APPEND_IF_HEAD = """

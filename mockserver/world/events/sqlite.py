@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .base import Event, EventLog, StateUrlError, decode, encode
+from ...errors import StateUrlError
+from .base import Event, EventLog, decode, encode
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)",
