@@ -19,7 +19,11 @@ RUN useradd --create-home --uid 10001 mock
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-index /wheels/*.whl && rm -rf /wheels
 USER mock
+# Inside a container 0.0.0.0 is the only useful bind, so the open control API is opted
+# into explicitly; set ONEPIN_MOCK_ADMIN_TOKEN (and ONEPIN_MOCK_SECRET) before publishing
+# the port beyond your own machine.
 ENV ONEPIN_MOCK_HOST=0.0.0.0 \
+    ONEPIN_MOCK_INSECURE_ADMIN=1 \
     ONEPIN_MOCK_PORT=8080 \
     PYTHONUNBUFFERED=1
 EXPOSE 8080

@@ -99,8 +99,10 @@ class Authenticator:
 
     def _session_workspace(self, operation: Operation, principal: Principal,
                            header: str | None) -> Principal:
-        if operation.workspace != "required":
-            return replace(principal, workspace_id=header or None)
+        if operation.workspace is None or (operation.workspace == "optional" and not header):
+            return replace(principal, workspace_id=None)  # the catalog ignores workspaces
+        # A header sent to an operation that merely accepts a workspace (whoami) is held to
+        # the same rules as where one is required: never echo a workspace the caller lacks.
         if not header:
             raise BadRequest("X-Workspace-Id header is required with a session token")
         if not _is_uuid(header):

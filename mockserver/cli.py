@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
 import json
 import logging
 import os
+import secrets
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -24,6 +26,7 @@ from .settings import Settings
 from .world.events import StateUrlError
 
 ENV_PREFIX = "ONEPIN_MOCK_"
+MIN_SECRET_BYTES = 32
 DEFAULTS = Settings()
 
 SERVE_EXAMPLES = """examples:
@@ -33,6 +36,7 @@ SERVE_EXAMPLES = """examples:
   onepin-mock serve --frozen-at 2026-11-01T10:00:00Z  # time stands still
   onepin-mock serve --fault-rate 0.1 --fault-status 503   # 10% of requests fail (seeded)
   onepin-mock serve --cors-origin https://app.example.com --admin-token s3cret
+  onepin-mock serve --host 0.0.0.0 --admin-token s3cret --secret "$(openssl rand -hex 32)"
   onepin-mock serve --workers 2                       # two processes sharing one state
   onepin-mock serve --state sqlite:///mock-state.db   # keep every write across restarts
   onepin-mock serve --state redis://10.0.0.5:6379/0   # one mock shared by several machines
@@ -73,6 +77,46 @@ def _share(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError("must be between 0 and 1")
     return value
+
+
+def _error_status(text: str) -> int:
+    value = int(text)
+    if not 400 <= value <= 599:
+        raise argparse.ArgumentTypeError("must be an error status (400-599)")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _env_flag(name: str) -> bool:
+    raw = os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"), "")
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _secret(text: str) -> str:
+    # HS256 wants a key at least as long as its hash: a short one can be guessed offline.
+    if len(text.encode()) < MIN_SECRET_BYTES:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_SECRET_BYTES} bytes long")
+    return text
+
+
+def _add_secret(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--secret", type=_secret, default=_env("secret", None, _secret),
+                        help="secret that signs session tokens and download links; set it on "
+                             "a shared host (default: a public development secret on loopback, "
+                             f"a random one otherwise; env {ENV_PREFIX}SECRET)")
 
 
 def _env(name: str, default: Any, parse: Callable[[str], Any] = str) -> Any:
@@ -120,11 +164,20 @@ def _add_serve(commands: Any) -> None:
     _option(serve, "required-sdk-version", DEFAULTS.required_sdk_version,
             "advertised SDK floor; older onepin clients get 426")
     _option(serve, "fault-rate", DEFAULTS.fault_rate, "share of requests that fail", _share)
-    _option(serve, "fault-status", DEFAULTS.fault_status, "status of injected failures", int)
+    _option(serve, "fault-status", DEFAULTS.fault_status, "status of injected failures",
+            _error_status)
     _option(serve, "slow-rate", DEFAULTS.slow_rate, "share of requests answered slowly", _share)
     _option(serve, "slow-ms", DEFAULTS.slow_ms, "delay of slow answers (ms)", int)
     _option(serve, "drop-rate", DEFAULTS.drop_rate, "share of connections dropped", _share)
     _option(serve, "admin-token", DEFAULTS.admin_token, "token the /__mock/ API requires")
+    _option(serve, "max-delay-ms", DEFAULTS.max_delay_ms,
+            "longest delay X-Mock-Delay or a slow fault may hold an answer", _non_negative)
+    _option(serve, "max-body-bytes", DEFAULTS.max_body_bytes,
+            "largest request body accepted (larger ones get 413)", _positive_int)
+    serve.add_argument("--insecure-admin", action="store_true", default=_env_flag("insecure-admin"),
+                       help="serve the /__mock/ API without --admin-token on a non-loopback "
+                            f"address (env {ENV_PREFIX}INSECURE_ADMIN=1)")
+    _add_secret(serve)
     _option(serve, "journal-size", DEFAULTS.journal_size, "requests kept in the journal", int)
     _option(serve, "threads", 8, "threads per worker process", _at_least_one)
     _option(serve, "workers", 1, "worker processes (they share the state log)", _at_least_one)
@@ -153,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     token.add_argument("--user", required=True, help="fixture user id")
     token.add_argument("--ttl", type=int, default=DEFAULTS.jwt_ttl_seconds, help="seconds")
+    _add_secret(token)
     _add_world_options(token)
     export = commands.add_parser("export", help="write the seeded dataset as fixtures YAML",
                                  epilog=EXPORT_EXAMPLES,
@@ -166,11 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
     _option(export, "frozen-at", None, "instant at which run statuses are read", _zoned)
     commands.add_parser("conformance", help="run the SDK/CLI conformance matrix",
                         add_help=False)
+    commands.add_parser("verify", help="check a live server against openapi.yaml",
+                        add_help=False)
+    commands.add_parser("proxy", help="validating (and recording) proxy to an upstream API",
+                        add_help=False)
     return parser
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     base = dataclasses.replace(DEFAULTS, seed=args.seed, fixtures_path=args.fixtures)
+    if getattr(args, "secret", None):
+        base = dataclasses.replace(base, jwt_secret=args.secret)
     if args.command == "export":
         return dataclasses.replace(base, state_url=args.state)
     if args.command != "serve":
@@ -184,7 +244,34 @@ def settings_from(args: argparse.Namespace) -> Settings:
         drop_rate=args.drop_rate, admin_token=args.admin_token or None,
         admin_enabled=not args.no_admin, journal_size=args.journal_size,
         cors_origins=tuple(origins), state_url=args.state, replay_path=args.replay,
+        max_delay_ms=args.max_delay_ms,
+        max_body_bytes=args.max_body_bytes, insecure_admin=args.insecure_admin,
     )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # any other name may resolve to a public interface
+
+
+def exposure_settings(settings: Settings, secret_given: bool) -> Settings:
+    """Refuse an open control API on a non-loopback bind; never sign with the public
+    development secret there either."""
+    if is_loopback(settings.host):
+        return settings
+    if settings.admin_enabled and not settings.admin_token and not settings.insecure_admin:
+        raise StartupError(
+            f"refusing to serve the /__mock/ control API on {settings.host} without "
+            "--admin-token (add --insecure-admin to allow it, or --no-admin to turn it off)")
+    if secret_given:
+        return settings
+    print("onepin-mock: signing session tokens and links with a random secret; pass --secret "
+          "to mint tokens elsewhere (onepin-mock token --secret ...)", file=sys.stderr)
+    return dataclasses.replace(settings, jwt_secret=secrets.token_urlsafe(32))
 
 
 def check(settings: Settings) -> int:
@@ -242,7 +329,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from .serving import serve
 
-        serve(settings, args.workers, args.threads)
+        serve(exposure_settings(settings, bool(args.secret)), args.workers, args.threads)
         return 0
     if args.command == "check":
         return check(settings)
@@ -260,6 +347,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .conformance import main as conformance_main
 
         return conformance_main(argv[1:])
+    if argv[:1] == ["verify"]:
+        from .verify import main as verify_main
+
+        return verify_main(argv[1:])
+    if argv[:1] == ["proxy"]:
+        from .proxy import main as proxy_main
+
+        return proxy_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:

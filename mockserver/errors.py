@@ -11,6 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+EXCERPT_CHARS = 60
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """``repr(value)`` cut to ``limit`` characters: messages quote client input, and a
+    megabyte of it must not come back in the error body."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 @dataclass(frozen=True)
 class Detail:
@@ -77,6 +86,11 @@ class Conflict(ApiError):
     code = "CONFLICT"
 
 
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
 class ValidationFailed(ApiError):
     status = 422
     code = "VALIDATION_ERROR"
@@ -98,8 +112,8 @@ class ServerError(ApiError):
 
 
 _CODES_BY_STATUS = {400: BadRequest, 401: Unauthorized, 402: PaymentRequired, 403: Forbidden,
-                    404: NotFound, 405: MethodNotAllowed, 409: Conflict, 422: ValidationFailed,
-                    426: UpgradeRequired, 429: RateLimited}
+                    404: NotFound, 405: MethodNotAllowed, 409: Conflict, 413: PayloadTooLarge,
+                    422: ValidationFailed, 426: UpgradeRequired, 429: RateLimited}
 
 
 def error_for_status(status: int, message: str) -> ApiError:

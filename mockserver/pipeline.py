@@ -1,7 +1,8 @@
 """The request pipeline, in the order it runs:
 
-version gate -> authenticate/authorize -> parse + validate -> handler -> envelope
--> (strict: validate the response against the spec) -> journal.
+version gate -> (control API: admin token, cross-site guard) -> authenticate/authorize
+-> overrides and faults (never on /__mock/) -> bounded body -> parse + validate -> handler
+-> envelope -> (strict: validate the response against the spec) -> journal.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from flask import Request, Response, g, request
 from packaging.version import InvalidVersion, Version
 
 from .auth import WORKSPACE_HEADER, Authenticator, Principal
+from .control.admin_guard import check_control_request
 from .control.canned import CannedBodies
-from .control.overrides import OverrideReader, Overrides
+from .control.overrides import NO_OVERRIDES, OverrideReader, Overrides
 from .envelope import error_body, new_meta, truncate_ms
 from .errors import (
     ApiError,
+    PayloadTooLarge,
     ResponseContractError,
     ServerError,
     Unauthorized,
@@ -70,19 +73,21 @@ class Pipeline:
         g.onepin_request_id = meta["request_id"]
         # Statuses forced by override headers or injected faults are on purpose outside
         # the contract, so strict mode does not judge them.
-        forced = True
+        forced = False
         try:
-            overrides = self.overrides.read(dict(request.headers), _signature(request))
-            fault_response = self._apply_fault(overrides)
-            if fault_response is not None:
-                return fault_response
-            forced = False
             principal = self._authorize(operation, now)
-            if overrides.code is not None and overrides.code >= 400:
-                forced = True
-                raise error_for_status(overrides.code, f"Forced by Prefer: code={overrides.code}")
+            # Overrides come after authentication, so an anonymous caller cannot use them
+            # to hold worker threads or to skip the auth answer. A malformed override
+            # header is the mock's own concern, outside the contract too.
+            forced = True
+            overrides = self._overrides(operation)
+            self._hold(overrides)
+            forced = overrides.forces_answer()
+            dropped = self._forced_answer(overrides)
+            if dropped is not None:
+                return dropped
             inputs = parse_request(operation, path, request.args, request.headers,
-                                   request.get_data(cache=True), request.content_type)
+                                   self._body(operation), request.content_type)
             canned = self.canned.body(operation, overrides)
             if canned is not None:
                 response = json_response(canned, operation.success_status)
@@ -104,6 +109,8 @@ class Pipeline:
         self._version_gate(request)
         if operation.raw.get("x-mock-admin"):
             self._admin_gate(request)
+            check_control_request(request.method, dict(request.headers), request.host_url,
+                                  self.settings.cors_origins)
         principal = self.authenticator.authorize(
             operation, request.headers.get("Authorization"),
             request.headers.get(WORKSPACE_HEADER), now)
@@ -119,19 +126,41 @@ class Pipeline:
             query_items=tuple(request.args.items(multi=True)),
         )
 
-    def _apply_fault(self, overrides: Overrides) -> Response | None:
-        """Delays first, then an injected fault: a status, a slow answer, or a dropped link."""
-        if overrides.delay_ms:
-            time.sleep(overrides.delay_ms / 1000)
+    def _overrides(self, operation: Operation) -> Overrides:
+        """The mock's own endpoints never honour overrides: health must answer at once,
+        and a reset or export must not be delayed or faked."""
+        if is_control(operation):
+            return NO_OVERRIDES
+        return self.overrides.read(dict(request.headers), _signature(request))
+
+    def _hold(self, overrides: Overrides) -> None:
+        wait_ms = overrides.wait_ms(self.settings.max_delay_ms)
+        if wait_ms > 0:
+            time.sleep(wait_ms / 1000)
+
+    @staticmethod
+    def _forced_answer(overrides: Overrides) -> Response | None:
+        """A dropped connection, or raise the injected fault or ``Prefer: code`` error."""
         fault = overrides.fault
-        if fault is None:
-            return None
-        if fault.kind == "slow":
-            time.sleep(fault.delay_ms / 1000)
-            return None
-        if fault.kind == "drop":
+        if fault is not None and fault.kind == "drop":
             return dropped_connection()
-        raise error_for_status(fault.status, "Injected fault")
+        if fault is not None and fault.kind == "status":
+            raise error_for_status(fault.status, "Injected fault")
+        if overrides.code is not None and overrides.code >= 400:
+            raise error_for_status(overrides.code, f"Forced by Prefer: code={overrides.code}")
+        return None
+
+    def _body(self, operation: Operation) -> bytes:
+        """The request body, at most ``max_body_bytes``; operations without one ignore it."""
+        if "requestBody" not in operation.raw:
+            return b""
+        limit = self.settings.max_body_bytes
+        declared = request.content_length
+        if declared is None or declared <= limit:
+            data = request.stream.read(limit + 1)
+            if len(data) <= limit:
+                return data
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
 
     def _admin_gate(self, req: Request) -> None:
         expected = self.settings.admin_token
@@ -167,6 +196,13 @@ class Pipeline:
             response = json_response(body, status)
         response.headers.update(reply.headers)
         return response
+
+
+CONTROL_PREFIX = "/__mock/"
+
+
+def is_control(operation: Operation) -> bool:
+    return operation.path.startswith(CONTROL_PREFIX)
 
 
 def _signature(req: Request) -> str:

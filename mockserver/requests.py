@@ -3,11 +3,17 @@
 Query strings carry only text, so each value is coerced by its declared schema type
 first (repeated keys for arrays, lowercase ``true``/``false`` for booleans), then the
 compiled validator judges it. Every problem becomes one ``details`` item.
+
+Bodies are JSON in the strict sense (RFC 8259): only ``application/json`` or a ``+json``
+media type, no ``NaN``/``Infinity``, numbers a double can hold, integers of at most 40
+digits, bounded nesting and size. Anything else is a 422, so
+nothing a client sends can be stored in a form that cannot be sent back as JSON.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,11 +22,21 @@ from typing import Any
 from jsonschema import ValidationError
 from werkzeug.datastructures import Headers, MultiDict
 
-from .errors import Detail, ValidationFailed
+from .errors import Detail, ValidationFailed, excerpt
+from .limits import MAX_BODY_VALUES, MAX_DEPTH, shape_problem
 from .spec import Operation, Parameter, schema_type
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
+# ASCII digits only (`\d` matches fullwidth and other Unicode digits), and few enough of
+# them that int() stays cheap; longer strings stay text and fail the type check.
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,30}$")
+_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
+_JSON_MEDIA = re.compile(r"^application/(json|[a-z0-9.!#$&^_-]+\+json)$")
 _MISSING = object()
+# Integers with more digits than any 128-bit value are refused before int() sees them
+# (thousands of digits are slow, or a ValueError, to convert). Where a number means
+# something, openapi.yaml or the node catalog bounds it; free-form values are kept as sent.
+MAX_INTEGER_DIGITS = 40
+MAX_MESSAGE = 300
 
 
 @dataclass(frozen=True)
@@ -37,11 +53,9 @@ def coerce(text: str, schema: Mapping[str, Any]) -> Any:
     kind = schema_type(dict(schema))
     if kind == "integer" and _INTEGER.match(text):
         return int(text)
-    if kind == "number":
-        try:
-            return float(text) if not _INTEGER.match(text) else int(text)
-        except ValueError:
-            return text
+    if kind == "number" and _NUMBER.match(text):
+        value = float(text) if not _INTEGER.match(text) else int(text)
+        return value if math.isfinite(value) else text
     if kind == "boolean" and text in ("true", "false"):
         return text == "true"
     return text
@@ -70,7 +84,8 @@ def _check_parameter(param: Parameter, value: Any) -> Iterable[Detail]:
     key = _value_key(value)
     if key is not None and key in param.known_valid:
         return
-    details = [Detail(param.name, error.message) for error in param.validator.iter_errors(value)]
+    details = [Detail(param.name, short_message(error))
+               for error in param.validator.iter_errors(value)]
     if not details and key is not None:
         if len(param.known_valid) >= _KNOWN_VALID_LIMIT:
             param.known_valid.clear()
@@ -90,6 +105,15 @@ def _value_key(value: Any) -> Any:
     if isinstance(value, list) and all(isinstance(v, _SCALARS) for v in value):
         return (list, tuple((type(v), v) for v in value))
     return None
+
+
+def short_message(error: ValidationError) -> str:
+    """The validator's message with a long quoted value cut to an excerpt."""
+    message = error.message
+    quoted = repr(error.instance)
+    if len(quoted) > 2 * len(excerpt(error.instance)):
+        message = message.replace(quoted, excerpt(error.instance))
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
 def error_field(error: ValidationError, prefix: str = "") -> str:
@@ -120,19 +144,63 @@ def _specific(error: ValidationError) -> ValidationError:
     return _specific(deepest)
 
 
+def is_json_media(content_type: str | None) -> bool:
+    media = (content_type or "").split(";")[0].strip().lower()
+    return bool(_JSON_MEDIA.match(media))
+
+
+class _NotIJson(ValueError):
+    """A number JSON can write but not every reader can read back."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as inf
+        raise _NotIJson(f"{excerpt(text, 24)} is too large for a JSON number")
+    return value
+
+
+def _safe_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _NotIJson(f"{excerpt(text, 24)} has more than {MAX_INTEGER_DIGITS} digits")
+    return int(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotIJson(f"{name} is not a JSON number")
+
+
+def _decode(raw: bytes) -> Any:
+    try:
+        return json.loads(raw, parse_float=_finite_float, parse_int=_safe_int,
+                          parse_constant=_no_constant)
+    except _NotIJson as exc:
+        raise ValidationFailed("Request body is not valid JSON",
+                               [Detail("body", str(exc))]) from exc
+    except RecursionError as exc:
+        raise _out_of_bounds(f"values may nest at most {MAX_DEPTH} levels deep") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed("Request body is not valid JSON",
+                               [Detail("body", "malformed JSON")]) from exc
+
+
+def _out_of_bounds(problem: str) -> ValidationFailed:
+    return ValidationFailed("Request body is out of bounds", [Detail("body", problem)])
+
+
 def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, bool]:
     """Decode a JSON body; an empty body (even with a JSON content type) is no body."""
     if not raw.strip():
         return None, False
-    if content_type and "json" not in content_type.lower():
+    if content_type and not is_json_media(content_type):
         raise ValidationFailed(
             "Request body must be JSON", [Detail("body", "expected application/json")]
         )
-    try:
-        return json.loads(raw), True
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("Request body is not valid JSON",
-                               [Detail("body", "malformed JSON")]) from exc
+    body = _decode(raw)
+    problem = shape_problem(body, MAX_BODY_VALUES)
+    if problem:
+        raise _out_of_bounds(problem)
+    return body, True
 
 
 def parse_request(operation: Operation, path: Mapping[str, str], query: MultiDict[str, str],
@@ -174,5 +242,5 @@ def _checked_body(operation: Operation, raw_body: bytes, content_type: str | Non
             details.append(Detail("body", "request body is required"))
         return None
     errors = sorted(operation.body_validator.iter_errors(body), key=lambda e: list(e.path))
-    details.extend(Detail(error_field(e), e.message) for e in map(_specific, errors))
+    details.extend(Detail(error_field(e), short_message(e)) for e in map(_specific, errors))
     return body

@@ -39,11 +39,14 @@ class Settings:
     required_sdk_version: str = "0.1.0"
     # Validate every response body against openapi.yaml (tests turn this on).
     strict_responses: bool = False
-    # Sessions JWTs are signed with this secret (HS256); only the mock needs to verify them.
+    # Session JWTs (HS256) and download links are signed with this secret. The default is
+    # public, so anyone can mint a session: fine on loopback, set `--secret` on a shared host.
     jwt_secret: str = "onepin-mock-local-signing-secret-not-for-production"
     jwt_ttl_seconds: int = 3600
     admin_enabled: bool = True
     admin_token: str | None = None
+    # Serving the control API without a token on a non-loopback address needs this opt-in.
+    insecure_admin: bool = False
     cors_origins: tuple[str, ...] = ()
     journal_size: int = 1000
     # Where the event log (and the journal) live: memory, sqlite:///PATH or redis://HOST:PORT/DB.
@@ -58,3 +61,9 @@ class Settings:
     slow_rate: float = 0.0
     slow_ms: int = 2000
     drop_rate: float = 0.0
+    # No single answer is held back longer than this (X-Mock-Delay, slow faults), so a few
+    # unauthenticated or careless requests cannot tie up every worker thread.
+    max_delay_ms: int = 5000
+    # Request bodies above this are refused with 413. The largest plausible real request is
+    # a definition whose 200,000-character script is sent \u-escaped (about 1.2 MB).
+    max_body_bytes: int = 2 * 1024 * 1024

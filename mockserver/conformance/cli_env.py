@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .cases import expect
-from .credentials import DEMO_KEY
+from .credentials import api_key
 from .endpoints import Request
 from .scene import Scene
 
@@ -71,14 +71,14 @@ class CliEnv:
 
     def run(self, argv: list[str], *, auth: bool = True) -> CliRun:
         """Run ``onepin [--base-url URL --api-key KEY] ARGV``."""
-        root = ["--base-url", self.base_url, "--api-key", DEMO_KEY] if auth else []
+        root = ["--base-url", self.base_url, "--api-key", api_key()] if auth else []
         command = [self.exe, *root, *argv]
         done = subprocess.run(command, capture_output=True, text=True, env=self.environment(),
                               cwd=self.workdir, timeout=CLI_TIMEOUT, check=False)
         return CliRun(argv, done.returncode, done.stdout, done.stderr)
 
     def login(self) -> None:
-        done = self.run(["login", "--key", DEMO_KEY, "--base-url", self.base_url], auth=False)
+        done = self.run(["login", "--key", api_key(), "--base-url", self.base_url], auth=False)
         expect(done.returncode == 0, f"setup login failed: {done.stderr.strip()}")
 
 

@@ -12,8 +12,8 @@ from .cli_env import CliCase, CliEnv, Invocation
 from .endpoints import describe, mismatch, parse_all
 from .errors import describe as describe_error
 from .proxy import RecordingProxy
-from .results import FAIL, GAP, PASS, Result, failure
-from .scene import Scene, SceneError
+from .results import FAIL, GAP, PASS, Progress, Result, failure
+from .scene import Scene
 from .sdk_enumerate import import_sdk, sdk_version
 
 Methods = dict[tuple[str, ...], tuple[str, ...]]
@@ -69,7 +69,8 @@ def exercise(invocations: tuple[Invocation, ...], flags: frozenset[str], env: Cl
 class CliMatrix:
     """This environment's CLI against one server: one row per in-scope command."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, progress: Progress | None = None) -> None:
+        self.emit: Progress = progress or (lambda _result: None)
         import_sdk()
         self.target = f"onepin {sdk_version()} CLI"
         self.base_url = base_url
@@ -80,15 +81,19 @@ class CliMatrix:
             return [Result("cli", self.target, "onepin", "-", FAIL,
                            f"no CLI script at {self.exe}")]
         methods = table_methods()
-        try:
-            scene = Scene(self.base_url)
-        except SceneError as exc:
-            return [failure("cli", self.target, "(setup)", str(exc))]
+        scene = Scene(self.base_url)
+        setup = ([failure("cli", self.target, "(setup)", str(scene.setup_error))]
+                 if scene.setup_error else [])
+        for row in setup:
+            self.emit(row)
         try:
             with RecordingProxy(self.base_url) as proxy, \
                     tempfile.TemporaryDirectory(prefix="onepin-cli-") as tmp:
-                return [self._one(path, flags, scene, proxy, Path(tmp), methods)
-                        for path, flags in in_scope_commands().items()]
+                results = []
+                for path, flags in in_scope_commands().items():
+                    results.append(self._one(path, flags, scene, proxy, Path(tmp), methods))
+                    self.emit(results[-1])
+                return setup + results
         finally:
             scene.cleanup()
             scene.close()
@@ -118,6 +123,6 @@ class CliMatrix:
                       round(time.monotonic() - started, 3))
 
 
-def run_cli_matrix(base_url: str) -> list[Result]:
+def run_cli_matrix(base_url: str, progress: Progress | None = None) -> list[Result]:
     """Every in-scope command of this environment's ``onepin`` CLI against ``base_url``."""
-    return CliMatrix(base_url).run()
+    return CliMatrix(base_url, progress).run()

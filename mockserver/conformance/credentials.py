@@ -17,6 +17,16 @@ ACME_WORKSPACE = "6ec9a28f-de78-58e7-8616-48891f256dec"
 GLOBEX_WORKSPACE = "bb5d5247-2d7a-5b92-b9d9-fb02ccb411fb"
 ADA_USER = "b11a6feb-8597-5691-a36d-7d425071868e"
 JWT_ISSUER = "onepin-mock"
+_chosen = {"api_key": DEMO_KEY}
+
+
+def api_key() -> str:
+    """The key the matrices use: the demo key unless ``--api-key`` named another."""
+    return _chosen["api_key"]
+
+
+def use_api_key(key: str | None) -> None:
+    _chosen["api_key"] = key or DEMO_KEY
 
 
 def _b64(raw: bytes) -> str:

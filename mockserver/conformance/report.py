@@ -13,9 +13,12 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
-from .results import Result, dumps
-from .table import render, summary
+from ..junit import TestCase, write_junit
+from .credentials import api_key, use_api_key
+from .results import ABSENT, GAP, Progress, Result, dumps
+from .table import progress_line, render, summary
 
 KINDS = ("sdk", "cli")
 DEFAULT_RUN_SPEED = 60.0
@@ -35,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--run-speed", type=float, default=DEFAULT_RUN_SPEED,
                         help="run speed of the in-process mock (default %(default)s)")
+    parser.add_argument("--api-key", help="API key for a server with other credentials "
+                                          "(default: env ONEPIN_API_KEY with --base-url, else "
+                                          "the demo key)")
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--worker", choices=KINDS, help=argparse.SUPPRESS)
     return parser
 
@@ -73,27 +81,44 @@ def _server(base_url: str | None, run_speed: float) -> Iterator[str]:
         yield server.url
 
 
-def run_here(kind: str, base_url: str) -> list[Result]:
+def run_here(kind: str, base_url: str, progress: Progress | None = None) -> list[Result]:
     """One matrix in this interpreter (needs ``onepin`` importable)."""
     if kind == "sdk":
         from .sdk_runner import run_sdk_matrix
 
-        return run_sdk_matrix(base_url)
+        return run_sdk_matrix(base_url, progress)
     from .cli_runner import run_cli_matrix
 
-    return run_cli_matrix(base_url)
+    return run_cli_matrix(base_url, progress)
+
+
+def _show(result: Result) -> None:
+    print(progress_line(result), file=sys.stderr, flush=True)
 
 
 def _collect(args: argparse.Namespace, base_url: str) -> list[Result]:
     from .workers import run_worker
 
+    progress = None if args.quiet else _show
     results: list[Result] = []
     for kind in [args.only] if args.only else list(KINDS):
+        if not args.quiet:
+            print(f"conformance: the {kind.upper()} matrix against {base_url}", file=sys.stderr,
+                  flush=True)
         if _same_interpreter(args.sdk_python):
-            results += run_here(kind, base_url)
+            results += run_here(kind, base_url, progress)
         else:
-            results += run_worker(args.sdk_python, kind, base_url)
+            results += run_worker(args.sdk_python, kind, base_url, api_key(),
+                                  echo=not args.quiet)
     return results
+
+
+def _junit(path: Path, results: list[Result]) -> None:
+    cases = [TestCase(r.target, r.name, seconds=r.seconds,
+                      failure=r.reason or "failed" if r.failed else None,
+                      skipped=f"{r.status}: {r.reason}" if r.status in (ABSENT, GAP) else None)
+             for r in results]
+    write_junit(path, "onepin-mock conformance", cases)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -102,7 +127,8 @@ def _worker(args: argparse.Namespace) -> int:
     problem = _sdk_problem()
     if problem:
         return _fail(f"the onepin SDK is not importable by {sys.executable} ({problem})")
-    results = run_here(args.worker, args.base_url)
+    use_api_key(args.api_key)
+    results = run_here(args.worker, args.base_url, _show)
     print(dumps(results))
     return 1 if any(r.failed for r in results) else 0
 
@@ -111,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(argv) if argv is not None else None)
     if args.worker:
         return _worker(args)
+    use_api_key(args.api_key or (os.environ.get("ONEPIN_API_KEY") if args.base_url else None))
     problem = _sdk_problem() if _same_interpreter(args.sdk_python) else None
     if problem:
         return _fail(f"the onepin SDK is not importable by {sys.executable} ({problem}); "
@@ -123,5 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results = _collect(args, base_url)
     except WorkerFailed as exc:
         return _fail(str(exc))
+    if args.junit:
+        _junit(args.junit, results)
     print(dumps(results) if args.json else f"{render(results)}\n\n{summary(results)}")
     return 1 if any(r.failed for r in results) else 0

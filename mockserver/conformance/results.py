@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,6 +25,9 @@ class Result:
     @property
     def failed(self) -> bool:
         return self.status == FAIL
+
+
+Progress = Callable[["Result"], None]
 
 
 def dumps(results: Iterable[Result]) -> str:

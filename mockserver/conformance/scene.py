@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from .credentials import ACME_WORKSPACE, ADA_USER, DEMO_KEY, session_token
+from .credentials import ACME_WORKSPACE, ADA_USER, api_key, session_token
 
 ACTIVE = ("pending", "running", "paused")
 TERMINAL = ("completed", "failed", "cancelled")
@@ -40,21 +40,36 @@ class Seeds:
 class Scene:
     """Raw HTTP helpers against one server, with the discovered seeds."""
 
-    def __init__(self, base_url: str, key: str = DEMO_KEY) -> None:
+    def __init__(self, base_url: str, key: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.workspace_id = ACME_WORKSPACE
         self.http = httpx.Client(base_url=self.base_url, timeout=30,
-                                 headers={"Authorization": f"Bearer {key}"})
+                                 headers={"Authorization": f"Bearer {key or api_key()}"})
         self._fresh: list[str] = []
         self._token: str | None = None
+        self.workspace_id = self._own_workspace()
+        self._seeds: Seeds | None = None
+        self.setup_error: SceneError | None = None
         try:
-            self.seeds = discover(self)
+            self._seeds = discover(self)
         except httpx.HTTPError as exc:
-            self.close()
-            raise SceneError(f"{self.base_url} is not answering: {exc}") from exc
-        except Exception:
-            self.close()
-            raise
+            self.setup_error = SceneError(f"{self.base_url} is not answering: {exc}")
+        except SceneError as exc:  # reported once; cases needing seeds fail with it
+            self.setup_error = exc
+
+    @property
+    def seeds(self) -> Seeds:
+        if self._seeds is None:
+            raise SceneError(f"setup failed: {self.setup_error}")
+        return self._seeds
+
+    def _own_workspace(self) -> str:
+        """The key's workspace (whoami), or the demo workspace when whoami cannot tell."""
+        try:
+            answer = self.http.get("/api/v1/auth/whoami")
+            found = answer.json().get("data", {}).get("workspace_id")
+        except (httpx.HTTPError, ValueError, AttributeError):
+            found = None
+        return str(found) if found else ACME_WORKSPACE
 
     def close(self) -> None:
         self.http.close()

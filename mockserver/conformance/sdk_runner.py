@@ -13,11 +13,11 @@ from typing import Any
 import httpx
 
 from .cases import Call, Kit, SdkCase
-from .credentials import DEMO_KEY
+from .credentials import api_key
 from .endpoints import Endpoint, Request, mismatch
 from .errors import describe
-from .results import ABSENT, FAIL, PASS, Result, failure
-from .scene import Scene, SceneError
+from .results import ABSENT, FAIL, PASS, Progress, Result, failure
+from .scene import Scene
 from .sdk_cases import CASES, CLIENTS
 from .sdk_enumerate import MethodRef, enumerate_methods, import_sdk, resolve, sdk_version
 
@@ -59,7 +59,8 @@ def verify(case: SdkCase, method: Any, call: Call, result: Any, seen: list[Reque
 class Matrix:
     """One SDK version against one server."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, progress: Progress | None = None) -> None:
+        self.emit: Progress = progress or (lambda _result: None)
         self.sdk = import_sdk()
         self.target = f"onepin {sdk_version()}"
         self.kit = Kit(importlib.import_module("onepin.types"))
@@ -67,17 +68,25 @@ class Matrix:
 
     def run(self) -> list[Result]:
         refs = enumerate_methods(self.sdk)
-        try:
-            scene = Scene(self.base_url)
-        except SceneError as exc:
-            return [failure("sdk", self.target, "(setup)", str(exc))]
+        scene = Scene(self.base_url)
+        setup = ([failure("sdk", self.target, "(setup)", str(scene.setup_error))]
+                 if scene.setup_error else [])
+        for row in setup:
+            self.emit(row)
         try:
             results = self._run_sync(scene, [r for r in refs if not r.is_async])
             results += asyncio.run(self._run_async(scene, [r for r in refs if r.is_async]))
         finally:
             scene.cleanup()
             scene.close()
-        return results + self._absent(refs)
+        absent = self._absent(refs)
+        for row in absent:
+            self.emit(row)
+        return setup + results + absent
+
+    def _shown(self, result: Result) -> Result:
+        self.emit(result)
+        return result
 
     def _absent(self, refs: list[MethodRef]) -> list[Result]:
         present = {r.path for r in refs}
@@ -87,7 +96,7 @@ class Matrix:
                 for client in CLIENTS]
 
     def _clients(self, factory: Callable[..., Any], http: Any, scene: Scene) -> dict[str, Any]:
-        tokens = {"key": DEMO_KEY, "session": scene.session()}
+        tokens = {"key": api_key(), "session": scene.session()}
         return {cred: factory(base_url=self.base_url, token=token, httpx_client=http)
                 for cred, token in tokens.items()}
 
@@ -95,14 +104,15 @@ class Matrix:
         recorder = Recorder()
         with httpx.Client(timeout=60, event_hooks={"request": [recorder.hook]}) as http:
             clients = self._clients(self.sdk.OnePinClient, http, scene)
-            return [self._one(ref, clients, scene, recorder) for ref in refs]
+            return [self._shown(self._one(ref, clients, scene, recorder)) for ref in refs]
 
     async def _run_async(self, scene: Scene, refs: list[MethodRef]) -> list[Result]:
         recorder = Recorder()
         async with httpx.AsyncClient(timeout=60,
                                      event_hooks={"request": [recorder.async_hook]}) as http:
             clients = self._clients(self.sdk.AsyncOnePinClient, http, scene)
-            return [await self._one_async(ref, clients, scene, recorder) for ref in refs]
+            return [self._shown(await self._one_async(ref, clients, scene, recorder))
+                    for ref in refs]
 
     def _one(self, ref: MethodRef, clients: dict[str, Any], scene: Scene,
              recorder: Recorder) -> Result:
@@ -154,6 +164,7 @@ class Matrix:
                       round(time.monotonic() - started, 3))
 
 
-def run_sdk_matrix(base_url: str) -> list[Result]:
-    """Every in-scope method of the installed ``onepin`` against ``base_url``."""
-    return Matrix(base_url).run()
+def run_sdk_matrix(base_url: str, progress: Progress | None = None) -> list[Result]:
+    """Every in-scope method of the installed ``onepin`` against ``base_url``; ``progress``
+    hears of each result as soon as it is known."""
+    return Matrix(base_url, progress).run()

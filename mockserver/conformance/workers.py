@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from .results import Result, loads
 
@@ -32,29 +34,55 @@ def _import_path() -> Iterator[str]:
         yield tmp
 
 
-def worker_command(python: str, kind: str, base_url: str) -> list[str]:
-    return [python, "-m", "mockserver.conformance", "--worker", kind, "--base-url", base_url]
+def worker_command(python: str, kind: str, base_url: str, api_key: str | None = None) -> list[str]:
+    command = [python, "-m", "mockserver.conformance", "--worker", kind, "--base-url", base_url]
+    return command + (["--api-key", api_key] if api_key else [])
 
 
-def run_worker(python: str, kind: str, base_url: str) -> list[Result]:
-    """``kind`` ("sdk" or "cli") matrix of the environment of ``python`` against ``base_url``."""
+def _progress_line(line: str) -> bool:
+    return line.startswith("  ")  # the worker's progress lines (table.progress_line)
+
+
+def run_worker(python: str, kind: str, base_url: str, api_key: str | None = None, *,
+               echo: bool = False) -> list[Result]:
+    """``kind`` ("sdk" or "cli") matrix of the environment of ``python`` against ``base_url``;
+    with ``echo``, the worker's progress lines are passed on as they come."""
     python = os.path.abspath(python)  # the worker runs in another directory
-    with _import_path() as path:
+    with _import_path() as path, tempfile.TemporaryFile("w+") as out:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (path, env.get("PYTHONPATH")) if p)
         try:
-            done = subprocess.run(worker_command(python, kind, base_url), capture_output=True,
-                                  text=True, env=env, cwd=path, timeout=WORKER_TIMEOUT,
-                                  check=False)
+            returncode, errors = _stream(worker_command(python, kind, base_url, api_key),
+                                         env, path, out, echo)
         except OSError as exc:
             raise WorkerFailed(f"cannot run {python}: {exc}") from exc
-    if done.returncode == 2 and done.stderr.startswith(_PREFIX):  # the worker's own refusal
-        raise WorkerFailed(done.stderr.strip().removeprefix(_PREFIX))
-    if done.returncode not in (0, 1):
+        out.seek(0)
+        stdout = out.read()
+    if returncode == 2 and errors.startswith(_PREFIX):  # the worker's own refusal
+        raise WorkerFailed(errors.strip().removeprefix(_PREFIX))
+    if returncode not in (0, 1):
         raise WorkerFailed(f"{python} -m mockserver.conformance --worker {kind} exited "
-                           f"{done.returncode}: {done.stderr.strip()[-600:]}")
+                           f"{returncode}: {errors.strip()[-600:]}")
     try:
-        return loads(done.stdout)
+        return loads(stdout)
     except (ValueError, KeyError, TypeError) as exc:
-        raise WorkerFailed(f"unreadable worker output: {done.stdout[-300:]!r} "
-                           f"{done.stderr.strip()[-300:]}") from exc
+        raise WorkerFailed(f"unreadable worker output: {stdout[-300:]!r} "
+                           f"{errors.strip()[-300:]}") from exc
+
+
+def _stream(command: list[str], env: dict[str, str], cwd: str, out: IO[str],
+            echo: bool) -> tuple[int, str]:
+    """Run the worker; stdout to a file (it may be large), stderr read line by line."""
+    errors: list[str] = []
+    with subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE, text=True, env=env,
+                          cwd=cwd) as worker:
+        assert worker.stderr is not None
+        for line in worker.stderr:
+            if _progress_line(line):
+                if echo:
+                    sys.stderr.write(line)
+                    sys.stderr.flush()
+            else:
+                errors.append(line)
+        returncode = worker.wait(timeout=WORKER_TIMEOUT)
+    return returncode, "".join(errors)

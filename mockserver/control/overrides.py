@@ -9,6 +9,10 @@
 Fault decisions are seeded per request signature and occurrence: the k-th identical
 request fails the same way in every run with the same seed, however other requests
 interleave.
+
+Every delay is clamped to ``Settings.max_delay_ms``, and an injected status must be an
+error (4xx or 5xx): a forced 1xx would break the HTTP exchange and a forced 2xx would
+answer a request that never passed authorisation.
 """
 
 from __future__ import annotations
@@ -25,8 +29,11 @@ from ..settings import Settings
 PREFER_HEADER = "Prefer"
 DELAY_HEADER = "X-Mock-Delay"
 FAULT_HEADER = "X-Mock-Fault"
-MAX_DELAY_MS = 60_000
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$")
+# ASCII digits only: `\d` would also accept fullwidth and other Unicode digits.
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s)?\s*$")
+_STATUS = re.compile(r"^[0-9]{3}$")
+ANY_STATUS = (100, 599)
+ERROR_STATUS = (400, 599)
 
 
 @dataclass(frozen=True)
@@ -44,14 +51,28 @@ class Overrides:
     delay_ms: int = 0
     fault: Fault | None = None
 
+    def forces_answer(self) -> bool:
+        """True when the answer is decided by a fault or ``Prefer: code``, not the handler."""
+        kind = self.fault.kind if self.fault else None
+        return kind in ("drop", "status") or (self.code is not None and self.code >= 400)
 
-def parse_duration_ms(text: str, header: str) -> int:
+    def wait_ms(self, cap_ms: int) -> int:
+        """How long to hold the answer: the delay plus a slow fault, never above the cap."""
+        slow = self.fault.delay_ms if self.fault and self.fault.kind == "slow" else 0
+        return min(self.delay_ms + slow, cap_ms)
+
+
+NO_OVERRIDES = Overrides()
+
+
+def parse_duration_ms(text: str, header: str, cap_ms: int) -> int:
     match = _DURATION.match(text)
     if not match:
         raise ValidationFailed(f"Bad {header} header",
                                [Detail(header, "expected a duration such as 250ms or 1.5s")])
+    # float() of a thousand digits is inf, not an error: clamp before converting to int.
     value = float(match.group(1)) * (1000 if match.group(2) == "s" else 1)
-    return min(int(value), MAX_DELAY_MS)
+    return int(min(value, cap_ms))
 
 
 def parse_prefer(text: str) -> dict[str, str]:
@@ -64,21 +85,24 @@ def parse_prefer(text: str) -> dict[str, str]:
     return prefs
 
 
-def _status(value: str, header: str) -> int:
-    if not value.isdigit() or not 100 <= int(value) <= 599:
-        raise ValidationFailed(f"Bad {header} header",
-                               [Detail(header, f"{value!r} is not an HTTP status code")])
+def _status(value: str, header: str, allowed: tuple[int, int] = ANY_STATUS) -> int:
+    low, high = allowed
+    if not _STATUS.match(value) or not low <= int(value) <= high:
+        shown = value if len(value) <= 12 else value[:9] + "..."
+        raise ValidationFailed(f"Bad {header} header", [Detail(
+            header, f"{shown!r} is not an HTTP status code from {low} to {high}")])
     return int(value)
 
 
-def _header_fault(text: str) -> Fault:
+def _header_fault(text: str, cap_ms: int) -> Fault:
     prefs = parse_prefer(text)
     if "drop" in prefs:
         return Fault("drop")
     if "slow" in prefs:
-        return Fault("slow", delay_ms=parse_duration_ms(prefs["slow"] or "2000", FAULT_HEADER))
+        delay = parse_duration_ms(prefs["slow"] or "2000", FAULT_HEADER, cap_ms)
+        return Fault("slow", delay_ms=delay)
     if "status" in prefs:
-        return Fault("status", status=_status(prefs["status"], FAULT_HEADER))
+        return Fault("status", status=_status(prefs["status"], FAULT_HEADER, ERROR_STATUS))
     raise ValidationFailed(f"Bad {FAULT_HEADER} header",
                            [Detail(FAULT_HEADER, "use status=CODE, slow=DURATION or drop")])
 
@@ -96,11 +120,12 @@ class OverrideReader:
         code = _status(prefs["code"], PREFER_HEADER) if "code" in prefs else None
         delay = headers.get(DELAY_HEADER)
         fault_text = headers.get(FAULT_HEADER)
+        cap = self.settings.max_delay_ms
         return Overrides(
             code=code, example=prefs.get("example") or None,
             dynamic=prefs.get("dynamic", "").lower() == "true",
-            delay_ms=parse_duration_ms(delay, DELAY_HEADER) if delay else 0,
-            fault=_header_fault(fault_text) if fault_text else self._drawn_fault(signature),
+            delay_ms=parse_duration_ms(delay, DELAY_HEADER, cap) if delay else 0,
+            fault=_header_fault(fault_text, cap) if fault_text else self._drawn_fault(signature),
         )
 
     def _drawn_fault(self, signature: str) -> Fault | None:
@@ -117,5 +142,5 @@ class OverrideReader:
         if roll < s.drop_rate + s.fault_rate:
             return Fault("status", status=s.fault_status)
         if roll < s.drop_rate + s.fault_rate + s.slow_rate:
-            return Fault("slow", delay_ms=s.slow_ms)
+            return Fault("slow", delay_ms=min(s.slow_ms, s.max_delay_ms))
         return None

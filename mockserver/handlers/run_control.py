@@ -11,6 +11,9 @@ from ..world.views.exports import audio_ids, delivered_lines, sink_node_ids
 from .base import Handler, Reply, RequestContext
 from .common import run_view
 
+# Script lines times output languages one run may plan (a few seconds of planning at most).
+MAX_PLANNED_LINES = 2000
+
 
 def _run_reply(ctx: RequestContext, found: tuple[WorkspaceState, RunRecord]) -> Reply:
     state, run = found

@@ -92,7 +92,7 @@ def test_report_prints_table(server: MockServer, capsys: pytest.CaptureFixture[s
     """``onepin-mock conformance --base-url URL`` prints the table and exits 0 when all pass."""
     assert conformance.main(["--base-url", server.url, "--only", "sdk"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["target", "SDK", "method", "or", "CLI", "command",
+    assert out.splitlines()[0].split() == ["SDK", "method", "or", "CLI", "command",
                                            "endpoint", "result", "reason"]
     row = next(line for line in out.splitlines() if "OnePinClient.workflows.list " in line)
     assert row.split()[-3:] == ["GET", "/api/v1/workflows", "pass"]

@@ -124,7 +124,7 @@ def test_reset_all_forgets_every_write(client: FlaskClient) -> None:
     runtime = ok(client.post("/__mock/workspaces", json={"workflow_count": 0}))
     assert ok(client.get(WORKFLOWS, headers=bearer(runtime["api_key"]))) == []
     # When everything is reset
-    assert ok(client.post("/__mock/reset")) == {"reset": "all"}
+    assert ok(client.post("/__mock/reset", json={})) == {"reset": "all"}
     # Then the seeded data is back and the runtime credentials are gone
     assert names(client) == seeded_acme
     assert names(client, GLOBEX_KEY) == seeded_globex
@@ -530,7 +530,7 @@ def test_tokens_rejects(client: FlaskClient, body: dict[str, Any], status: int) 
 
 def test_workspaces_create(client: FlaskClient) -> None:
     """A runtime workspace comes with an admin user and an all-scopes key, isolated."""
-    first = ok(client.post("/__mock/workspaces"))
+    first = ok(client.post("/__mock/workspaces", json={}))
     assert set(first) == {"workspace_id", "name", "user_id", "api_key", "api_key_id", "scopes"}
     assert len(first["scopes"]) == 11
     headers = bearer(first["api_key"])
@@ -621,7 +621,7 @@ def test_force_a_run_of_a_workspace_not_generated_yet(client: FlaskClient) -> No
     rows = ok(client.get(f"{WORKFLOWS}?limit=100", headers=GLOBEX_KEY))
     workflow = next(r for r in rows if r["runs_count"])
     run = ok(client.get(f"{WORKFLOWS}/{workflow['id']}/runs", headers=GLOBEX_KEY))[0]
-    ok(client.post("/__mock/reset"))
+    ok(client.post("/__mock/reset", json={}))
     assert force(client, run["id"], status="cancelled").status_code in (200, 409)
 
 
@@ -727,16 +727,16 @@ def test_signed_file_tampered_or_expired_is_403(client: FlaskClient) -> None:
 
 def test_signed_file_of_a_vanished_workspace_is_403(client: FlaskClient) -> None:
     """A link into a runtime workspace that a reset removed is refused like a bad link."""
-    created = ok(client.post("/__mock/workspaces"))
+    created = ok(client.post("/__mock/workspaces", json={}))
     path = upload_link(client, bearer(created["api_key"]))
-    ok(client.post("/__mock/reset"))
+    ok(client.post("/__mock/reset", json={}))
     assert_error(client.get(path), 403, "FORBIDDEN")
 
 
 def test_full_reset_restores_the_startup_clock(client: FlaskClient) -> None:
     """A full reset also puts the clock back where the settings started it."""
     clock(client, advance_seconds=3600)
-    assert ok(client.post("/__mock/reset"))
+    assert ok(client.post("/__mock/reset", json={}))
     assert ok(client.get("/__mock/clock"))["now"] == iso(FROZEN_AT)
 
 

@@ -13,6 +13,9 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
+
+from jsonschema import Draft202012Validator
 
 from .catalog import Catalog, Direction
 from .graph_view import (
@@ -113,6 +116,8 @@ def _check_nodes(
         node_id = node.get("id")
         known = _check_node_type(node, at, catalog, problems)
         _check_node_keys(node, at, problems)
+        if known is not None:
+            _check_config(node, at, known, catalog, problems)
         if not is_id(node_id):
             problems.append(Problem(f"{at}.id", "must be a non-empty string"))
         elif node_id in types:
@@ -143,6 +148,47 @@ def _check_node_keys(node: dict[str, Any], at: str, problems: list[Problem]) -> 
         value = node.get(key)
         if value is not None and (not isinstance(value, json_type) or isinstance(value, bool)):
             problems.append(Problem(f"{at}.{key}", f"must be {described} or null"))
+
+
+# The API saves voice assignments it cannot voice and refuses them at run start; the voice
+# rules below (validate, run start) judge them, so the save-time schema check skips them.
+_JUDGED_BY_VOICE_RULES = frozenset({"voice_map"})
+_CONFIG_VALIDATORS: WeakKeyDictionary[Catalog, dict[str, Draft202012Validator]] = (
+    WeakKeyDictionary()
+)
+
+
+def _config_validator(catalog: Catalog, node_type: str) -> Draft202012Validator:
+    """The node type's catalog config_schema as one object schema, compiled once."""
+    compiled = _CONFIG_VALIDATORS.setdefault(catalog, {})
+    if node_type not in compiled:
+        spec = catalog.get(node_type)
+        properties = {
+            key: fragment
+            for key, fragment in (spec.config_schema if spec else {}).items()
+            if key not in _JUDGED_BY_VOICE_RULES
+        }
+        compiled[node_type] = Draft202012Validator({"type": "object", "properties": properties})
+    return compiled[node_type]
+
+
+def _check_config(
+    node: dict[str, Any], at: str, node_type: str, catalog: Catalog, problems: list[Problem]
+) -> None:
+    """Known config keys must fit the catalog's schema (unknown keys are kept as sent).
+
+    Bounded values keep run plans bounded: `max_retries` multiplies the takes a run plans.
+    """
+    config = node.get("config")
+    if not isinstance(config, dict):
+        return  # absent or null, or a wrong type reported by _check_node_keys
+    owner = node.get("id") if is_id(node.get("id")) else None
+    for error in _config_validator(catalog, node_type).iter_errors(config):
+        field = f"{at}.config" + "".join(
+            f"[{step}]" if isinstance(step, int) else f".{step}" for step in error.absolute_path
+        )
+        message = error.message.replace(repr(error.instance), _short(error.instance))
+        problems.append(Problem(field, message, "invalid_config", owner))
 
 
 def _is_number(value: object) -> bool:

@@ -17,7 +17,8 @@ def priced_definition(definition: dict[str, Any], overrides: dict[str, Any]
     script, language = overrides.get("script_text"), overrides.get("source_language")
     if script is None and language is None:
         return definition, None
-    sources = [n for n in definition.get("graph", {}).get("nodes") or []
+    graph = definition.get("graph") or {}  # a saved `"graph": null` has no nodes
+    sources = [n for n in graph.get("nodes") or []
                if isinstance(n, dict) and n.get("type") == SOURCE]
     if len(sources) != 1:
         raise ValidationFailed("Run overrides need exactly one source_script node",

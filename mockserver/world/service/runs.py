@@ -10,11 +10,16 @@ from typing import Any
 from ...errors import Conflict, Detail, PaymentRequired, ValidationFailed
 from ..catalog.graph_rules import run_start_problems
 from ..runs.lifecycle import ACTIVE, Timeline
+from ..runs.plan import output_locales, source_language_of
 from ..runs.record import RunRecord, run_id_for
+from ..runs.text import script_lines
 from ..state.records import WorkflowRecord
 from ..state.store import WorkspaceState
 from .engine import StateEngine
 from .run_costs import estimate_or_422, priced_definition
+
+# Script lines times output languages one run may plan (a few seconds of planning at most).
+MAX_PLANNED_LINES = 2000
 
 
 def check_capacity(state: WorkspaceState, workflow_id: str, now: datetime,
@@ -36,8 +41,21 @@ def _snapshot(engine: StateEngine, workflow: WorkflowRecord, overrides: dict[str
     if problems:
         raise ValidationFailed("The workflow cannot run",
                                [Detail(p.field, p.message) for p in problems])
-    definition, _script = priced_definition(workflow.definition, overrides)
+    definition, script = priced_definition(workflow.definition, overrides)
+    _check_plan_size(definition, overridden=script is not None)
     return copy.deepcopy(definition) if definition is workflow.definition else definition
+
+
+def _check_plan_size(definition: dict[str, Any], overridden: bool) -> None:
+    """A run plans every take of every line in every locale up front: bound it, so one long
+    script cannot stall the workspace (or every process applying the event)."""
+    pairs = len(script_lines(definition)) * len(
+        output_locales(definition, source_language_of(definition)))
+    if pairs > MAX_PLANNED_LINES:
+        where = "script_text" if overridden else "definition"
+        raise ValidationFailed("The script is too long for one run of the mock", [Detail(
+            where, f"{pairs} lines across all output languages; the mock runs at most "
+                   f"{MAX_PLANNED_LINES} per run")])
 
 
 def _check_credits(engine: StateEngine, state: WorkspaceState, snapshot: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ...errors import FixtureError, StartupError
+from ...limits import MAX_DOCUMENT_VALUES, shape_problem
 from .yaml_lines import line_of, load_located
 
 ROLES = ("viewer", "editor", "admin")  # lowest first
@@ -343,6 +344,11 @@ def parse_fixtures(text: str, source: str, rules: FixtureRules, known: Fixtures 
         document = load_located(text)
     except yaml.YAMLError as exc:
         raise FixtureError([f"{source}: not valid YAML or JSON: {exc}"]) from exc
+    except RecursionError as exc:  # the YAML composer recurses once per nesting level
+        raise FixtureError([f"{source}: nested too deeply"]) from exc
+    problem = shape_problem(document, MAX_DOCUMENT_VALUES)
+    if problem:
+        raise FixtureError([f"{source}: {problem}"])
     if document is None:
         raise FixtureError([f"{source}: the document is empty"])
     if not isinstance(document, dict):

@@ -8,7 +8,7 @@ exactly like the presigned storage URLs of the real API.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -48,6 +48,7 @@ class LinkSigner:
             raise LinkError("invalid link") from exc
         if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
             raise LinkError("invalid link")
-        if datetime.fromtimestamp(claims["exp"], UTC) <= now:
+        # Compare numbers, not datetimes: a forged huge `exp` must not overflow datetime.
+        if claims["exp"] <= now.timestamp():
             raise LinkError("link expired")
         return claims
