@@ -335,7 +335,7 @@ def main() -> int:
     say(f"| first list request in it (`GET {LIST}`) | {plugin['first_list_ms']:.1f} ms |")
     say(f"| second list request | {plugin['second_list_ms']:.1f} ms |")
     args.out.write_text("\n".join(lines) + "\n")
-    print(f"\nwritten to {args.out.relative_to(ROOT)}")
+    print(f"\nwritten to {args.out}")
     return 0
 
 
