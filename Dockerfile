@@ -13,11 +13,13 @@ COPY README.md ./
 COPY mockserver ./mockserver
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
-# --- runtime: only the installed wheels, run as an unprivileged user ------------------------
+# --- runtime: only the installed packages, run as an unprivileged user ----------------------
+# CMD runs the server as PID 1; it stops on SIGTERM itself (no init process needed).
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 mock
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index /wheels/*.whl && rm -rf /wheels
+# The wheels are bind-mounted from the build stage for this one step, so no layer keeps them.
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
+    pip install --no-cache-dir --no-index /wheels/*.whl
 USER mock
 # Inside a container 0.0.0.0 is the only useful bind, so the open control API is opted
 # into explicitly; set ONEPIN_MOCK_ADMIN_TOKEN (and ONEPIN_MOCK_SECRET) before publishing

@@ -6,6 +6,7 @@ as they like with different settings.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ from . import handlers
 from .auth import Authenticator
 from .clock import ControllableClock
 from .control.canned import CannedBodies
-from .control.cors import install_cors
+from .control.cors import CorsPolicy, install_cors, is_preflight
+from .control.journal_capture import captured_body, captured_headers
+from .docs_site import install_docs_site, is_own_page
 from .envelope import iso, new_meta
 from .errors import (
     ApiError,
@@ -42,10 +45,11 @@ from .world.dataset.generate import SeededDataset
 from .world.events import EventLog, open_log
 from .world.events.files import read_events
 from .world.service import StateEngine
-from .world.state.fixtures import FixtureRules, load_fixtures
+from .world.state.fixtures import FixtureRules, VoiceVocabulary, load_fixtures
 from .world.state.store import World
 
 EXTENSION_KEY = "onepin_mock"
+access_log = logging.getLogger("onepin_mock.access")
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
@@ -89,16 +93,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask("onepin_mock")
     pipeline = Pipeline(settings, engine, Authenticator(world, settings.jwt_secret, rules.scopes),
                         CannedBodies(spec, settings.seed))
-    operations = list(spec.operations)
-    if settings.admin_enabled:
-        operations += admin_spec.operations
+    operations = list(spec.operations) + [
+        op for op in admin_spec.operations
+        if settings.admin_enabled or op.raw.get("x-mock-api-surface")]
     allow = _register(app, pipeline, operations, handlers.operations())
     _install_error_pages(app, world)
+    install_docs_site(app, spec, settings, fixtures)
+    # after_request hooks run last-registered first: the journal sees the final headers.
+    app.after_request(_observe(world, settings))
     app.after_request(_version_header(settings.required_sdk_version))
     app.before_request(_start_timer)
-    install_cors(app, settings.cors_origins,
+    install_cors(app, CorsPolicy(settings.cors_origins, settings.cors_allow_null_origin),
                  lambda message: render_error(Forbidden(message), new_meta(clock.now())))
-    app.after_request(_journal(world))
     app.extensions[EXTENSION_KEY] = MockApp(settings, spec, admin_spec, world, engine, pipeline,
                                             rules, allow)
     return app
@@ -144,7 +150,19 @@ def fixture_rules(spec: Spec, catalog: Catalog) -> FixtureRules:
 
     start_run = next((op for op in spec.operations if op.operation_id == "start_run"), None)
     return FixtureRules(_scope_enum(spec), statuses, check, check_definition,
-                        start_run.min_role if start_run else None)
+                        start_run.min_role if start_run else None, _voice_vocabulary(schemas))
+
+
+def _voice_vocabulary(schemas: dict[str, Any]) -> VoiceVocabulary:
+    """The VoiceOut enums workspace voices draw from; "platform" is the catalog's own."""
+    def enum(name: str) -> tuple[str, ...]:
+        return tuple(schemas.get(name, {}).get("enum") or ())
+
+    return VoiceVocabulary(
+        accents=enum("VoiceAccent"),
+        sources=tuple(s for s in enum("VoiceSource") if s != "platform"),
+        import_states=enum("VoiceImportState"),
+    )
 
 
 def _suffix(path: Any) -> str:
@@ -227,24 +245,42 @@ def _start_timer() -> None:
     g.onepin_started = time.perf_counter()
 
 
-def _journal(world: World) -> Any:
-    """Record every answered request except the mock's own /__mock/ traffic."""
+def _observe(world: World, settings: Settings) -> Any:
+    """Log one line per request, and journal the API traffic: not the mock's own pages,
+    its /__mock/ control calls, or the preflights a browser sends on its own."""
 
-    def record(response: Response) -> Response:
-        if not request.path.startswith("/__mock/"):
-            started = getattr(g, "onepin_started", time.perf_counter())
-            world.journal.record(
-                at=iso(world.clock.now()), method=request.method, path=request.path,
-                query=request.query_string.decode("latin-1"), status=response.status_code,
-                operation_id=getattr(g, "onepin_operation", None),
-                workspace_id=getattr(g, "onepin_workspace", None),
-                request_id=getattr(g, "onepin_request_id", None),
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                worker=os.getpid(),
-            )
+    def observe(response: Response) -> Response:
+        started = getattr(g, "onepin_started", time.perf_counter())
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        if settings.access_log:
+            access_log.info("%s %s %s %.1fms", request.method, request.full_path.rstrip("?"),
+                            response.status_code, duration_ms)
+        path = request.path
+        if not (path.startswith("/__mock/") or is_own_page(path) or is_preflight()):
+            _journal(world, response, duration_ms)
         return response
 
-    return record
+    return observe
+
+
+def _journal(world: World, response: Response, duration_ms: float) -> None:
+    # A streamed answer (a dropped connection, a file) must not be consumed here.
+    readable = not (response.is_streamed or response.direct_passthrough
+                    or request.method == "HEAD")
+    world.journal.record(
+        at=iso(world.clock.now()), method=request.method, path=request.path,
+        query=request.query_string.decode("latin-1"), status=response.status_code,
+        operation_id=getattr(g, "onepin_operation", None),
+        workspace_id=getattr(g, "onepin_workspace", None),
+        request_id=getattr(g, "onepin_request_id", None), duration_ms=duration_ms,
+        worker=os.getpid(),
+        request_headers=captured_headers(request.headers.items()),
+        request_body=captured_body(getattr(g, "onepin_request_body", b""),
+                                   request.content_type),
+        response_headers=captured_headers(response.headers.items()),
+        response_body=(captured_body(response.get_data(), response.content_type)
+                       if readable else ""),
+    )
 
 
 def _version_header(required: str) -> Any:

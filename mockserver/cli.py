@@ -17,6 +17,7 @@ import secrets
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -58,48 +59,80 @@ EXPORT_EXAMPLES = """examples:
 """
 
 
+class BadEnvironmentValue(ValueError):
+    """An ONEPIN_MOCK_* variable holds a value its flag would refuse."""
+
+
+# Value parsers. Each raises ArgumentTypeError with a message for people: argparse would
+# otherwise print the parser's Python name ("invalid _positive value").
 def _zoned(text: str) -> datetime:
     try:
         return parse_zoned_datetime(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected ISO-8601 with an offset") from exc
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO-8601 instant with an offset "
+            "(e.g. 2026-11-01T10:00:00Z)") from exc
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from exc
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
 
 
 def _positive(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
     return value
 
 
 def _share(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1")
     return value
 
 
+def _port(text: str) -> int:
+    value = _integer(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0-65535)")
+    return value
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def env_name(flag: str) -> str:
+    return ENV_PREFIX + flag.upper().replace("-", "_")
+
+
 def _error_status(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if not 400 <= value <= 599:
         raise argparse.ArgumentTypeError("must be an error status (400-599)")
     return value
 
 
 def _non_negative(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 
-def _env_flag(name: str) -> bool:
-    raw = os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"), "")
-    return raw.strip().lower() in ("1", "true", "yes", "on")
-
-
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value <= 0:
         raise argparse.ArgumentTypeError("must be greater than 0")
     return value
@@ -120,19 +153,39 @@ def _add_secret(parser: argparse.ArgumentParser) -> None:
 
 
 def _env(name: str, default: Any, parse: Callable[[str], Any] = str) -> Any:
-    raw = os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"))
-    return default if raw is None else parse(raw)
+    """The variable's value, parsed like the flag's (a bad one names the variable), or
+    the default."""
+    raw = os.environ.get(env_name(name))
+    if raw is None:
+        return default
+    try:
+        return parse(raw)
+    except argparse.ArgumentTypeError as exc:
+        raise BadEnvironmentValue(f"{env_name(name)}: {exc}") from exc
+
+
+def _env_switch(name: str) -> bool:
+    raw = os.environ.get(env_name(name), "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise BadEnvironmentValue(f"{env_name(name)}={raw!r}: use 1/0, true/false, yes/no or on/off")
 
 
 def _option(parser: argparse.ArgumentParser, name: str, default: Any, help_text: str,
             parse: Callable[[str], Any] = str) -> None:
     parser.add_argument(f"--{name}", type=parse, default=_env(name, default, parse),
-                        help=f"{help_text} (default: %(default)s; env {ENV_PREFIX}"
-                             f"{name.upper().replace('-', '_')})")
+                        help=f"{help_text} (default: %(default)s; env {env_name(name)})")
+
+
+def _switch(parser: argparse.ArgumentParser, name: str, help_text: str) -> None:
+    parser.add_argument(f"--{name}", action="store_true", default=_env_switch(name),
+                        help=f"{help_text} (env {env_name(name)}=1)")
 
 
 def _add_world_options(parser: argparse.ArgumentParser) -> None:
-    _option(parser, "seed", DEFAULTS.seed, "dataset seed", int)
+    _option(parser, "seed", DEFAULTS.seed, "dataset seed", _integer)
     _option(parser, "fixtures", DEFAULTS.fixtures_path, "fixtures YAML", Path)
 
 
@@ -156,7 +209,7 @@ def _add_serve(commands: Any) -> None:
     serve = commands.add_parser("serve", help="serve the mock API", epilog=SERVE_EXAMPLES,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     _option(serve, "host", DEFAULTS.host, "interface to listen on")
-    _option(serve, "port", DEFAULTS.port, "port (0 = any free port)", int)
+    _option(serve, "port", DEFAULTS.port, "port (0 = any free port)", _port)
     _add_world_options(serve)
     _option(serve, "frozen-at", None, "freeze the clock at this ISO-8601 instant", _zoned)
     _option(serve, "run-speed", DEFAULTS.run_speed, "run-time factor; 60 = a minute per second",
@@ -167,18 +220,21 @@ def _add_serve(commands: Any) -> None:
     _option(serve, "fault-status", DEFAULTS.fault_status, "status of injected failures",
             _error_status)
     _option(serve, "slow-rate", DEFAULTS.slow_rate, "share of requests answered slowly", _share)
-    _option(serve, "slow-ms", DEFAULTS.slow_ms, "delay of slow answers (ms)", int)
+    _option(serve, "slow-ms", DEFAULTS.slow_ms, "delay of slow answers (ms)", _integer)
     _option(serve, "drop-rate", DEFAULTS.drop_rate, "share of connections dropped", _share)
     _option(serve, "admin-token", DEFAULTS.admin_token, "token the /__mock/ API requires")
     _option(serve, "max-delay-ms", DEFAULTS.max_delay_ms,
             "longest delay X-Mock-Delay or a slow fault may hold an answer", _non_negative)
     _option(serve, "max-body-bytes", DEFAULTS.max_body_bytes,
             "largest request body accepted (larger ones get 413)", _positive_int)
-    serve.add_argument("--insecure-admin", action="store_true", default=_env_flag("insecure-admin"),
-                       help="serve the /__mock/ API without --admin-token on a non-loopback "
-                            f"address (env {ENV_PREFIX}INSECURE_ADMIN=1)")
+    _option(serve, "max-workspaces", DEFAULTS.max_workspaces,
+            "workspaces POST /__mock/workspaces may create before a reset (then 429)",
+            _positive_int)
+    _switch(serve, "insecure-admin", "serve the /__mock/ API without --admin-token on a "
+            "non-loopback address")
     _add_secret(serve)
-    _option(serve, "journal-size", DEFAULTS.journal_size, "requests kept in the journal", int)
+    _option(serve, "journal-size", DEFAULTS.journal_size, "requests kept in the journal",
+            _integer)
     _option(serve, "threads", 8, "threads per worker process", _at_least_one)
     _option(serve, "workers", 1, "worker processes (they share the state log)", _at_least_one)
     _add_state_option(serve)
@@ -186,15 +242,18 @@ def _add_serve(commands: Any) -> None:
             "GET /__mock/events)", Path)
     serve.add_argument("--cors-origin", action="append", default=None,
                        help="allowed browser origin (repeatable; '*' for any). Default: "
-                            f"loopback origins only; env {ENV_PREFIX}CORS_ORIGINS (comma list)")
-    serve.add_argument("--no-admin", action="store_true", help="turn the /__mock/ API off")
-    serve.add_argument("--strict", action="store_true",
-                       help="check every response against openapi.yaml (for debugging)")
+                            f"loopback origins only; env {env_name('cors-origin')} "
+                            "(comma list)")
+    _switch(serve, "cors-allow-null", "also allow 'Origin: null' (pages opened from file://)")
+    _switch(serve, "no-admin", "turn the /__mock/ API and console off (file links stay)")
+    _switch(serve, "strict", "check every response against openapi.yaml (for debugging)")
+    _switch(serve, "quiet", "no log line per request")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onepin-mock",
                                      description="Offline mock of the Onepin workflow API.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     _add_serve(commands)
     check = commands.add_parser("check", help="validate the spec and a fixtures file",
@@ -235,7 +294,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         return dataclasses.replace(base, state_url=args.state)
     if args.command != "serve":
         return base
-    origins = args.cors_origin or [o for o in _env("cors-origins", "").split(",") if o]
+    from_env = _env("cors-origin", None) or _env("cors-origins", "")
+    origins = args.cors_origin or [o.strip() for o in from_env.split(",") if o.strip()]
     return dataclasses.replace(
         base, host=args.host, port=args.port, frozen_at=args.frozen_at,
         run_speed=args.run_speed, required_sdk_version=args.required_sdk_version,
@@ -243,9 +303,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
         fault_status=args.fault_status, slow_rate=args.slow_rate, slow_ms=args.slow_ms,
         drop_rate=args.drop_rate, admin_token=args.admin_token or None,
         admin_enabled=not args.no_admin, journal_size=args.journal_size,
-        cors_origins=tuple(origins), state_url=args.state, replay_path=args.replay,
+        cors_origins=tuple(origins), cors_allow_null_origin=args.cors_allow_null,
+        access_log=not args.quiet, state_url=args.state, replay_path=args.replay,
         max_delay_ms=args.max_delay_ms,
         max_body_bytes=args.max_body_bytes, insecure_admin=args.insecure_admin,
+        max_workspaces=args.max_workspaces,
     )
 
 
@@ -272,6 +334,13 @@ def exposure_settings(settings: Settings, secret_given: bool) -> Settings:
     print("onepin-mock: signing session tokens and links with a random secret; pass --secret "
           "to mint tokens elsewhere (onepin-mock token --secret ...)", file=sys.stderr)
     return dataclasses.replace(settings, jwt_secret=secrets.token_urlsafe(32))
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("onepin-mock")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        return "unknown"
 
 
 def check(settings: Settings) -> int:
@@ -329,7 +398,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from .serving import serve
 
-        serve(exposure_settings(settings, bool(args.secret)), args.workers, args.threads)
+        serve(exposure_settings(settings, bool(args.secret)), args.workers, args.threads,
+              package_version())
         return 0
     if args.command == "check":
         return check(settings)
@@ -355,8 +425,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .proxy import main as proxy_main
 
         return proxy_main(argv[1:])
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        parser = build_parser()
+    except BadEnvironmentValue as exc:
+        print(f"onepin-mock: {exc}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:
         return _run(args)
     except (StartupError, StateUrlError) as exc:

@@ -96,6 +96,11 @@ class ValidationFailed(ApiError):
     code = "VALIDATION_ERROR"
 
 
+class RangeNotSatisfiable(ApiError):
+    status = 416
+    code = "RANGE_NOT_SATISFIABLE"
+
+
 class UpgradeRequired(ApiError):
     status = 426
     code = "UPGRADE_REQUIRED"

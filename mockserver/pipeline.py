@@ -20,6 +20,7 @@ from typing import Any
 from flask import Request, Response, g, request
 from packaging.version import InvalidVersion, Version
 
+from . import byte_ranges
 from .auth import WORKSPACE_HEADER, Authenticator, Principal
 from .control.admin_guard import check_control_request
 from .control.canned import CannedBodies
@@ -93,7 +94,8 @@ class Pipeline:
                 response = json_response(canned, operation.success_status)
             else:
                 context = self._context(operation, inputs, principal, now)
-                response = self._success(operation, handler(context), meta)
+                response = self._success(operation, handler(context), meta,
+                                         request.headers.get("Range"))
         except ApiError as error:
             response = render_error(error, meta)
         except Exception as exc:  # a bug: report it, never leak a traceback to the client
@@ -123,7 +125,7 @@ class Pipeline:
             operation_id=operation.operation_id, inputs=inputs, principal=principal,
             world=self.world, engine=self.engine, settings=self.settings, now=now,
             base_url=request.host_url.rstrip("/"), path_url=request.base_url,
-            query_items=tuple(request.args.items(multi=True)),
+            query_items=tuple(request.args.items(multi=True)), faults=self.overrides.faults,
         )
 
     def _overrides(self, operation: Operation) -> Overrides:
@@ -159,6 +161,7 @@ class Pipeline:
         if declared is None or declared <= limit:
             data = request.stream.read(limit + 1)
             if len(data) <= limit:
+                g.onepin_request_body = data  # the stream is read once; the journal shows it
                 return data
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
 
@@ -183,9 +186,14 @@ class Pipeline:
             )
 
     @staticmethod
-    def _success(operation: Operation, reply: Reply, meta: dict[str, str]) -> Response:
+    def _success(operation: Operation, reply: Reply, meta: dict[str, str],
+                 range_header: str | None) -> Response:
         status = reply.status or operation.success_status
-        if reply.body_bytes is not None:
+        if reply.body_bytes is not None and reply.byte_ranges:
+            part = byte_ranges.select(reply.body_bytes, range_header)
+            response = Response(part.body, status=part.status, content_type=reply.content_type)
+            response.headers.update(part.headers)
+        elif reply.body_bytes is not None:
             response = Response(reply.body_bytes, status=status, content_type=reply.content_type)
         else:
             body: Any = reply.data

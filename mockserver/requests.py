@@ -25,6 +25,7 @@ from werkzeug.datastructures import Headers, MultiDict
 from .errors import Detail, ValidationFailed, excerpt
 from .limits import MAX_BODY_VALUES, MAX_DEPTH, shape_problem
 from .spec import Operation, Parameter, schema_type
+from .validation_messages import FIELD_REQUIRED, JSON_INVALID, pydantic_message
 
 # ASCII digits only (`\d` matches fullwidth and other Unicode digits), and few enough of
 # them that int() stays cheap; longer strings stay text and fail the type check.
@@ -79,12 +80,12 @@ def _raw_value(param: Parameter, path: Mapping[str, str], query: MultiDict[str, 
 def _check_parameter(param: Parameter, value: Any) -> Iterable[Detail]:
     if value is _MISSING:
         if param.required:
-            yield Detail(param.name, f"{param.location} parameter is required")
+            yield Detail(param.name, FIELD_REQUIRED)
         return
     key = _value_key(value)
     if key is not None and key in param.known_valid:
         return
-    details = [Detail(param.name, short_message(error))
+    details = [Detail(param.name, capped(pydantic_message(_specific(error))))
                for error in param.validator.iter_errors(value)]
     if not details and key is not None:
         if len(param.known_valid) >= _KNOWN_VALID_LIMIT:
@@ -107,12 +108,8 @@ def _value_key(value: Any) -> Any:
     return None
 
 
-def short_message(error: ValidationError) -> str:
-    """The validator's message with a long quoted value cut to an excerpt."""
-    message = error.message
-    quoted = repr(error.instance)
-    if len(quoted) > 2 * len(excerpt(error.instance)):
-        message = message.replace(quoted, excerpt(error.instance))
+def capped(message: str) -> str:
+    """pydantic's wording quotes schema values, not the client's: only cap the length."""
     return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "..."
 
 
@@ -181,7 +178,7 @@ def _decode(raw: bytes) -> Any:
         raise _out_of_bounds(f"values may nest at most {MAX_DEPTH} levels deep") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed("Request body is not valid JSON",
-                               [Detail("body", "malformed JSON")]) from exc
+                               [Detail("body", JSON_INVALID)]) from exc
 
 
 def _out_of_bounds(problem: str) -> ValidationFailed:
@@ -232,15 +229,16 @@ def _checked_body(operation: Operation, raw_body: bytes, content_type: str | Non
     media = (content_type or "").split(";")[0].strip().lower()
     if media in operation.raw_body_types:
         if not raw_body.strip() and operation.body_required:
-            details.append(Detail("body", "request body is required"))
+            details.append(Detail("body", FIELD_REQUIRED))
         return raw_body.decode("utf-8", errors="replace")
     if operation.body_validator is None:
         return None
     body, sent = parse_body(raw_body, content_type)
     if not sent:
         if operation.body_required:
-            details.append(Detail("body", "request body is required"))
+            details.append(Detail("body", FIELD_REQUIRED))
         return None
     errors = sorted(operation.body_validator.iter_errors(body), key=lambda e: list(e.path))
-    details.extend(Detail(error_field(e), short_message(e)) for e in map(_specific, errors))
+    details.extend(Detail(error_field(e), capped(pydantic_message(e)))
+                   for e in map(_specific, errors))
     return body

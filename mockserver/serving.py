@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import logging
 import os
 import pickle
 import shutil
@@ -50,11 +51,19 @@ def app_from_environment() -> Flask:
     from .app import create_app
 
     settings = pickle.loads(base64.b64decode(os.environ[SETTINGS_VARIABLE]))
+    console_logging()
     return create_app(settings)
 
 
-def serve(settings: Settings, workers: int, threads: int) -> None:
+def console_logging() -> None:
+    """One plain line per record on stderr (the per-request line of every worker)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", force=True)
+    logging.getLogger("onepin_mock.access").disabled = False
+
+
+def serve(settings: Settings, workers: int, threads: int, version: str) -> None:
     from granian.constants import Interfaces
+    from granian.log import LogLevels
     from granian.server import Server
 
     from .app import create_app
@@ -64,13 +73,16 @@ def serve(settings: Settings, workers: int, threads: int) -> None:
     # Built here so a bad flag or file fails once, with a clear message, not in every worker.
     _BUILT_BY_PARENT = create_app(settings)
     os.environ[SETTINGS_VARIABLE] = base64.b64encode(pickle.dumps(settings)).decode()
-    print(f"onepin-mock listening on http://{settings.host}:{settings.port} "
-          f"({workers} worker{'s' if workers != 1 else ''}, state {settings.state_url})",
-          flush=True)
+    base = f"http://{settings.host}:{settings.port}"
+    pages = f"docs {base}/docs" + (f", console {base}/__mock/" if settings.admin_enabled else "")
+    # The one startup line (granian's own start-up messages are turned down to errors).
+    print(f"onepin-mock {version} listening on {base} ({pages}; {workers} "
+          f"worker{'s' if workers != 1 else ''}, state {settings.state_url})", flush=True)
     try:
         Server("mockserver.serving:app_from_environment", address=settings.host,
                port=settings.port, interface=Interfaces.WSGI, workers=workers,
                blocking_threads=threads, factory=True, log_access=False,
+               log_level=LogLevels.error,
                respawn_failed_workers=True).serve()
     finally:
         if scratch is not None:

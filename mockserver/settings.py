@@ -48,6 +48,10 @@ class Settings:
     # Serving the control API without a token on a non-loopback address needs this opt-in.
     insecure_admin: bool = False
     cors_origins: tuple[str, ...] = ()
+    # Allow ``Origin: null`` (pages opened from file://); off because sandboxed pages send it too.
+    cors_allow_null_origin: bool = False
+    # One console line per answered request (``--quiet`` turns it off).
+    access_log: bool = True
     journal_size: int = 1000
     # Where the event log (and the journal) live: memory, sqlite:///PATH or redis://HOST:PORT/DB.
     state_url: str = "memory"
@@ -67,3 +71,10 @@ class Settings:
     # Request bodies above this are refused with 413. The largest plausible real request is
     # a definition whose 200,000-character script is sent \u-escaped (about 1.2 MB).
     max_body_bytes: int = 2 * 1024 * 1024
+    # Workspaces made through POST /__mock/workspaces since the last full reset (each costs
+    # a couple of MiB once used); past this, 429 until a reset. The pytest plugin resets
+    # before every test, so a suite never accumulates them.
+    max_workspaces: int = 1000
+    # GET /__mock/state of every workspace at once is refused (422) past this many: the
+    # export would generate them all; export one with ?workspace_id=.
+    max_export_workspaces: int = 50

@@ -111,8 +111,10 @@ class MockServer:
         return self.world.clock
 
     def reset(self) -> None:
-        """Back to the state right after startup: world, journal, clock and captured errors."""
+        """Back to the state right after startup: world, journal, clock, fault settings and
+        captured errors."""
         control.reset(self.engine)  # the clock and the journal included
+        mock_of(self.app).pipeline.overrides.faults.restore()
         with self._errors_lock:
             self.errors.clear()
 

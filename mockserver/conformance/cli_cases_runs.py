@@ -11,7 +11,7 @@ from .sdk_cases_workflows import SCRIPT
 
 _WF = "/api/v1/workflows/{workflow_id}"
 _RUN = f"{_WF}/runs/{{run_id}}"
-_FILES = "GET /__mock/files/{token}"
+_FILES = "GET /files/{token}"
 _FINISHED = {"completed": 0, "cancelled": 0, "failed": 1}  # watch: final status -> exit code
 
 

@@ -2,31 +2,65 @@
 
 With no configured origins, any loopback origin (``http://localhost:5173``,
 ``http://127.0.0.1:3000``, ``http://[::1]:8000``) is allowed; configured origins replace
-that default, and ``*`` allows every origin.
+that default, and ``*`` allows every origin. ``Origin: null`` (a page opened from
+``file://`` or a sandboxed frame) is only allowed when asked for, because any sandboxed
+page on the web sends it too.
+
+For an allowed origin a preflight echoes the request headers the browser asks for
+(tracing headers such as ``traceparent`` must not need configuring) and is cached by
+the browser for ``MAX_AGE_SECONDS``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, Response, request
 
 _LOOPBACK = re.compile(r"^https?://(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d{1,5})?$")
-ALLOWED_HEADERS = "Authorization, Content-Type, X-Workspace-Id, Prefer, X-Mock-Delay, " \
-                  "X-Mock-Fault, X-Mock-Admin-Token"
-EXPOSED_HEADERS = "X-OnePin-Required-Version, Retry-After, Content-Disposition"
-METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+# Sent when the browser's preflight names no headers (it then needs none of them).
+DEFAULT_ALLOWED_HEADERS = "Authorization, Content-Type, X-Workspace-Id, Prefer"
+# Response headers a script may read: the version floor, retry hints, file names and
+# byte ranges of downloads and audio.
+EXPOSED_HEADERS = ("X-OnePin-Required-Version, Retry-After, Content-Disposition, "
+                   "Content-Range, Accept-Ranges, Content-Length")
+METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+MAX_AGE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class CorsPolicy:
+    origins: tuple[str, ...] = ()  # empty: any loopback origin
+    allow_null_origin: bool = False
+
+    def allows(self, origin: str) -> bool:
+        if origin == "null":
+            return self.allow_null_origin
+        if not self.origins:
+            return bool(_LOOPBACK.match(origin))
+        return "*" in self.origins or origin in self.origins
 
 
 def origin_allowed(origin: str, configured: tuple[str, ...]) -> bool:
-    if not configured:
-        return bool(_LOOPBACK.match(origin))
-    return "*" in configured or origin in configured
+    """The default policy for these origins (``Origin: null`` refused)."""
+    return CorsPolicy(configured).allows(origin)
 
 
-def install_cors(app: Flask, configured: tuple[str, ...],
-                 refuse: Callable[[str], Response]) -> None:
+def _preflight_headers(response: Response, origin: str) -> None:
+    requested = request.headers.get("Access-Control-Request-Headers", "").strip()
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Allow-Methods"] = METHODS
+    response.headers["Access-Control-Allow-Headers"] = requested or DEFAULT_ALLOWED_HEADERS
+    response.headers["Access-Control-Max-Age"] = str(MAX_AGE_SECONDS)
+    if request.headers.get("Access-Control-Request-Private-Network") == "true":
+        # Chromium asks before a public or file:// page may call a loopback server.
+        response.headers["Access-Control-Allow-Private-Network"] = "true"
+    response.headers["Vary"] = "Origin, Access-Control-Request-Headers"
+
+
+def install_cors(app: Flask, policy: CorsPolicy, refuse: Callable[[str], Response]) -> None:
     """Answer preflights before routing; add CORS headers to every allowed response."""
 
     @app.before_request
@@ -35,19 +69,24 @@ def install_cors(app: Flask, configured: tuple[str, ...],
         if (request.method != "OPTIONS" or not origin
                 or "Access-Control-Request-Method" not in request.headers):
             return None
-        if not origin_allowed(origin, configured):
+        if not policy.allows(origin):
             return refuse(f"Origin {origin} is not allowed")
         response = Response(status=204)
-        response.headers["Access-Control-Allow-Methods"] = METHODS
-        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
-        response.headers["Access-Control-Max-Age"] = "600"
+        _preflight_headers(response, origin)
         return response
 
     @app.after_request
     def decorate(response: Response) -> Response:
         origin = request.headers.get("Origin")
-        if origin and origin_allowed(origin, configured):
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-            response.headers.add("Vary", "Origin")
+        if origin and policy.allows(origin):
+            response.headers.setdefault("Access-Control-Allow-Origin", origin)
+            response.headers.setdefault("Access-Control-Expose-Headers", EXPOSED_HEADERS)
+            if "Origin" not in response.headers.get("Vary", ""):
+                response.headers.add("Vary", "Origin")
         return response
+
+
+def is_preflight() -> bool:
+    """True for a CORS preflight (the journal leaves them out: the browser sends them)."""
+    return (request.method == "OPTIONS" and "Origin" in request.headers
+            and "Access-Control-Request-Method" in request.headers)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from ..errors import Detail, ValidationFailed
 from ..settings import Settings
+from .fault_settings import RuntimeFaults
 
 PREFER_HEADER = "Prefer"
 DELAY_HEADER = "X-Mock-Delay"
@@ -112,6 +113,7 @@ class OverrideReader:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.faults = RuntimeFaults(settings)  # what the console may change at run time
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -124,23 +126,25 @@ class OverrideReader:
         return Overrides(
             code=code, example=prefs.get("example") or None,
             dynamic=prefs.get("dynamic", "").lower() == "true",
-            delay_ms=parse_duration_ms(delay, DELAY_HEADER, cap) if delay else 0,
+            delay_ms=(parse_duration_ms(delay, DELAY_HEADER, cap) if delay
+                      else self.faults.plan.delay_ms),
             fault=_header_fault(fault_text, cap) if fault_text else self._drawn_fault(signature),
         )
 
     def _drawn_fault(self, signature: str) -> Fault | None:
-        s = self.settings
-        if not (s.fault_rate or s.slow_rate or s.drop_rate):
+        s = self.faults.plan
+        if not s.draws:
             return None
         with self._lock:
             self._seen[signature] += 1
             occurrence = self._seen[signature]
-        digest = hashlib.sha256(f"{s.seed}|fault|{signature}|{occurrence}".encode()).digest()
+        key = f"{self.settings.seed}|fault|{signature}|{occurrence}"
+        digest = hashlib.sha256(key.encode()).digest()
         roll = int.from_bytes(digest[:8], "big") / 2**64
         if roll < s.drop_rate:
             return Fault("drop")
         if roll < s.drop_rate + s.fault_rate:
             return Fault("status", status=s.fault_status)
         if roll < s.drop_rate + s.fault_rate + s.slow_rate:
-            return Fault("slow", delay_ms=min(s.slow_ms, s.max_delay_ms))
+            return Fault("slow", delay_ms=min(s.slow_ms, self.settings.max_delay_ms))
         return None

@@ -1,7 +1,8 @@
 """The ``/__mock/*`` control surface (described by admin-openapi.yaml).
 
 Outside the Onepin contract: health, reset, clock, request journal, run-time fixtures,
-state export, session tokens, forcing runs, throwaway workspaces, and signed files.
+state export, session tokens, forcing runs, throwaway workspaces, run-time faults, the
+console page, and the signed files the API links to (which stay on without the rest).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..control.journal_page import render_journal
+from ..control.console_assets import asset, console_page
 from ..envelope import iso
 from ..errors import Detail, Forbidden, LinkError, NotFound, ValidationFailed
 from ..formats import parse_zoned_datetime
@@ -34,6 +35,8 @@ def mock_health(ctx: RequestContext) -> Reply:
 def mock_reset(ctx: RequestContext) -> Reply:
     workspace_id = (ctx.body or {}).get("workspace_id")
     control.reset(ctx.engine, workspace_id)
+    if workspace_id is None and ctx.faults is not None:
+        ctx.faults.restore()  # "everything" includes faults changed at run time
     return Reply({"reset": workspace_id or "all"})
 
 
@@ -79,10 +82,29 @@ def mock_requests_list(ctx: RequestContext) -> Reply:
     return Reply([entry.to_wire() for entry in entries])
 
 
-def mock_requests_page(ctx: RequestContext) -> Reply:
-    entries = ctx.world.journal.find(journal_filter(ctx.query), int(ctx.query.get("limit", 200)))
-    return Reply(None, body_bytes=render_journal(entries).encode(),
-                 content_type="text/html; charset=utf-8")
+def mock_console(ctx: RequestContext) -> Reply:
+    """The console is a static page: it holds no data, so it needs no admin token."""
+    return Reply(None, body_bytes=console_page(), content_type="text/html; charset=utf-8",
+                 headers={"Cache-Control": "no-cache"})
+
+
+def mock_console_asset(ctx: RequestContext) -> Reply:
+    found = asset(ctx.path["asset"])
+    if found is None:
+        raise NotFound("No such console file")
+    content, content_type = found
+    return Reply(None, body_bytes=content, content_type=content_type,
+                 headers={"Cache-Control": "no-cache"})
+
+
+def mock_faults_get(ctx: RequestContext) -> Reply:
+    assert ctx.faults is not None
+    return Reply(ctx.faults.plan.to_wire())
+
+
+def mock_faults_set(ctx: RequestContext) -> Reply:
+    assert ctx.faults is not None
+    return Reply(ctx.faults.update(dict(ctx.body)).to_wire())
 
 
 def mock_requests_clear(ctx: RequestContext) -> Reply:
@@ -98,6 +120,11 @@ def mock_state_export(ctx: RequestContext) -> Reply:
     workspace_id = ctx.query.get("workspace_id")
     if workspace_id is not None and not ctx.world.known_workspace(workspace_id):
         raise NotFound("Unknown workspace")
+    count, cap = len(ctx.world.fixtures.workspaces), ctx.settings.max_export_workspaces
+    if workspace_id is None and count > cap:
+        raise ValidationFailed(
+            f"{count} workspaces are too many to export at once (the limit is {cap})",
+            [Detail("workspace_id", "export one workspace at a time")])
     text = export_state(ctx.world, workspace_id, ctx.now)
     return Reply(None, body_bytes=text.encode(), content_type="application/yaml")
 
@@ -128,14 +155,20 @@ def mock_run_force(ctx: RequestContext) -> Reply:
 
 
 def mock_file(ctx: RequestContext) -> Reply:
-    """Serve a signed download or playback link; no auth, like a presigned URL."""
+    """Serve a signed download or playback link; no auth, like a presigned URL.
+
+    Audio plays in the page (inline); archives and uploads download (attachment). HEAD
+    gets the same headers; the server leaves the body out.
+    """
     try:
         claims = ctx.world.links.read(ctx.path["token"], ctx.now)
         served = export_file(ctx.world, claims)
     except LinkError as exc:
         raise Forbidden(f"This link is invalid or has expired ({exc})") from exc
+    disposition = "inline" if served.content_type.startswith("audio/") else "attachment"
     return Reply(None, body_bytes=served.content, content_type=served.content_type,
-                 headers={"Content-Disposition": f'attachment; filename="{served.filename}"',
+                 byte_ranges=True,
+                 headers={"Content-Disposition": f'{disposition}; filename="{served.filename}"',
                           "Cache-Control": "no-store"})
 
 
@@ -146,7 +179,11 @@ OPERATIONS: dict[str, Handler] = {
     "mock_clock_get": mock_clock_get,
     "mock_clock_set": mock_clock_set,
     "mock_requests_list": mock_requests_list,
-    "mock_requests_page": mock_requests_page,
+    "mock_requests_page": mock_console,
+    "mock_console": mock_console,
+    "mock_console_asset": mock_console_asset,
+    "mock_faults_get": mock_faults_get,
+    "mock_faults_set": mock_faults_set,
     "mock_requests_clear": mock_requests_clear,
     "mock_fixtures_load": mock_fixtures_load,
     "mock_state_export": mock_state_export,
@@ -155,4 +192,5 @@ OPERATIONS: dict[str, Handler] = {
     "mock_workspaces_create": mock_workspaces_create,
     "mock_run_force": mock_run_force,
     "mock_file": mock_file,
+    "mock_file_head": mock_file,
 }

@@ -16,6 +16,7 @@ from ..errors import NotFound
 
 if TYPE_CHECKING:
     from ..auth import Principal
+    from ..control.fault_settings import RuntimeFaults
     from ..requests import ParsedInput
     from ..settings import Settings
     from ..world.service import StateEngine
@@ -34,6 +35,7 @@ class RequestContext:
     base_url: str  # scheme://host of this request, for absolute links
     path_url: str  # base_url + request path, for pagination links
     query_items: tuple[tuple[str, str], ...]
+    faults: RuntimeFaults | None = None  # fault injection the console may change
 
     @property
     def query(self) -> dict[str, Any]:
@@ -66,6 +68,7 @@ class Reply:
     raw: bool = False  # True: send ``data`` as the whole body (no envelope)
     body_bytes: bytes | None = None  # a non-JSON body (downloads)
     content_type: str | None = None
+    byte_ranges: bool = False  # serve ``body_bytes`` honouring a Range header (206/416)
 
 
 Handler = Callable[[RequestContext], Reply]

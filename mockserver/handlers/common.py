@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import Detail, ValidationFailed
 from ..formats import parse_zoned_datetime
+from ..validation_messages import value_error
 from ..world.runs.record import RunRecord
 from ..world.state.links import Link
 from ..world.state.store import WorkspaceState
@@ -24,7 +25,8 @@ def window(ctx: RequestContext, start_name: str, end_name: str) -> tuple[datetim
     start, end = zoned(ctx.query.get(start_name)), zoned(ctx.query.get(end_name))
     if start and end and start > end:
         raise ValidationFailed("Invalid time window",
-                               [Detail(start_name, f"must not be later than '{end_name}'")])
+                               [Detail(start_name, value_error(
+                                   f"'{start_name}' must not be later than '{end_name}'"))])
     return start, end
 
 

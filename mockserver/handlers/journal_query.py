@@ -13,4 +13,5 @@ def journal_filter(query: dict[str, Any]) -> JournalFilter:
         method=query.get("method"), path=query.get("path"),
         status=int(status) if status is not None else None,
         workspace_id=query.get("workspace_id"), operation_id=query.get("operation_id"),
+        since=int(query.get("since", 0)),
     )

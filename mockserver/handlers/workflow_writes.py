@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from ..errors import Detail, ValidationFailed
+from ..validation_messages import value_error
 from ..world.catalog.graph_rules import readiness_report, structural_problems
 from ..world.dataset.generate import PLACEHOLDER_NAME, empty_definition
 from ..world.service import workflows
@@ -21,7 +22,8 @@ from .workflows import full_workflow
 
 def _checked_name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationFailed("Invalid workflow name", [Detail("name", "must not be blank")])
+        raise ValidationFailed("Invalid workflow name",
+                               [Detail("name", "String should have at least 1 character")])
     return value
 
 
@@ -29,7 +31,7 @@ def _checked_definition(ctx: RequestContext, definition: Any) -> dict[str, Any]:
     problems = structural_problems(definition, ctx.world.catalog)
     if problems:
         raise ValidationFailed("The workflow definition is invalid",
-                               [Detail(p.field, p.message) for p in problems])
+                               [Detail(p.field, value_error(p.message)) for p in problems])
     assert isinstance(definition, dict)
     return copy.deepcopy(definition)
 
@@ -76,9 +78,10 @@ def update_workflow(ctx: RequestContext) -> Reply:
 def patch_workflow(ctx: RequestContext) -> Reply:
     body = ctx.body
     changes: dict[str, Any] = {}
-    if "name" in body:
+    # A null name or definition is what the SDK sends for None: that key stays as it is.
+    if body.get("name") is not None:
         changes["name"], changes["name_source"] = _checked_name(body["name"]), "user"
-    if "definition" in body:
+    if body.get("definition") is not None:
         changes["definition"] = _checked_definition(ctx, body["definition"])
     if "description" in body:
         changes["description"] = body["description"]

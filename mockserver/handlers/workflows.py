@@ -85,10 +85,11 @@ def list_workflow_uploads(ctx: RequestContext) -> Reply:
 def check_workflow_name_availability(ctx: RequestContext) -> Reply:
     name = str(ctx.query["name"]).strip()
     if not name:
-        raise ValidationFailed("Invalid workflow name", [Detail("name", "must not be blank")])
+        raise ValidationFailed("Invalid workflow name",
+                               [Detail("name", "String should have at least 1 character")])
     if len(name) > 200:
         raise ValidationFailed("Invalid workflow name",
-                               [Detail("name", "must be at most 200 characters")])
+                               [Detail("name", "String should have at most 200 characters")])
     ctx.workspace()  # names are no longer unique (0.16.1): any valid name is available
     return Reply({"name": name, "available": True})
 

@@ -15,7 +15,8 @@ widens a check, for one operation:
   (ZIP) or an upload (TXT, CSV, PDF), so the 200 path is checked too.
 * A schema-valid fixture document may still break a rule JSON Schema cannot state (a
   reference to an unknown workspace, a bad graph); for ``mock_fixtures_load`` only, a 422
-  answer to positive data is accepted (``CONFIG``).
+  answer to positive data is accepted (``CONFIG``). For the file links (``mock_file``,
+  ``mock_file_head``) a 416 is, for a well-formed Range starting past the file's end.
 """
 
 from __future__ import annotations
@@ -60,11 +61,17 @@ WORLD: World = mock_of(APP).world
 # References between records (a membership's workspace, a key's user) and the graph rules
 # cannot be said in JSON Schema: the mock answers such schema-valid documents with a 422
 # naming the line and field, which is its documented behaviour.
+# Likewise a well-formed Range header may start past the end of the file: 416 is the
+# documented answer (the size is not known before the link is read).
 CONFIG = SchemathesisConfig.from_dict({"operations": [{
     "include-operation-id": "mock_fixtures_load",
     "checks": {"positive_data_acceptance": {"expected-statuses": [
         "2xx", "401", "422"]}},
-}]})
+}, *({
+    "include-operation-id": operation_id,
+    "checks": {"positive_data_acceptance": {"expected-statuses": [
+        "2xx", "401", "403", "404", "416"]}},
+} for operation_id in ("mock_file", "mock_file_head"))]})
 
 
 schema = schemathesis.openapi.from_path(DEFAULT_ADMIN_SPEC, config=CONFIG)
@@ -98,6 +105,7 @@ def fresh_world(case: Any) -> None:
     label = case.operation.label
     if case.method != "GET" or LAST_OPERATION[0] != label:
         WORLD.reset()
+        mock_of(APP).pipeline.overrides.faults.restore()  # POST /__mock/faults cases
     LAST_OPERATION[0] = label
     WORLD.clock.freeze_at(FROZEN_AT)
 

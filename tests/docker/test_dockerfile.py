@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -104,3 +106,57 @@ def test_cmd_serves_and_healthcheck_passes() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_runtime_stage_keeps_no_wheels_in_a_layer() -> None:
+    """The wheels reach the runtime stage only through a build-time mount, never a COPY
+    (a later `rm` cannot take a file out of the layer that added it)."""
+    stage = final_stage()
+    assert not [rest for op, rest in stage if op == "COPY" and "/wheels" in rest]
+    install = next(rest for op, rest in stage if op == "RUN" and "pip install" in rest)
+    assert "--mount=type=bind,from=build,source=/wheels" in install
+
+
+def _inner_pid(unshare_pid: int) -> int:
+    """The process unshare forked into the new PID namespace (PID 1 there)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        children = Path(f"/proc/{unshare_pid}/task/{unshare_pid}/children").read_text().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.05)
+    raise AssertionError("unshare started no process")
+
+
+def _wait_healthy(env: dict[str, str]) -> None:
+    healthcheck = [sys.executable if a == "python" else a for a in exec_form("HEALTHCHECK")]
+    deadline = time.monotonic() + 30
+    while subprocess.run(healthcheck, env=env, capture_output=True, check=False).returncode:
+        assert time.monotonic() < deadline, "the server did not become healthy"
+        time.sleep(0.3)
+
+
+def test_cmd_as_pid_1_stops_within_two_seconds_on_sigterm() -> None:
+    """`docker stop` sends SIGTERM to PID 1, for which the kernel ignores any signal the
+    process has no handler for. The CMD runs here as PID 1 of a new PID namespace (as in
+    a container) and must exit within 2 s of SIGTERM, with status 0."""
+    assert os.geteuid() == 0 and shutil.which("unshare"), \
+        "needs root and util-linux's unshare (the test machines have both)"
+    port = free_port()
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, **image_env(), "ONEPIN_MOCK_HOST": "127.0.0.1",
+           "ONEPIN_MOCK_PORT": str(port), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    wrapper = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", *exec_form("CMD")],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = _inner_pid(wrapper.pid)
+    try:
+        status = Path(f"/proc/{server}/status").read_text()
+        namespace_pids = next(line for line in status.splitlines() if line.startswith("NSpid:"))
+        assert namespace_pids.split()[-1] == "1"  # PID 1 inside its namespace
+        _wait_healthy(env)
+        os.kill(server, signal.SIGTERM)
+        assert wrapper.wait(timeout=2) == 0  # raises TimeoutExpired if it is still up
+    finally:
+        if wrapper.poll() is None:
+            os.kill(server, signal.SIGKILL)
+            wrapper.wait(timeout=10)

@@ -128,6 +128,12 @@ def runs_by_status(client: OnePinClient,
     return found
 
 
+def _voiced(client: OnePinClient, ref: RunRef) -> bool:
+    """Whether a generator step of the run has finished (so takes, and cards, exist)."""
+    steps = client.workflows.runs.steps(ref.workflow_id, ref.run_id).data or []
+    return any(s.node_type == "operator_generator" and s.status == "completed" for s in steps)
+
+
 def _fetch(http: httpx.Client, url: str) -> httpx.Response:
     response = http.get(url)
     assert response.status_code == 200, response.text[:200]
@@ -448,7 +454,9 @@ def test_runs_summary_matches_the_counts(client: OnePinClient,
         else:
             assert s.pass_rate is None
         assert (s.average_duration_seconds is None) == (s.completed == 0)
-        assert (s.delivered_audio_ms > 0) == (s.completed > 0)
+        # Audio implies a completed run; a completed run may deliver none (every take
+        # rejected by a check without retries: the seeded "silent" workflow).
+        assert s.delivered_audio_ms == 0 or s.completed > 0
 
 
 def test_runs_summary_window(client: OnePinClient,
@@ -735,7 +743,7 @@ def test_run_data(client: OnePinClient, runs_by_status: dict[str, RunRef], statu
     assert [r.line_index for r in rows] == list(range(len(rows)))
     assert (view.partial.status == "available") == (status in TERMINAL)
     cards = [c for r in rows for c in r.cards or []]
-    assert bool(cards) == (status != "pending")
+    assert bool(cards) == _voiced(client, ref)  # a run failed before its generator has none
     for card in cards:
         assert isinstance(card, onepin.WorkflowRunDataCardOut)
         assert card.id.startswith(f"{ref.run_id}:")
@@ -828,7 +836,10 @@ def test_run_audio_url(client: OnePinClient, http: httpx.Client,
     """An audio id taken from a data card id resolves to a 15-minute link serving a WAV."""
     ref = runs_by_status[status]
     rows = client.workflows.get_run_data(ref.workflow_id, ref.run_id, limit=100).data.rows or []
-    card = next(c for r in rows for c in r.cards or [] if c.audio.status == "available")
+    card = next((c for r in rows for c in r.cards or [] if c.audio.status == "available"), None)
+    if card is None:  # nothing was voiced: the run stopped before its generator finished
+        assert status != "completed" and not _voiced(client, ref)
+        return
     run_id, audio_id = card.id.split(":")
     assert run_id == ref.run_id and len(audio_id) == 16
     link = client.workflows.get_run_audio_url(ref.workflow_id, ref.run_id, audio_id)

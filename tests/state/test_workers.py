@@ -13,6 +13,8 @@ from support import DEMO_KEY
 
 HEADERS = {"Authorization": f"Bearer {DEMO_KEY}"}
 FROZEN = "2026-11-15T12:00:00Z"
+# One client with a generous timeout: a loaded CI machine can take a while to export a state.
+HTTP = httpx.Client(timeout=60)
 WORKFLOWS = "/api/v1/workflows"
 
 
@@ -22,9 +24,9 @@ def _data(response: httpx.Response, status: int = 200) -> Any:
 
 
 def _runnable_copy(url: str) -> str:
-    rows = _data(httpx.get(f"{url}{WORKFLOWS}?limit=100", headers=HEADERS))
+    rows = _data(HTTP.get(f"{url}{WORKFLOWS}?limit=100", headers=HEADERS))
     done = next(w["id"] for w in rows if w.get("last_run_status") == "completed")
-    return str(_data(httpx.post(f"{url}{WORKFLOWS}/{done}/duplicate", headers=HEADERS), 201)["id"])
+    return str(_data(HTTP.post(f"{url}{WORKFLOWS}/{done}/duplicate", headers=HEADERS), 201)["id"])
 
 
 def test_fifty_concurrent_starts_over_two_workers_give_one_run() -> None:
@@ -47,7 +49,7 @@ def test_fifty_concurrent_starts_over_two_workers_give_one_run() -> None:
         for thread in threads:
             thread.join()
         assert sorted(statuses) == [202] + [409] * 49
-        journal = _data(httpx.get(f"{server.url}/__mock/requests?limit=1000"))
+        journal = _data(HTTP.get(f"{server.url}/__mock/requests?limit=1000"))
         starts = [e for e in journal if e["operation_id"] == "start_run"]
         assert len(starts) == 50
         assert len({e["worker"] for e in journal}) == 2, "both workers answered"
@@ -63,7 +65,7 @@ def test_a_write_through_one_worker_is_read_through_the_other_at_once() -> None:
                 assert _data(reader.get(f"{server.url}{WORKFLOWS}/{made['id']}",
                                         headers=HEADERS)) == made
                 made_ids.append(made["id"])
-        journal = _data(httpx.get(f"{server.url}/__mock/requests?limit=1000"))
+        journal = _data(HTTP.get(f"{server.url}/__mock/requests?limit=1000"))
         wrote_on = {e["request_id"]: e["worker"] for e in journal if e["method"] == "POST"}
         read_on = {e["path"].rsplit("/", 1)[-1]: e["worker"] for e in journal
                    if e["method"] == "GET"}
@@ -76,38 +78,38 @@ def test_a_write_through_one_worker_is_read_through_the_other_at_once() -> None:
 def test_two_servers_on_one_state_file_agree_at_once(tmp_path: Path) -> None:
     state = f"sqlite:///{tmp_path / 'team.db'}"
     with serving("--state", state) as left, serving("--state", state) as right:
-        made = _data(httpx.post(f"{left.url}{WORKFLOWS}", json={"name": "Team prompts"},
+        made = _data(HTTP.post(f"{left.url}{WORKFLOWS}", json={"name": "Team prompts"},
                                 headers=HEADERS), 201)
-        assert _data(httpx.get(f"{right.url}{WORKFLOWS}/{made['id']}", headers=HEADERS)) == made
+        assert _data(HTTP.get(f"{right.url}{WORKFLOWS}/{made['id']}", headers=HEADERS)) == made
 
 
 def test_an_acknowledged_write_survives_kill_9(tmp_path: Path) -> None:
     state = f"sqlite:///{tmp_path / 'durable.db'}"
     with serving("--state", state) as first:
-        made = _data(httpx.post(f"{first.url}{WORKFLOWS}", json={"name": "Survivor"},
+        made = _data(HTTP.post(f"{first.url}{WORKFLOWS}", json={"name": "Survivor"},
                                 headers=HEADERS), 201)
         first.kill_hard()
     with serving("--state", state) as second:
-        assert _data(httpx.get(f"{second.url}{WORKFLOWS}/{made['id']}", headers=HEADERS)) == made
+        assert _data(HTTP.get(f"{second.url}{WORKFLOWS}/{made['id']}", headers=HEADERS)) == made
 
 
 def _scenario(url: str) -> None:
     """Writes of every kind, on a frozen clock."""
-    made = _data(httpx.post(f"{url}{WORKFLOWS}", json={"name": "Replayed"}, headers=HEADERS), 201)
-    _data(httpx.patch(f"{url}{WORKFLOWS}/{made['id']}", json={"description": "Lines"},
+    made = _data(HTTP.post(f"{url}{WORKFLOWS}", json={"name": "Replayed"}, headers=HEADERS), 201)
+    _data(HTTP.patch(f"{url}{WORKFLOWS}/{made['id']}", json={"description": "Lines"},
                       headers=HEADERS))
     workflow = _runnable_copy(url)
-    run = _data(httpx.post(f"{url}{WORKFLOWS}/{workflow}/runs", json={}, headers=HEADERS), 202)
-    _data(httpx.post(f"{url}/__mock/clock", json={"advance_seconds": 30}))
-    _data(httpx.post(f"{url}{WORKFLOWS}/{workflow}/runs/{run['id']}/pause", headers=HEADERS))
-    _data(httpx.post(f"{url}/__mock/workspaces", json={"name": "Replay ws"}))
+    run = _data(HTTP.post(f"{url}{WORKFLOWS}/{workflow}/runs", json={}, headers=HEADERS), 202)
+    _data(HTTP.post(f"{url}/__mock/clock", json={"advance_seconds": 30}))
+    _data(HTTP.post(f"{url}{WORKFLOWS}/{workflow}/runs/{run['id']}/pause", headers=HEADERS))
+    _data(HTTP.post(f"{url}/__mock/workspaces", json={"name": "Replay ws"}))
 
 
 def _snapshot(url: str) -> dict[str, str]:
     """What a client can read: the state export and the workflow list, as bytes."""
     return {
-        "state": httpx.get(f"{url}/__mock/state").text,
-        "list": json.dumps(_data(httpx.get(f"{url}{WORKFLOWS}?limit=100", headers=HEADERS))),
+        "state": HTTP.get(f"{url}/__mock/state").text,
+        "list": json.dumps(_data(HTTP.get(f"{url}{WORKFLOWS}?limit=100", headers=HEADERS))),
     }
 
 
@@ -115,9 +117,9 @@ def test_a_replay_in_another_process_reproduces_the_state_byte_for_byte(tmp_path
     with serving("--frozen-at", FROZEN, hash_seed="0") as original:
         _scenario(original.url)
         saved = tmp_path / "events.json"
-        saved.write_text(httpx.get(f"{original.url}/__mock/events").text, encoding="utf-8")
+        saved.write_text(HTTP.get(f"{original.url}/__mock/events").text, encoding="utf-8")
         expected = _snapshot(original.url)
     with serving("--frozen-at", FROZEN, "--replay", str(saved), hash_seed="4242") as replayed:
         assert _snapshot(replayed.url) == expected
-        kinds = [e["kind"] for e in _data(httpx.get(f"{replayed.url}/__mock/events"))["events"]]
+        kinds = [e["kind"] for e in _data(HTTP.get(f"{replayed.url}/__mock/events"))["events"]]
         assert kinds[-1] == "workspace.created"

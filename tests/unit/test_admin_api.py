@@ -476,12 +476,15 @@ def test_state_export_round_trip_of_a_fresh_run(client: FlaskClient, tmp_path: P
     assert run_status(export_and_reload(client, tmp_path), run) == target
 
 
+OPS = "e1365c5b-aa80-595b-82fb-d859c47a9686"  # Globex editor without a display name
+
+
 def test_state_export_of_one_workspace(client: FlaskClient) -> None:
     """?workspace_id limits the document to that workspace, its members and keys."""
     document = yaml.safe_load(client.get(f"/__mock/state?workspace_id={GLOBEX}").data)
     assert [w["id"] for w in document["workspaces"]] == [GLOBEX]
     assert document["workspaces"][0]["workflow_count"] == 0
-    assert {u["id"] for u in document["users"]} == {GUS, ADA}
+    assert {u["id"] for u in document["users"]} == {GUS, ADA, OPS}
     assert {k["key"] for k in document["api_keys"]} == {SECOND_WORKSPACE_KEY}
     assert {w["workspace"] for w in document["workflows"]} == {GLOBEX}
     assert len(document["workflows"]) == 25
@@ -638,6 +641,8 @@ ADMIN_CALLS = [
     ("POST", "/__mock/tokens", {"user_id": ADA}),
     ("POST", "/__mock/workspaces", None),
     ("POST", f"/__mock/runs/{UNKNOWN}/force", {"status": "completed"}),
+    ("GET", "/__mock/faults", None),
+    ("POST", "/__mock/faults", {"delay_ms": 0}),
 ]
 
 
@@ -677,7 +682,7 @@ def test_admin_token_leaves_health_and_files_open(guarded: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("path", ["/__mock/health", "/__mock/clock", "/__mock/requests",
-                                  "/__mock/state", "/__mock/files/anything"])
+                                  "/__mock/state", "/__mock/", "/__mock/faults"])
 def test_admin_disabled_means_no_control_routes(path: str) -> None:
     """With admin_enabled=False the /__mock/ routes do not exist (404 envelope)."""
     client = create_app(make_settings(admin_enabled=False)).test_client()
@@ -695,7 +700,7 @@ def upload_link(client: FlaskClient, headers: dict[str, str] = KEY) -> str:
         uploads = ok(client.get(f"{WORKFLOWS}/{row['id']}/uploads", headers=headers))
         if uploads:
             url: str = uploads[0]["download_url"]
-            return url[url.index("/__mock/files/"):]
+            return url[url.index("/files/"):]
     raise AssertionError("no seeded upload")
 
 
@@ -708,17 +713,17 @@ def test_signed_file_is_served(client: FlaskClient) -> None:
 
 
 def tampered(path: str) -> str:
-    token = path.removeprefix("/__mock/files/")
+    token = path.removeprefix("/files/")
     body, _, signature = token.rpartition(".")
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
-    return f"/__mock/files/{body}.{flipped}"
+    return f"/files/{body}.{flipped}"
 
 
 def test_signed_file_tampered_or_expired_is_403(client: FlaskClient) -> None:
     """A changed signature, garbage, or a link past its 15 minutes is 403."""
     path = upload_link(client)
     assert_error(client.get(tampered(path)), 403, "FORBIDDEN")
-    assert_error(client.get("/__mock/files/not-a-token"), 403, "FORBIDDEN")
+    assert_error(client.get("/files/not-a-token"), 403, "FORBIDDEN")
     clock(client, advance_seconds=899)
     assert client.get(path).status_code == 200
     clock(client, advance_seconds=1)
@@ -738,17 +743,3 @@ def test_full_reset_restores_the_startup_clock(client: FlaskClient) -> None:
     clock(client, advance_seconds=3600)
     assert ok(client.post("/__mock/reset", json={}))
     assert ok(client.get("/__mock/clock"))["now"] == iso(FROZEN_AT)
-
-
-def test_journal_page_lists_calls_newest_first(client: FlaskClient) -> None:
-    """The HTML journal shows each call (escaped), newest first, and honours filters."""
-    client.get("/api/v1/workflows?search=<b>x</b>", headers=KEY)
-    client.get("/api/v1/nodes")
-    page = client.get("/__mock/requests/page")
-    assert page.status_code == 200
-    assert page.content_type.startswith("text/html")
-    rows = page.get_data(as_text=True).split("<tbody>")[1]
-    assert rows.index("/api/v1/nodes") < rows.index("/api/v1/workflows")
-    assert "<b>x</b>" not in rows and "&lt;b&gt;" in rows
-    only_nodes = client.get("/__mock/requests/page?path=/api/v1/nodes").get_data(as_text=True)
-    assert "/api/v1/workflows" not in only_nodes.split("<tbody>")[1]

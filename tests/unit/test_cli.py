@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+import subprocess
+import sys
+import time
+from importlib.metadata import version
 from pathlib import Path
 
+import httpx
 import pytest
 from support import ACME, ADA, GLOBEX, bearer, make_settings
 
@@ -117,3 +124,149 @@ def test_readme_fixture_example_loads(tmp_path: Path) -> None:
     assert rows[0]["run_status_counts"]["failed"] == 1
     uploads = client.get(f"/api/v1/workflows/{rows[0]['id']}/uploads", headers=key).get_json()
     assert uploads["data"][0]["filename"] == "prompts.txt"
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """onepin-mock --version names the installed package version."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"onepin-mock {version('onepin-mock')}"
+
+
+# A value for each serve flag's variable, and how to see it in Settings.
+ENV_VALUES: dict[str, tuple[str, str, object]] = {
+    "--host": ("0.0.0.0", "host", "0.0.0.0"),
+    "--port": ("9123", "port", 9123),
+    "--seed": ("5", "seed", 5),
+    "--fixtures": ("/tmp/x.yaml", "fixtures_path", Path("/tmp/x.yaml")),
+    "--frozen-at": ("2026-11-01T10:00:00Z", "frozen_at", "2026-11-01T10:00:00+00:00"),
+    "--run-speed": ("60", "run_speed", 60.0),
+    "--required-sdk-version": ("0.16.0", "required_sdk_version", "0.16.0"),
+    "--fault-rate": ("0.5", "fault_rate", 0.5),
+    "--fault-status": ("502", "fault_status", 502),
+    "--slow-rate": ("0.25", "slow_rate", 0.25),
+    "--slow-ms": ("10", "slow_ms", 10),
+    "--drop-rate": ("0.1", "drop_rate", 0.1),
+    "--admin-token": ("tok", "admin_token", "tok"),
+    "--journal-size": ("7", "journal_size", 7),
+    "--cors-origin": ("https://a.example,https://b.example", "cors_origins",
+                      ("https://a.example", "https://b.example")),
+    "--cors-allow-null": ("1", "cors_allow_null_origin", True),
+    "--no-admin": ("true", "admin_enabled", False),
+    "--strict": ("yes", "strict_responses", True),
+    "--quiet": ("on", "access_log", False),
+    "--state": ("sqlite:///tmp/state.db", "state_url", "sqlite:///tmp/state.db"),
+    "--replay": ("/tmp/events.json", "replay_path", Path("/tmp/events.json")),
+    "--secret": ("s" * 64, "jwt_secret", "s" * 64),
+    "--insecure-admin": ("1", "insecure_admin", True),
+    "--max-delay-ms": ("1234", "max_delay_ms", 1234),
+    "--max-body-bytes": ("4096", "max_body_bytes", 4096),
+}
+PROCESS_FLAGS = {"--threads": "3", "--workers": "2"}  # read by the server, not Settings
+
+
+def serve_flags() -> list[str]:
+    serve = next(action for action in build_parser()._subparsers._group_actions  # type: ignore[union-attr]
+                 ).choices["serve"]
+    return sorted(option for action in serve._actions for option in action.option_strings
+                  if option.startswith("--") and option != "--help")
+
+
+def test_every_serve_flag_has_an_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each serve flag (switches included) reads ONEPIN_MOCK_<FLAG>; the README's promise."""
+    flags = serve_flags()
+    assert set(flags) == set(ENV_VALUES) | set(PROCESS_FLAGS)
+    for flag, (raw, field, expected) in ENV_VALUES.items():
+        with monkeypatch.context() as env:
+            env.setenv("ONEPIN_MOCK_" + flag[2:].upper().replace("-", "_"), raw)
+            settings = settings_from(build_parser().parse_args(["serve"]))
+        value = getattr(settings, field)
+        shown = value.isoformat() if field == "frozen_at" else value
+        assert shown == expected, flag
+    for flag, raw in PROCESS_FLAGS.items():
+        monkeypatch.setenv("ONEPIN_MOCK_" + flag[2:].upper(), raw)
+    args = build_parser().parse_args(["serve"])
+    assert (args.threads, args.workers) == (3, 2)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["serve", "--run-speed", "fast"], "argument --run-speed: 'fast' is not a number"),
+    (["serve", "--port", "http"], "argument --port: 'http' is not a whole number"),
+    (["serve", "--port", "70000"], "argument --port: '70000' is not a port"),
+    (["serve", "--fault-rate", "2"], "argument --fault-rate: '2' must be between 0 and 1"),
+    (["serve", "--frozen-at", "noon"], "argument --frozen-at: 'noon' is not an ISO-8601"),
+])
+def test_flag_errors_speak_plainly(argv: list[str], message: str,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad value names the flag and the problem, never a Python function name."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "invalid" not in err and "_" not in err.splitlines()[-1]
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("ONEPIN_MOCK_STRICT", "maybe", "ONEPIN_MOCK_STRICT='maybe': use 1/0"),
+    ("ONEPIN_MOCK_PORT", "eighty", "ONEPIN_MOCK_PORT: 'eighty' is not a whole number"),
+    ("ONEPIN_MOCK_RUN_SPEED", "fast", "ONEPIN_MOCK_RUN_SPEED: 'fast' is not a number"),
+])
+def test_a_bad_variable_is_reported_by_name(variable: str, value: str, message: str,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad ONEPIN_MOCK_* value is an error naming the variable, not a silent default."""
+    monkeypatch.setenv(variable, value)
+    assert main(["serve"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_serve_prints_one_startup_line_and_one_line_per_request(tmp_path: Path) -> None:
+    """The real command: one line saying where it listens, then one per request."""
+    log = tmp_path / "serve.log"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).parent / "onepin-mock"), "serve", "--port", str(port)]
+    with log.open("w") as output:
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while "listening on" not in log.read_text():
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        url = log.read_text().split("listening on ")[1].split()[0]
+        assert url == f"http://127.0.0.1:{port}"
+        while True:  # the line comes before the worker process is ready
+            try:
+                assert httpx.get(f"{url}/api/v1/nodes?limit=1").status_code == 200
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        deadline = time.monotonic() + 10
+        while len(log.read_text().splitlines()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    startup, *requests = log.read_text().splitlines()
+    assert startup.startswith("onepin-mock ") and "/docs" in startup
+    assert len(requests) == 1 and requests[0].endswith("ms")
+    assert "GET /api/v1/nodes?limit=1 200 " in requests[0]
+
+
+def test_one_log_line_per_request_unless_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    """Each request logs method, path, status and milliseconds; --quiet turns it off."""
+    caplog.set_level(logging.INFO, logger="onepin_mock.access")
+    loud = create_app(make_settings()).test_client()
+    loud.get("/api/v1/nodes?limit=1")
+    loud.get("/api/v1/workflows")
+    lines = [r.getMessage() for r in caplog.records if r.name == "onepin_mock.access"]
+    assert len(lines) == 2
+    assert lines[0].startswith("GET /api/v1/nodes?limit=1 200 ") and lines[0].endswith("ms")
+    assert lines[1].startswith("GET /api/v1/workflows 401 ")
+    caplog.clear()
+    quiet = create_app(make_settings(access_log=False)).test_client()
+    quiet.get("/api/v1/nodes")
+    assert not [r for r in caplog.records if r.name == "onepin_mock.access"]

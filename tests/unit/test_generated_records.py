@@ -24,7 +24,7 @@ VIEW_SCHEMAS = {
 
 
 def _link(audio_id: str) -> Link:
-    return Link(f"http://mock/__mock/files/{audio_id}", NOW)
+    return Link(f"http://mock/files/{audio_id}", NOW)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -73,7 +73,7 @@ def make_run(number: int = 1, *, fail: bool = False, seed: int = 1,
 
 
 def audio_link(audio_id: str) -> Link:
-    return Link(f"https://mock.test/__mock/files/{audio_id}", T0 + timedelta(minutes=15))
+    return Link(f"https://mock.test/files/{audio_id}", T0 + timedelta(minutes=15))
 
 
 def view(run: RunRecord, at_ms: float) -> RunView:
@@ -203,14 +203,21 @@ def test_pending_run_has_nothing_yet() -> None:
 
 @pytest.mark.parametrize(("name", "run", "ms"), SCENARIOS, ids=IDS)
 def test_credits_only_once_terminal(name: str, run: RunRecord, ms: float) -> None:
-    """credits and the analysis credit block stay unsettled until the run is terminal."""
+    """credits stay unsettled until the run is terminal; a paused run shows its spend so far
+    as a partial credit block, other live runs none."""
     v = view(run, ms)
     terminal = v.status in ("completed", "failed", "cancelled")
     assert (v.out()["credits"] is not None) == terminal
     assert "credits" not in v.status_out()
     credits = v.analysis()["credits"]
-    if not terminal:
+    if v.status == "paused":
+        assert (credits["status"], credits["reason"]) == ("partial", "run_paused")
+        assert credits["charged"] is None and credits["minimum_charge_fractional"] is None
+        assert sum(float(r["credits_fractional"]) for r in credits["rows"]) == pytest.approx(
+            float(credits["total_fractional"]))
+    elif not terminal:
         assert credits["status"] == "unavailable" and credits["reason"] == "run_not_settled"
+    if not terminal:
         assert v.outputs()["credits"] is None
 
 

@@ -237,16 +237,36 @@ def test_patch_rename_of_a_placeholder_is_user_named(client: FlaskClient) -> Non
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({}, None), ({"name": None}, "name"), ({"name": "  "}, "name"),
-    ({"definition": None}, "definition"), ({"description": "d" * 5001}, "description"),
+    ({}, None), ({"name": "  "}, "name"), ({"name": 5}, "name"),
+    ({"definition": []}, "definition"), ({"description": "d" * 5001}, "description"),
 ])
 def test_invalid_patch_is_422(client: FlaskClient, body: dict[str, Any],
                               field: str | None) -> None:
-    """An empty PATCH, a null/blank name, a null definition or a huge description is 422."""
+    """An empty PATCH, a blank or non-text name, a non-object definition or a huge
+    description is 422."""
     error = assert_error(client.patch(f"{WORKFLOWS}/{FAST}", json=body, headers=KEY), 422,
                          "VALIDATION_ERROR")
     if field:
         assert field in fields(error)
+
+
+def test_patch_null_name_and_definition_change_nothing(client: FlaskClient) -> None:
+    """A null name or definition (what the SDK sends for None) leaves it as it was; a null
+    description clears it."""
+    before = ok(client.get(f"{WORKFLOWS}/{FAST}", headers=KEY))
+    after = ok(client.patch(f"{WORKFLOWS}/{FAST}", headers=KEY, json={
+        "name": None, "definition": None, "description": None}))
+    assert (after["name"], after["name_source"]) == (before["name"], before["name_source"])
+    assert after["definition"] == before["definition"]
+    assert after["description"] is None
+
+
+def test_create_with_nulls_is_a_placeholder(client: FlaskClient) -> None:
+    """Null name, description and definition on create mean the same as leaving them out."""
+    created = ok(client.post(WORKFLOWS, headers=KEY, json={
+        "name": None, "description": None, "definition": None}), 201)
+    assert (created["name"], created["name_source"]) == ("Untitled workflow", "placeholder")
+    assert created["description"] is None and created["definition"]["graph"]["nodes"] == []
 
 
 # -- save-time validation ---------------------------------------------------------------------

@@ -168,7 +168,8 @@ class Catalog:
         return {
             p.provider: {
                 "display_name": p.display_name,
-                "models": [{"model": m.model, "display_name": m.display_name} for m in p.models],
+                "models": [{"model": m.model, "display_name": m.display_name,
+                            "config_schema": copy.deepcopy(m.config_schema)} for m in p.models],
             }
             for p in self._providers
         }

@@ -240,9 +240,10 @@ def _read_provider(r: _Reader, name: str, raw: object) -> Provider:
         at = f"{where}.models[{i}]"
         model = r.mapping(item, at)
         pricing = _read_price(r, model["pricing"], f"{at}.pricing") if "pricing" in model else None
-        models.append(
-            ModelSpec(r.text(model, "model", at), r.text(model, "display_name", at), pricing)
-        )
+        controls = (r.mapping(model["config_schema"], f"{at}.config_schema")
+                    if "config_schema" in model else None)
+        models.append(ModelSpec(r.text(model, "model", at), r.text(model, "display_name", at),
+                                pricing, controls))
     if not models:
         raise r.error(f"{where}.models", "a provider needs at least one model")
     return Provider(

@@ -83,6 +83,7 @@ class ModelSpec:
     model: str
     display_name: str
     pricing: PriceBand | None = None
+    config_schema: JSON | None = None  # model-specific controls, when the model has any
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,23 @@ from .upload_files import upload_body
 
 PLACEHOLDER_NAME = "Untitled workflow"
 _TERMINAL_MIX = (("completed", 0.72), ("failed", 0.16), ("cancelled", 0.12))
-# The first workflows of every workspace end in these statuses, so each status exists.
-_PINNED_LATEST = ("running", "paused", "pending", "failed", "cancelled", "completed")
-_PAUSE_REASONS = {
-    "user": None,
+# The first workflows of every workspace end in these statuses, so each status exists
+# (the three paused ones: one manual pause and two automatic ones, see _pause_reason).
+_PINNED_LATEST = ("running", "paused", "pending", "failed", "cancelled", "completed",
+                  "paused", "paused", "completed", "cancelled")
+# This one validates with a threshold no take reaches and no retries: its runs complete
+# without delivering any audio, so the download's "no audio" 404 is reachable.
+_STRICT_INDEX = 8
+# These latest runs were cancelled before spending anything: one still in the queue, one
+# in its first moment (no step finished), so both zero-spend analysis readings exist.
+_EARLY_CANCELS = {4: "queued", 9: "starting"}
+_PAUSE_ERRORS = {
     "provider_outage": "The voice provider is not responding; the run resumes when it recovers.",
     "provider_rate_limited": "The voice provider is rate limiting requests; retry shortly.",
+    "provider_billing": "The voice provider needs a billing fix on its side; resume afterwards.",
+    "node_timeout": "A node took longer than its time limit; resume to retry it.",
 }
+_AUTOMATIC_REASONS = tuple(_PAUSE_ERRORS)
 
 
 def empty_definition() -> dict[str, Any]:
@@ -65,7 +75,7 @@ def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
     active_budget = workspace.concurrent_run_limit - 1  # leave room for the user's own runs
     for index in range(workspace.workflow_count):
         workflow = _workflow(world, workspace, members, f"{workspace.id}:{index}",
-                             placeholder=index % 11 == 10)
+                             placeholder=index % 11 == 10, strict=index == _STRICT_INDEX)
         state.workflows[workflow.id] = workflow
         for run in _runs(world, workspace, starters, workflow, index, active_budget):
             active_budget -= run.stall_pending or run.stall_ms is not None
@@ -82,7 +92,7 @@ def _run_starters(world: World, workspace_id: str) -> list[User]:
 
 
 def _workflow(world: World, workspace: Workspace, members: list[User], key: str, *,
-              placeholder: bool = False) -> WorkflowRecord:
+              placeholder: bool = False, strict: bool = False) -> WorkflowRecord:
     seed = world.settings.seed
     r = rng(seed, "workflow", key)
     words = phrases()
@@ -95,19 +105,19 @@ def _workflow(world: World, workspace: Workspace, members: list[User], key: str,
         user_id=r.choice(members).id if members else stable_uuid(seed, "user", workspace.id),
         name=name, name_source="placeholder" if placeholder else r.choice(("user", "generated")),
         description=None if placeholder or r.random() < 0.3 else r.choice(words["descriptions"]),
-        definition=empty_definition() if placeholder else _definition(world, r),
+        definition=empty_definition() if placeholder else _definition(world, r, strict),
         created_at=created, updated_at=min(updated, world.settings.dataset_epoch),
     )
 
 
-def _definition(world: World, r: random.Random) -> dict[str, Any]:
+def _definition(world: World, r: random.Random, strict: bool = False) -> dict[str, Any]:
     lines = r.sample(phrases()["lines"], r.randint(3, 9))
     locales = list(world.catalog.locales)
     source = r.choice(("en-us", "en-us", "en-gb"))
     targets = [source] + (r.sample([loc for loc in locales if loc != source], r.randint(1, 3))
                           if r.random() < 0.45 else [])
     return graphs.make_definition(r, world.catalog, script_lines=lines, source_language=source,
-                                  target_locales=targets)
+                                  target_locales=targets, strict_validation=strict)
 
 
 def _run_count(r: random.Random, index: int, workflow: WorkflowRecord) -> int:
@@ -129,8 +139,27 @@ def _runs(world: World, workspace: Workspace, starters: list[User], workflow: Wo
         status = _status_for(r, index, number == count, active_budget)
         offset = timedelta(seconds=span * number / (count + 1))
         created = truncate_ms(workflow.updated_at + offset)
-        runs.append(_run(world, starters, workflow, number, created, status))
+        moment = _pause_reason(world, workspace, index) if status == "paused" else None
+        if status == "cancelled" and number == count:
+            moment = _EARLY_CANCELS.get(index)
+        runs.append(_run(world, starters, workflow, number, created, status, moment))
     return runs
+
+
+def _pause_reason(world: World, workspace: Workspace, index: int) -> str:
+    """The first paused workflow was paused by hand; the others automatically.
+
+    Workspaces take turns through the automatic reasons (by their place in the fixtures),
+    so the two demo workspaces between them show every reason.
+    """
+    paused = [i for i, status in enumerate(_PINNED_LATEST) if status == "paused"]
+    ordinal = paused.index(index) if index in paused else 0
+    if ordinal == 0:
+        return "user"
+    order = list(world.fixtures.workspaces)
+    place = order.index(workspace.id) if workspace.id in order else len(order)
+    automatic = len(paused) - 1
+    return _AUTOMATIC_REASONS[(place * automatic + ordinal - 1) % len(_AUTOMATIC_REASONS)]
 
 
 def _status_for(r: random.Random, index: int, latest: bool, active_budget: int) -> str:
@@ -148,7 +177,7 @@ def _status_for(r: random.Random, index: int, latest: bool, active_budget: int) 
 
 
 def _run(world: World, starters: list[User], workflow: WorkflowRecord, number: int,
-         created: datetime, status: str) -> RunRecord:
+         created: datetime, status: str, moment: str | None = None) -> RunRecord:
     seed = world.settings.seed
     run_id = run_id_for(seed, workflow.id, number)
     r = rng(seed, "run", run_id)
@@ -160,23 +189,30 @@ def _run(world: World, starters: list[User], workflow: WorkflowRecord, number: i
                       "user_name": user.display_name if user else "Unknown user"},
         snapshot=workflow.definition, speed=world.settings.run_speed, fail=status == "failed",
     )
-    _shape_status(run, r, status)
+    _shape_status(run, r, status, moment)
     if status == "completed" and r.random() < 0.15:
         run.public_share_id = stable_uuid(seed, "share", run_id).replace("-", "")[:12]
         run.shared_at = created + timedelta(hours=r.uniform(1, 48))
     return run
 
 
-def _shape_status(run: RunRecord, r: random.Random, status: str) -> None:
-    """Give a seeded run the controls or stall that make it end up in ``status``."""
+def _shape_status(run: RunRecord, r: random.Random, status: str,
+                  moment: str | None = None) -> None:
+    """Give a seeded run the controls or stall that make it end up in ``status``.
+
+    ``moment`` is a paused run's pause reason, or when a cancelled run was cancelled
+    (``queued``, ``starting``; mid-run otherwise).
+    """
     plan = run.plan
     mid = plan.queue_ms + int(plan.end_ms * r.uniform(0.2, 0.8))
-    # ``mid`` is run time; the run covers it in mid / speed of wall time (--run-speed).
-    at = run.created_at + timedelta(milliseconds=mid / run.speed)
+    early = {"queued": plan.queue_ms // 2, "starting": plan.queue_ms + 1}
+    # Run time; the run covers it in run_ms / speed of wall time (--run-speed).
+    run_ms = early.get(moment or "", mid) if status == "cancelled" else mid
+    at = run.created_at + timedelta(milliseconds=run_ms / run.speed)
     if status == "cancelled":
         run.controls.append(Control("cancel", at))
     elif status == "paused":
-        reason = r.choice(tuple(_PAUSE_REASONS))
+        reason = moment or r.choice(("user", *_AUTOMATIC_REASONS))
         run.controls.append(Control("pause", at, reason))
     elif status == "running":
         run.stall_ms = int(plan.end_ms * r.uniform(0.3, 0.7))
@@ -184,16 +220,9 @@ def _shape_status(run: RunRecord, r: random.Random, status: str) -> None:
         run.stall_pending = True
 
 
-_AUTOMATIC_PAUSE_ERRORS = {
-    **{k: v for k, v in _PAUSE_REASONS.items() if v},
-    "provider_billing": "The voice provider needs a billing fix on its side; resume afterwards.",
-    "node_timeout": "A node took longer than its time limit; resume to retry it.",
-}
-
-
 def pause_error(reason: str | None) -> str | None:
     """Customer-facing text for an automatic pause; None for a manual one."""
-    return _AUTOMATIC_PAUSE_ERRORS.get(reason or "user")
+    return _PAUSE_ERRORS.get(reason or "user")
 
 
 def _uploads(world: World, workflow: WorkflowRecord) -> list[UploadRecord]:

@@ -24,6 +24,7 @@ PASS_PORT, FAIL_PORT = "pass", "fail"
 X0, DX, Y0, DY = 80, 280, 120, 160
 _SPEEDS = (1.0, 1.0, 1.0, 0.9, 1.1)
 _RETRIES = (1, 2, 2, 3)
+STRICT_VALIDATOR = "validator_error_rate"
 # Short, readable id stems; operators use their slug without the `operator_` prefix.
 _ID_STEM_BY_CATEGORY = {"source": "source", "validation": "validator", "output": "sink"}
 
@@ -35,6 +36,7 @@ def make_definition(
     script_lines: list[str],
     source_language: str,
     target_locales: list[str],
+    strict_validation: bool = False,
 ) -> dict[str, Any]:
     """A valid workflow definition whose optional parts are drawn from `rng`.
 
@@ -55,7 +57,8 @@ def make_definition(
             last = builder.chain(last, node_type, {})
     voices = {"voice_map": _voice_map(rng, catalog, locales), "speed": rng.choice(_SPEEDS)}
     generator = builder.chain(last, GENERATOR, voices)
-    checked = _add_validators(rng, builder, generator)
+    checked = (_add_strict_validator(builder, generator) if strict_validation
+               else _add_validators(rng, builder, generator))
     for audio_format in ("wav", "mp3") if rng.random() < 0.25 else (rng.choice(("wav", "mp3")),):
         builder.connect(checked, PASS_PORT, builder.add(SINK, {"format": audio_format}))
     return builder.finish()
@@ -98,6 +101,18 @@ def _add_validators(rng: random.Random, builder: _Builder, generator: str) -> st
         builder.connect(validator, FAIL_PORT, generator)  # the retry loop: regenerate the take
         upstream, port = validator, PASS_PORT
     return upstream
+
+
+def _add_strict_validator(builder: _Builder, generator: str) -> str:
+    """One word-accuracy check demanding a flawless take, with no retries.
+
+    No take reaches a threshold of 100, and without retries a rejected take leaves
+    through ``fail``: such a workflow's runs complete without any audio.
+    """
+    validator = builder.add(STRICT_VALIDATOR, {"threshold": 100, "max_retries": 0})
+    builder.connect(generator, builder.catalog.port_names(GENERATOR, "outputs")[0], validator)
+    builder.connect(validator, FAIL_PORT, generator)
+    return validator
 
 
 class _Builder:

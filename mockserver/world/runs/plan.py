@@ -17,6 +17,8 @@ from ..rng import hex_id, rng
 from .text import script_lines, translate
 
 QUEUE_MS = 1500
+# No stand-in validator scores a take as flawless, so a threshold of 100 rejects them all.
+MAX_SCORE = 99.9
 # Base cost (ms) and per-line cost of one execution of a node, by node type prefix.
 _TIMING = {
     "source": (600, 20),
@@ -236,7 +238,8 @@ class _Planner:
                 node_name=node.get("name"), iteration=iteration, wave=wave_no,
                 start_ms=self.cursor, end_ms=self.cursor + duration, failed=failed,
                 active_ports=() if failed else self._ports(node_type, rejected),
-                locales=self._locales_for(node_type), units=self._units(node_type, active),
+                locales=self._locales_for(node_type),
+                units=self._units(node_type, active, line_takes),
             ))
             durations.append(duration)
         self.cursor += max(durations, default=0)
@@ -268,11 +271,16 @@ class _Planner:
             return (self.source_language,)
         return tuple(sorted(self.locales))
 
-    def _units(self, node_type: str, active: list[tuple[int, str]]) -> int:
-        chars = sum(len(self.lines[i]) for i, _ in active) if active else 0
+    def _units(self, node_type: str, active: list[tuple[int, str]],
+               line_takes: dict[tuple[int, str], list[Take]]) -> int:
         if node_type == SOURCE:
             return sum(len(line) for line in self.lines)
-        return chars
+        if node_type.startswith("sink_"):
+            # An export packages only the lines that reach it: none, if every take was
+            # rejected without retries (the run then costs nothing at its sink: "free").
+            active = [p for p in active
+                      if line_takes.get(p) and self._delivered_take(line_takes[p]) is not None]
+        return sum(len(self.lines[i]) for i, _ in active)
 
     def _generate(self, step_index: int, node_id: str, active: list[tuple[int, str]],
                   line_takes: dict[tuple[int, str], list[Take]]) -> None:
@@ -299,7 +307,11 @@ class _Planner:
         A take an earlier validator of the chain already rejected never reaches this one.
         """
         node_id, node_type = str(node.get("id")), str(node.get("type"))
-        threshold = float(_node_config(node, self.catalog).get("threshold", 85))
+        config = _node_config(node, self.catalog)
+        threshold = float(config.get("threshold", 85))
+        # Takes are as good as they are: the score centres on what the validator expects by
+        # default, not on the configured threshold, so raising the threshold rejects more.
+        typical = float(self.catalog.default_config(node_type).get("threshold", 85)) + 6
         rejected = False
         for pair in active:
             takes = line_takes.get(pair)
@@ -307,17 +319,31 @@ class _Planner:
                 continue
             last = takes[-1]
             key = f"{self.run_id}:{node_id}:{pair}:{last.number}"
-            score = round(min(100.0, rng(self.seed, "score", key).gauss(threshold + 6, 6)), 1)
+            score = round(min(MAX_SCORE, rng(self.seed, "score", key).gauss(typical, 6)), 1)
             verdict = Verdict(node_id, node_type, score, threshold)
             takes[-1] = _with_verdict(last, verdict, step_index)
             rejected = rejected or not verdict.passed
         return rejected
 
+    def _delivered_take(self, takes: list[Take]) -> int | None:
+        """The last passing take; else the last take once its retries ran out.
+
+        A take rejected by a validator that allows no retries at all leaves through
+        ``fail`` and is not delivered.
+        """
+        passing = [i for i, t in enumerate(takes) if t.passed]
+        if passing:
+            return passing[-1]
+        rejecting = [v.node_id for v in takes[-1].verdicts if not v.passed]
+        retries = [int(_node_config(self.nodes[n], self.catalog).get("max_retries", 0))
+                   for n in rejecting]
+        return None if retries and min(retries) == 0 else len(takes) - 1
+
     def _script(self, line_index: int, locale: str) -> str:
         line = self.lines[line_index]
         if locale == self.source_language:
             return line
-        return translate(self.seed, line, locale)
+        return translate(self.seed, line, locale, self.source_language)
 
     def _finish(self, line_takes: dict[tuple[int, str], list[Take]], *, failed: bool) -> RunPlan:
         sinks = tuple(s.index for s in self.steps if s.node_type.startswith("sink_"))
@@ -325,8 +351,7 @@ class _Planner:
         for (line_index, locale), takes in sorted(line_takes.items()):
             delivered = None
             if sinks and not failed:
-                passing = [i for i, t in enumerate(takes) if t.passed]
-                delivered = passing[-1] if passing else len(takes) - 1
+                delivered = self._delivered_take(takes)
             line_locales.append(LineLocale(
                 line_index=line_index, line_id=f"line-{line_index + 1:04d}", locale=locale,
                 script=self._script(line_index, locale), takes=tuple(takes),

@@ -22,6 +22,7 @@ class StepState:
     status: str  # running | completed | failed | cancelled
     started_at: datetime | None
     completed_at: datetime | None
+    pause_reason: str | None = None  # set on a step an automatic pause cut off
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class Progress:
         """Step rows that exist now (started steps), in execution order."""
         rows = []
         for step in self.plan.steps:
+            if step.start_ms == self.active_ms and self._cut_off_by_pause(step):
+                at = self.timeline.paused_at
+                rows.append(StepState(step, "cancelled", at, at, self.timeline.pause_reason))
+                continue
             if step.start_ms > self.active_ms or (
                 step.start_ms == self.active_ms and not self._done(step)
                 and self.timeline.status != "running"
@@ -61,6 +66,16 @@ class Progress:
                 ended = self.timeline.completed_at if interrupted else None
                 rows.append(StepState(step, status, started, ended))
         return rows
+
+    def _cut_off_by_pause(self, step: PlannedStep) -> bool:
+        """An automatic pause (not a manual one) interrupts the steps it found starting.
+
+        They show as ``cancelled`` with the step-level pause reason and reopen in place
+        (same step id) on resume (runs.md, automatic pauses).
+        """
+        t = self.timeline
+        return (t.status == "paused" and t.pause_reason not in (None, "user")
+                and not t.paused_from_pending and not self._done(step))
 
     @property
     def total_steps(self) -> int:

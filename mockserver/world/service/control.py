@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ...errors import Conflict, Detail, FixtureError, NotFound, ValidationFailed
+from ...errors import (
+    Conflict,
+    Detail,
+    FixtureError,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
 from ..runs.record import RunRecord
 from ..state.store import WorkspaceState
 from .appliers import FULL_RESET
@@ -72,6 +79,11 @@ def create_workspace(engine: StateEngine, options: dict[str, Any]) -> dict[str, 
 
     def decide() -> tuple[str, dict[str, Any]]:
         nonlocal number
+        cap = engine.world.settings.max_workspaces
+        if engine.world.created_workspaces >= cap:
+            raise RateLimited(f"This mock has created its limit of {cap} workspaces; "
+                              "POST /__mock/reset frees them (or raise --max-workspaces)",
+                              headers={"Retry-After": "60"})
         number = engine.world.created_workspaces + 1
         return "workspace.created", {"number": number, "options": options}
 

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from ...errors import Detail, NoScriptText, ValidationFailed
+from ...validation_messages import value_error
 from ..catalog.catalog import Catalog
 from ..catalog.graph_view import SOURCE
 from ..runs import pricing
@@ -22,8 +23,9 @@ def priced_definition(definition: dict[str, Any], overrides: dict[str, Any]
                if isinstance(n, dict) and n.get("type") == SOURCE]
     if len(sources) != 1:
         raise ValidationFailed("Run overrides need exactly one source_script node",
-                               [Detail("script_text", "the graph must have exactly one "
-                                       f"source_script node, found {len(sources)}")])
+                               [Detail("script_text", value_error(
+                                   "the graph must have exactly one source_script node, "
+                                   f"found {len(sources)}"))])
     patched = copy.deepcopy(definition)
     for node in patched["graph"]["nodes"]:
         if isinstance(node, dict) and node.get("type") == SOURCE:
@@ -43,5 +45,6 @@ def estimate_or_422(catalog: Catalog, definition: dict[str, Any], script: str | 
         return pricing.estimate(definition, catalog, script_text=script, balance=balance)
     except NoScriptText as exc:
         raise ValidationFailed(f"There is no script text to {purpose}",
-                               [Detail("script_text", "the workflow script is empty; "
-                                       "save a script or pass script_text")]) from exc
+                               [Detail("script_text", value_error(
+                                   "the workflow script is empty; save a script or pass "
+                                   "script_text"))]) from exc

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ...errors import Conflict, Detail, PaymentRequired, ValidationFailed
+from ...validation_messages import value_error
 from ..catalog.graph_rules import run_start_problems
 from ..runs.lifecycle import ACTIVE, Timeline
 from ..runs.plan import output_locales, source_language_of
@@ -40,7 +41,7 @@ def _snapshot(engine: StateEngine, workflow: WorkflowRecord, overrides: dict[str
     problems = run_start_problems(workflow.definition, catalog)
     if problems:
         raise ValidationFailed("The workflow cannot run",
-                               [Detail(p.field, p.message) for p in problems])
+                               [Detail(p.field, value_error(p.message)) for p in problems])
     definition, script = priced_definition(workflow.definition, overrides)
     _check_plan_size(definition, overridden=script is not None)
     return copy.deepcopy(definition) if definition is workflow.definition else definition

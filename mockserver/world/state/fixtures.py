@@ -215,8 +215,9 @@ def _users(r: _Reader, document: dict[str, Any]) -> dict[str, User]:
     for where, record in r.records(document, "users"):
         user_id = r.uuid(record, "id", where)
         if user_id:
-            result[user_id] = User(user_id, r.text(record, "name", where),
-                                   r.text(record, "email", where))
+            # A user may have no display name; the API then shows their email instead.
+            name = r.text(record, "name", where) if record.get("name") is not None else ""
+            result[user_id] = User(user_id, name, r.text(record, "email", where))
     return result
 
 
@@ -326,6 +327,15 @@ def _uploads(r: _Reader, document: dict[str, Any], known: Fixtures,
 
 
 @dataclass(frozen=True)
+class VoiceVocabulary:
+    """The enums of VoiceOut that a workspace voice takes values from (from openapi.yaml)."""
+
+    accents: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # without "platform", which the catalog voices have
+    import_states: tuple[str, ...] = ()  # the first one means the voice can be used
+
+
+@dataclass(frozen=True)
 class FixtureRules:
     """What the spec says about fixture records, handed in by the app."""
 
@@ -335,6 +345,7 @@ class FixtureRules:
     check_definition: Callable[[Any], list[tuple[str, str]]]  # save-time graph rules
     # x-onepin-min-role of start_run: who may have triggered a seeded run (None: anyone)
     start_run_role: str | None = None
+    voices: VoiceVocabulary = field(default_factory=VoiceVocabulary)  # VoiceOut enums
 
 
 def parse_fixtures(text: str, source: str, rules: FixtureRules, known: Fixtures = EMPTY

@@ -1,13 +1,15 @@
 """A bounded, filterable record of the requests the mock answered.
 
 The entries live in the state backend's journal store, so every worker process of one
-mock (and every machine sharing a Redis) writes to and reads from the same journal.
+mock (and every machine sharing a Redis) writes to and reads from the same journal. An
+entry is plain data (strings, numbers, string-to-string maps); headers and bodies arrive
+already bounded and with secrets masked.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ..events import JournalStore
@@ -26,13 +28,17 @@ class Entry:
     request_id: str | None
     duration_ms: float
     worker: int | None = None  # the process that answered (several share one journal)
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str = ""
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
 
     def to_wire(self) -> dict[str, Any]:
         return asdict(self)
 
     @staticmethod
     def from_stored(item: dict[str, Any]) -> Entry:
-        known: dict[str, Any] = {f.name: item.get(f.name) for f in fields(Entry)}
+        known: dict[str, Any] = {f.name: item[f.name] for f in fields(Entry) if f.name in item}
         return Entry(**known)
 
 
@@ -43,10 +49,12 @@ class JournalFilter:
     status: int | None = None
     workspace_id: str | None = None
     operation_id: str | None = None
+    since: int = 0  # only entries after this sequence number (for live views)
 
     def matches(self, entry: Entry) -> bool:
         return (
-            (self.method is None or entry.method == self.method.upper())
+            entry.seq > self.since
+            and (self.method is None or entry.method == self.method.upper())
             and (self.path is None or fnmatch.fnmatchcase(entry.path, self.path))
             and (self.status is None or entry.status == self.status)
             and (self.workspace_id is None or entry.workspace_id == self.workspace_id)

@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ...errors import LinkError
 
-FILES_PREFIX = "/__mock/files/"
+FILES_PREFIX = "/files/"  # API surface: served even when the control API is off
 
 
 @dataclass(frozen=True)

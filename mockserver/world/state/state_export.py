@@ -49,7 +49,8 @@ def export_state(world: World, workspace_id: str | None, now: datetime) -> str:
     wanted = {s.info.id for s in states}
     document: dict[str, Any] = {
         "workspaces": [{**vars(s.info), "workflow_count": 0} for s in states],
-        "users": [vars(u) for u in fixtures.users.values()
+        "users": [{k: v for k, v in vars(u).items() if v or k != "name"}  # no name: omitted
+                  for u in fixtures.users.values()
                   if any((w, u.id) in fixtures.roles for w in wanted)],
         "memberships": [{"workspace": w, "user": u, "role": role}
                         for (w, u), role in fixtures.roles.items() if w in wanted],

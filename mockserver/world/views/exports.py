@@ -1,7 +1,8 @@
 """The files behind signed links: run exports (ZIP), single takes (WAV), uploads (text).
 
 Content is a pure function of the run plan, so the same link always serves the same
-bytes. Audio is a short, valid 8 kHz mono WAV tone standing in for speech.
+bytes. Audio is a valid 8 kHz mono WAV tone standing in for speech, exactly as long as
+the take's ``duration_ms`` (8 samples per millisecond, so no rounding).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from ..state.store import World
 
 SAMPLE_RATE = 8000
-MAX_AUDIO_MS = 3000  # keep stand-in audio small; the real duration is in the manifest
 _ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # fixed entry dates keep archives byte-identical
 
 
@@ -37,12 +37,12 @@ class Served:
 
 
 def tone_wav(audio_id: str, duration_ms: int) -> bytes:
-    """A deterministic tone: pitch from the audio id, length from the take (capped)."""
+    """A deterministic tone: pitch from the audio id, length the take's duration."""
     period = 20 + int(audio_id[:4], 16) % 21  # 200-400 Hz at 8 kHz, whole samples per cycle
     cycle = b"".join(
         struct.pack("<h", int(9000 * math.sin(2 * math.pi * i / period))) for i in range(period)
     )
-    samples = SAMPLE_RATE * min(duration_ms, MAX_AUDIO_MS) // 1000
+    samples = round(SAMPLE_RATE * duration_ms / 1000)
     frames = (cycle * (samples // period + 1))[: samples * 2]
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
@@ -121,6 +121,10 @@ def export_file(world: World, claims: dict[str, Any]) -> Served:
                 raise LinkError("no such upload")
             body = upload_body(upload.format, list(upload.lines))
             return Served(body, upload.content_type, upload.filename)
+        if kind == "voice-sample":  # a workspace voice's preview clip
+            voice = str(claims.get("voice"))
+            return Served(tone_wav(voice, int(str(claims.get("ms", "3000")))), "audio/wav",
+                          f"{voice}.wav")
         run = state.runs.get(str(claims.get("run")))
         if run is None:
             raise LinkError("no such run")

@@ -7,18 +7,16 @@ latest visible take; audio ids are the plan's 16-hex take ids.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ..catalog.graph_view import NodeView
 from ..rng import rng, stable_uuid
 from ..runs.plan import LineLocale, PlannedStep, Take, Verdict
-from ..runs.progress import CREDITS_PER_1000_CHARS, Progress, TakeState
+from ..runs.progress import Progress, TakeState
 from ..state.links import Link
+from .validation_details import error_rate_detail, pronunciation_segments
 
 JSON = dict[str, Any]
 AudioLinker = Callable[[str], Link]  # audio_id -> fresh signed playback link (15 min)
@@ -31,10 +29,6 @@ VALIDATION_KINDS = {
     "validator_noise": "noise",
     "validator_pronunciation": "pronunciation",
 }
-_PLACES = Decimal("0.000001")
-_RATE = Decimal(str(CREDITS_PER_1000_CHARS)) / 1000
-# Scripts written without spaces are scored per character (WER degenerates there).
-CER_LANGUAGES = ("ja", "zh", "th")
 
 
 def validation_kind(node_type: str) -> str:
@@ -45,15 +39,14 @@ def failing(verdicts: Iterable[Verdict]) -> list[Verdict]:
     return [v for v in verdicts if not v.passed]
 
 
-def _decimal(value: Decimal) -> str:
-    return str(value.quantize(_PLACES))
+@dataclass(frozen=True)
+class CardTraits:
+    """What a run's graph says about every card of it."""
 
-
-def _tokens(script: str, by_char: bool) -> list[tuple[str, int, int]]:
-    """Scored units of a script with half-open code-point offsets."""
-    if by_char:
-        return [(c, i, i + 1) for i, c in enumerate(script) if not c.isspace()]
-    return [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", script)]
+    normalized: bool = False  # a normalizer rewrote the script before voicing
+    waveforms: bool = True  # a sink exports WAV, which waveforms are rendered from
+    validators: tuple[tuple[str, str], ...] = ()  # (node id, node type), in chain order
+    corrector: str | None = None  # the pronunciation corrector's node id, if any
 
 
 @dataclass(frozen=True)
@@ -64,6 +57,7 @@ class RunLines:
     progress: Progress
     labels: Mapping[str, str]  # node id -> display label
     audio_link: AudioLinker
+    traits: CardTraits = field(default_factory=CardTraits)
 
     # -- takes ---------------------------------------------------------------------------
 
@@ -103,11 +97,23 @@ class RunLines:
         found = ((ll, self.delivered(ll)) for ll in self.progress.plan.line_locales)
         return [(ll, state) for ll, state in found if state is not None]
 
+    @cached_property
+    def discarded_ids(self) -> frozenset[str]:
+        """Audio ids of rejected takes: their audio is not kept once the run has finished."""
+        if not self.progress.timeline.terminal:
+            return frozenset()
+        return frozenset(s.take.audio_id for line in self.progress.plan.line_locales
+                         for s in self.dropped(line))
+
+    def discarded(self, line: LineLocale, state: TakeState) -> bool:
+        return state.take.audio_id in self.discarded_ids
+
     def find(self, audio_id: str) -> tuple[LineLocale, TakeState] | None:
+        """The visible take with this audio id, if its audio is still stored."""
         for line in self.progress.plan.line_locales:
             for state in self.takes_of(line):
                 if state.take.audio_id == audio_id:
-                    return line, state
+                    return None if self.discarded(line, state) else (line, state)
         return None
 
     # -- wire pieces ---------------------------------------------------------------------
@@ -156,10 +162,30 @@ class RunLines:
         return {
             "id": stable_uuid(0, "run-data-row", f"{self.run_id}:{index}"),
             "line_index": index, "line_id": line_id, "source_line_id": None,
-            "script": script, "script_status": "available", "script_reason": None,
-            "auto_corrected": None, "auto_corrected_status": "unsupported",
-            "auto_corrected_reason": None, "cards": cards,
+            **self._script_state(script), **self._corrections(index), "cards": cards,
         }
+
+    def _script_state(self, script: str) -> JSON:
+        """The script is read by the source step: unknown until the run has started."""
+        if self.progress.timeline.started_at is None:
+            return {"script": None, "script_status": "not_ready",
+                    "script_reason": "run_not_started"}
+        return {"script": script, "script_status": "available", "script_reason": None}
+
+    def _corrections(self, index: int) -> JSON:
+        """Words the pronunciation corrector respelled in a line (it needs one in the graph)."""
+        corrector = self.traits.corrector
+        if corrector is None:
+            return {"auto_corrected": None, "auto_corrected_status": "unsupported",
+                    "auto_corrected_reason": "no_pronunciation_corrector"}
+        done = any(s.step.node_id == corrector and s.status == "completed"
+                   for s in self.progress.steps)
+        if not done:
+            return {"auto_corrected": None, "auto_corrected_status": "not_ready",
+                    "auto_corrected_reason": "corrector_not_finished"}
+        count = rng(0, "auto-corrected", f"{self.run_id}:{index}").choice((0, 0, 1, 1, 2, 3))
+        return {"auto_corrected": count, "auto_corrected_status": "available",
+                "auto_corrected_reason": None}
 
     def _cards(self, line: LineLocale, include_dropped: bool) -> list[JSON]:
         shown = self.shown(line)
@@ -178,20 +204,66 @@ class RunLines:
 
     def _card(self, line: LineLocale, state: TakeState, status: str) -> JSON:
         take, rejected = state.take, failing(state.verdicts)
+        kept = not self.discarded(line, state)
         return {
             "id": f"{self.run_id}:{take.audio_id}",
             "line_id": line.line_id, "source_line_id": None, "line_index": line.line_index,
             "locale_code": line.locale, "script": line.script,
-            "audio": self._audio(take),
-            "validations": [self._validation(v, line, take) for v in state.verdicts],
-            "normalized": None,
+            "audio": self._audio(take) if kept else self._discarded_audio(take),
+            "validations": self._validations(line, state),
+            "normalized": self.traits.normalized,
             "voice": {"display_name": take.voice_name, "status": "available", "reason": None},
-            "waveform_url": None, "waveform_status": "unsupported", "waveform_reason": None,
+            **self._waveform(take, status, kept),
             "retry_count": take.number - 1, "status": status,
             "dropped": {"verdicts": [self.verdict_out(v) for v in rejected]}
             if status == "dropped" else None,
             "rejected": {"verdicts": [self.verdict_out(v) for v in rejected]} if rejected else None,
         }
+
+    def _waveform(self, take: Take, status: str, kept: bool) -> JSON:
+        """Waveforms are drawn from the WAV export once the run has settled."""
+        if not kept:
+            state, reason = "unavailable", "audio_discarded"
+        elif status == "generated":
+            state, reason = "not_ready", "run_not_finished"
+        elif not self.traits.waveforms:
+            state, reason = "unsupported", "no_wav_export"
+        else:
+            state, reason = "available", None
+        url = self.audio_link(take.audio_id).url if state == "available" else None
+        return {"waveform_url": url, "waveform_status": state, "waveform_reason": reason}
+
+    @staticmethod
+    def _discarded_audio(take: Take) -> JSON:
+        return {"playback_url": None, "status": "unavailable", "reason": "audio_discarded",
+                "duration_ms": take.duration_ms, "content_type": WAV,
+                "provider": take.provider, "model": take.model}
+
+    def _validations(self, line: LineLocale, state: TakeState) -> list[JSON]:
+        """The take's own verdicts; then, per validator that has not scored it, the score
+        it gave an earlier take (``inherited_from_take``) or, mid-run, a pending entry."""
+        entries = [self._validation(v, line, state.take) for v in state.verdicts]
+        scored = {v.node_id for v in state.verdicts}
+        earlier = self.takes_of(line)
+        for node_id, node_type in self.traits.validators:
+            if node_id in scored:
+                continue
+            inherited = [(s.take.number, v) for s in earlier if s.take.number < state.take.number
+                         for v in s.verdicts if v.node_id == node_id]
+            if inherited:
+                number, verdict = inherited[-1]
+                entries.append({**self._validation(verdict, line, state.take),
+                                "inherited_from_take": number})
+            elif not state.validated and not self.progress.timeline.terminal:
+                entries.append(self._pending_validation(node_id, node_type))
+        return entries
+
+    def _pending_validation(self, node_id: str, node_type: str) -> JSON:
+        return {"kind": validation_kind(node_type), "label": self.label(node_id), "score": None,
+                "status": "not_ready", "reason": "validation_pending", "wer": None,
+                "cer": None, "transcript": None, "scored_on": None, "segments": None,
+                "error_counts": None, "inherited_from_take": None, "threshold": None,
+                "passed": None, "validator_node_id": node_id}
 
     def _audio(self, take: Take) -> JSON:
         return {"playback_url": self.audio_link(take.audio_id).url, "status": "available",
@@ -209,9 +281,10 @@ class RunLines:
         }
         key = f"{take.audio_id}:{verdict.node_id}"
         if kind == "wer":
-            entry.update(_error_rate_detail(verdict.score, line.script, line.locale, key))
+            entry.update(error_rate_detail(verdict.score, line.script, line.locale, key))
         elif kind == "pronunciation":
-            entry["segments"] = _pronunciation_segments(verdict.score, line.script, key)
+            entry["segments"] = pronunciation_segments(verdict.score, line.script, key,
+                                                        corrected=self.traits.corrector is not None)
         return entry
 
     # -- /outputs --------------------------------------------------------------------------
@@ -250,47 +323,11 @@ class RunLines:
             return None
         entry = {"line_id": line.line_id, "locale": line.locale, **self.audio_file(take),
                  "playback_url": self.audio_link(take.audio_id).url}
+        if take.audio_id in self.discarded_ids:
+            entry.update(url=None, playback_url=None)
         if verdict is not None and scored:
             entry.update(score=verdict.score, threshold=verdict.threshold, passed=verdict.passed)
         return entry
-
-    # -- analysis credits (§4.10) -----------------------------------------------------------
-
-    def credits_block(self, nodes: Iterable[NodeView]) -> JSON:
-        """Settled per-node spend; unavailable until the run is terminal."""
-        if not self.progress.timeline.terminal:
-            return {"status": "unavailable", "reason": "run_not_settled", "rows": None,
-                    "minimum_charge_fractional": None}
-        total = Decimal(self.progress.token_cost) * _RATE
-        floor = Decimal(int(total))
-        return {
-            "status": "ok" if total else "unavailable",
-            "reason": None if total else "no_recorded_spend", "truncated": False,
-            "rows": [self._credit_row(node) for node in nodes],
-            "total_fractional": _decimal(total), "unattributed_fractional": _decimal(Decimal(0)),
-            "charged": self.progress.settled_credits() or 0, "overage_credits": 0,
-            "absorbed_fraction": _decimal(total - floor if total >= 1 else Decimal(0)),
-            "minimum_charge_fractional": _decimal(Decimal(1) - total if 0 < total < 1
-                                                  else Decimal(0)),
-        }
-
-    def _credit_row(self, node: NodeView) -> JSON:
-        states = [s for s in self.progress.steps if s.step.node_id == node.id]
-        done = [s for s in states if s.status == "completed"]
-        units = sum(s.step.units for s in done)
-        status = ("not_completed" if not done else "free" if not units
-                  else "recorded" if len(done) == len(states) else "recorded_incomplete")
-        steps = self.progress.plan.steps
-        output_ms = sum(s.take.duration_ms for states in self.visible.values() for s in states
-                        if steps[s.take.generated_by].node_id == node.id)
-        return {
-            "node_id": node.id, "node_type": node.type, "display_name": self.label(node.id),
-            "detail": f"{units} characters over {len(done)} execution(s)",
-            "processed_units": units, "unit": "character",
-            "output_ms": output_ms if node.type == "operator_generator" else None,
-            "output_chars": None, "retries": sum(1 for s in done if s.step.iteration > 0),
-            "credits_fractional": _decimal(Decimal(units) * _RATE), "status": status,
-        }
 
     # -- aggregates for overview / analysis ----------------------------------------------
 
@@ -337,41 +374,3 @@ class RunLines:
             1 for states in self.visible.values() for state in states[:-1]
             if any(v.node_id == node_id and not v.passed for v in state.verdicts)
         )
-
-def _error_rate_detail(score: float, script: str, locale: str, key: str) -> JSON:
-    by_char = locale.split("-")[0] in CER_LANGUAGES
-    tokens = _tokens(script, by_char)
-    rate = round(max(0.0, 100.0 - score) / 100, 4)
-    errors = min(len(tokens), round(rate * len(tokens)))
-    insertions = errors // 4
-    deletions = (errors - insertions) // 3
-    substitutions = errors - insertions - deletions
-    r = rng(0, "wer-segments", key)
-    picked = sorted(r.sample(range(len(tokens)), substitutions + deletions))
-    kinds = ["deletion"] * deletions + ["substitution"] * substitutions
-    r.shuffle(kinds)
-    segments = [
-        {"text": tokens[i][0], "status": "word_error", "start": tokens[i][1],
-         "end": tokens[i][2], "severity": "critical" if kind == "deletion" else "warning",
-         "error_type": kind, "advisory": False}
-        for i, kind in zip(picked, kinds, strict=True)
-    ]
-    other = round(min(1.0, rate * (1.8 if by_char else 0.55)), 4)
-    return {
-        "wer": other if by_char else rate, "cer": rate if by_char else other,
-        "scored_on": "cer" if by_char else "wer", "segments": segments,
-        "error_counts": {"substitutions": substitutions, "insertions": insertions,
-                         "deletions": deletions, "reference_units": len(tokens)},
-    }
-
-
-def _pronunciation_segments(score: float, script: str, key: str) -> list[JSON]:
-    words = _tokens(script, by_char=False)
-    flagged = min(len(words), round(max(0.0, 100.0 - score) / 100 * len(words)))
-    picked = sorted(rng(0, "pronunciation-segments", key).sample(range(len(words)), flagged))
-    return [
-        {"text": words[i][0], "status": "pronunciation_error", "start": words[i][1],
-         "end": words[i][2], "severity": "minor" if score >= 80 else "warning",
-         "error_type": None, "advisory": score >= 80}
-        for i in picked
-    ]

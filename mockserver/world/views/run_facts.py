@@ -12,12 +12,12 @@ from typing import Any
 
 from ...envelope import iso
 from ..catalog.catalog import Catalog
-from ..catalog.graph_view import NodeView
+from ..catalog.graph_view import SINK, NodeView
 from ..runs.plan import Take
 from ..runs.progress import Progress
 from ..runs.record import RunRecord
 from ..state.records import WorkflowRecord
-from .run_data_views import AudioLinker, RunLines
+from .run_data_views import AudioLinker, CardTraits, RunLines
 
 JSON = dict[str, Any]
 
@@ -51,7 +51,19 @@ class RunFacts:
         self.progress = Progress(run.plan, self.timeline)
         self.graph = run.graph()
         labels = {n.id: n.name or self.display_name(n.type) for n in self.graph.nodes}
-        self.lines = RunLines(run.id, self.progress, labels, audio_link)
+        self.lines = RunLines(run.id, self.progress, labels, audio_link, self._card_traits())
+
+    def _card_traits(self) -> CardTraits:
+        """What the graph says about every card: normaliser, WAV export, validators."""
+        types = {n.type for n in self.graph.nodes}
+        formats = {str(self.node_config(n).get("format", "wav")) for n in self.graph.of_type(SINK)}
+        validators = tuple((s.node_id, s.node_type) for s in self.run.plan.steps
+                           if s.node_type.startswith("validator_") and s.iteration == 0)
+        corrector = next((n.id for n in self.graph.nodes
+                          if n.type == "operator_pronunciation_corrector"), None)
+        return CardTraits(normalized="operator_normalizer" in types,
+                          waveforms="wav" in formats or not formats,
+                          validators=tuple(dict.fromkeys(validators)), corrector=corrector)
 
     def display_name(self, node_type: str) -> str:
         spec = self.catalog.get(node_type)

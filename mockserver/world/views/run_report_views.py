@@ -16,6 +16,7 @@ from ...envelope import iso
 from ..catalog.graph_view import NodeView
 from ..runs.plan import Verdict
 from ..runs.progress import StepState
+from .run_credits import credits_block
 from .run_data_views import validation_kind
 from .run_facts import RunFacts, iso_or_none, ms_between, not_final_reason
 
@@ -57,8 +58,22 @@ def overview(view: RunFacts) -> JSON:
                               "node_states": _node_states(view)},
         "capabilities": {"validator_drilldown": True, "live_trace_timing": True,
                          "persisted_aggregates": view.timeline.terminal},
-        "future_links": {"validator_drilldown": None, "live_trace": None},
+        "future_links": _future_links(view),
     }
+
+
+def _future_links(view: RunFacts) -> JSON:
+    """Where the richer views live: per-validator analysis, and the step trace."""
+    base = f"/api/v1/workflows/{view.run.workflow_id}/runs/{view.run.id}"
+    return {"validator_drilldown": f"{base}/analysis" if _validator_nodes(view) else None,
+            "live_trace": f"{base}/steps"}
+
+
+def _rate_emphasis(rate: float | None) -> str | None:
+    """A pass rate worth a glance: high is good news, low is a warning."""
+    if rate is None:
+        return None
+    return "positive" if rate >= 0.9 else "negative" if rate < 0.7 else None
 
 
 def _summary_metrics(view: RunFacts) -> list[JSON]:
@@ -67,15 +82,16 @@ def _summary_metrics(view: RunFacts) -> list[JSON]:
     lines, audio_ms = view.output_line_count, view.delivered_audio_ms
     dropped = view.lines.dropped_count()
     passed, total = _pass_counts(view)
+    rate = round(passed / total, 4) if total else None
     credits = view.progress.settled_credits()
     return [
         _metric("output_lines", "Output lines", lines, str(lines), "lines", final, "number",
                 {"text": f"{dropped} dropped", "emphasis": "muted"} if dropped else None),
         _metric("delivered_audio", "Delivered audio", audio_ms, _format_ms(audio_ms), "ms",
                 final, "duration"),
-        _metric("pass_rate", "Pass rate", round(passed / total, 4) if total else None,
-                f"{passed / total:.0%}" if total else "—", "ratio",
-                _state(bool(total), terminal, "no_scores", "no_scores_yet"), "percentage"),
+        _metric("pass_rate", "Pass rate", rate, f"{passed / total:.0%}" if total else "—",
+                "ratio", _state(bool(total), terminal, "no_scores", "no_scores_yet"),
+                "percentage", emphasis=_rate_emphasis(rate)),
         _metric("credits", "Credits", credits, "—" if credits is None else str(credits),
                 "credits", _state(credits is not None, terminal, "", "run_not_settled"),
                 "number"),
@@ -154,7 +170,7 @@ def analysis(view: RunFacts) -> JSON:
                 "duration_ms": _active_duration_ms(view)},
         "audio": _analysis_audio(view),
         "validators": [_analysis_validator(view, n) for n in _validator_nodes(view)],
-        "credits": view.lines.credits_block(view.graph.nodes),
+        "credits": credits_block(view.lines, view.graph.nodes),
     }
 
 
@@ -208,10 +224,11 @@ def _state(ready: bool, terminal: bool, missing: str, waiting: str) -> JSON:
 
 
 def _metric(key: str, label: str, value: int | float | None, formatted: str, unit: str,
-            state: JSON, variant: str, annotation: JSON | None = None) -> JSON:
+            state: JSON, variant: str, annotation: JSON | None = None, *,
+            emphasis: str | None = None) -> JSON:
     return {
         "key": key, "label": label, "value": value, "formatted_value": formatted, "unit": unit,
-        **state, "display": {"variant": variant, "emphasis": None}, "annotation": annotation,
+        **state, "display": {"variant": variant, "emphasis": emphasis}, "annotation": annotation,
     }
 
 

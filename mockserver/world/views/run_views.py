@@ -142,7 +142,8 @@ class RunView(RunFacts):
             "result": self.lines.step_result(step) if include_result and done else None,
             "has_result": done, "active_ports": list(step.active_ports) if done else [],
             "locales": list(step.locales) if step.locales is not None else None,
-            "pause_reason": None, "pause_error": None,
+            "pause_reason": state.pause_reason,
+            "pause_error": generate.pause_error(state.pause_reason),
             "error": self.timeline.error if state.status == "failed" else None,
         }
 

@@ -1,0 +1,81 @@
+"""The analysis credit block (runs.md §4.10): per-node spend read from one ``RunLines``.
+
+Settled once the run is terminal, ``partial`` while it is paused, else unavailable.
+Decimal strings are unrounded to six places, as the API sends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from ..catalog.graph_view import TRANSLATOR, NodeView
+from ..runs.progress import CREDITS_PER_1000_CHARS
+from .run_data_views import RunLines
+
+__all__ = ["credits_block"]
+
+JSON = dict[str, Any]
+_PLACES = Decimal("0.000001")
+_RATE = Decimal(str(CREDITS_PER_1000_CHARS)) / 1000
+
+
+def _decimal(value: Decimal) -> str:
+    return str(value.quantize(_PLACES))
+
+
+def credits_block(lines: RunLines, nodes: Iterable[NodeView]) -> JSON:
+    """Per-node spend: settled once terminal, partial while paused, else unavailable."""
+    timeline = lines.progress.timeline
+    rows = [_credit_row(lines, node) for node in nodes]
+    total = Decimal(lines.progress.token_cost) * _RATE
+    if timeline.status == "paused":
+        return {"status": "partial", "reason": "run_paused", "truncated": False,
+                "rows": rows, "total_fractional": _decimal(total),
+                "unattributed_fractional": _decimal(Decimal(0)), "charged": None,
+                "overage_credits": None, "absorbed_fraction": None,
+                "minimum_charge_fractional": None}
+    if not timeline.terminal:
+        return {"status": "unavailable", "reason": "run_not_settled", "rows": None,
+                "minimum_charge_fractional": None}
+    floor = Decimal(int(total))
+    # Nothing spent: either nothing ever ran, or what ran cost nothing (no settlement).
+    idle = "no_recorded_spend" if timeline.started_at is None else "zero_spend_no_settle"
+    return {
+        "status": "ok" if total else "unavailable",
+        "reason": None if total else idle, "truncated": False,
+        "rows": rows,
+        "total_fractional": _decimal(total), "unattributed_fractional": _decimal(Decimal(0)),
+        "charged": lines.progress.settled_credits() or 0, "overage_credits": 0,
+        "absorbed_fraction": _decimal(total - floor if total >= 1 else Decimal(0)),
+        "minimum_charge_fractional": _decimal(Decimal(1) - total if 0 < total < 1
+                                              else Decimal(0)),
+    }
+
+
+def _credit_row(lines: RunLines, node: NodeView) -> JSON:
+    states = [s for s in lines.progress.steps if s.step.node_id == node.id]
+    done = [s for s in states if s.status == "completed"]
+    units = sum(s.step.units for s in done)
+    status = ("not_completed" if not done else "free" if not units
+              else "recorded" if len(done) == len(states) else "recorded_incomplete")
+    steps = lines.progress.plan.steps
+    output_ms = sum(s.take.duration_ms for states in lines.visible.values() for s in states
+                    if steps[s.take.generated_by].node_id == node.id)
+    return {
+        "node_id": node.id, "node_type": node.type, "display_name": lines.label(node.id),
+        "detail": f"{units} characters over {len(done)} execution(s)",
+        "processed_units": units, "unit": "character",
+        "output_ms": output_ms if node.type == "operator_generator" else None,
+        "output_chars": _translated_chars(lines) if node.type == TRANSLATOR and done
+        else None,
+        "retries": sum(1 for s in done if s.step.iteration > 0),
+        "credits_fractional": _decimal(Decimal(units) * _RATE), "status": status,
+    }
+
+
+def _translated_chars(lines: RunLines) -> int:
+    source = lines.progress.plan.source_language
+    return sum(len(ll.script) for ll in lines.progress.plan.line_locales
+               if ll.locale != source)

@@ -1,0 +1,55 @@
+"""Slots the seeded dataset cannot show, each with the reason (issue 12's allow-list).
+
+Keys are ``str(Slot)``: ``"<kind>: <schema> <item>"``. An entry must name a real slot
+that the crawl does not reach; the coverage tests fail on a stale entry, so this list
+only ever shrinks when generation learns a new shape.
+"""
+
+from __future__ import annotations
+
+_NO_INPUT_TO_REFUSE = ("its only input is the node type in the path, and an unknown type is "
+                       "404 (openapi.yaml's NodeTypePath), so nothing is left to be invalid")
+ALLOWED_GAPS: dict[str, str] = {
+    "enum: NodeCategory decision":
+        "the node catalog (0.16.1) has no node type in the decision category",
+    "enum: WorkflowRunAnalysisCreditRowOut.status missing":
+        "the mock records usage for every finished step; a lost usage record is a billing "
+        "back-end fault it does not stage",
+    "enum: WorkflowRunAnalysisCreditsOut.reason settlement_missing":
+        "runs settle the moment they end; a missing settlement is a billing back-end fault "
+        "the mock does not stage",
+    "optional: ApiErrorDetail line_numbers":
+        "only script checks of writes (uploads, run starts) name lines; no GET carries a script",
+    "optional: ApiErrorDetail min_chars":
+        "only script checks of writes (uploads, run starts) report it; no GET carries a script",
+    "optional: WorkflowRunDataCardOut source_line_id":
+        "only rows of translations that could not be matched to a source line carry it; the "
+        "mock's translator keeps every line matched",
+    "optional: WorkflowRunDataRowOut source_line_id":
+        "only rows of translations that could not be matched to a source line carry it; the "
+        "mock's translator keeps every line matched",
+    "optional: VoiceOut language_sample_locale":
+        "a language sample is made only when a request asks for one, and get_voice takes no "
+        "language parameter in this contract",
+    "optional: VoiceOut language_sample_url":
+        "a language sample is made only when a request asks for one, and get_voice takes no "
+        "language parameter in this contract",
+    "optional: WorkflowRunDataVoiceOut reason":
+        "seeded takes are voiced by catalog voices that are all still offered, and the "
+        "catalog never retires a voice, so a card's voice is always available",
+    "status: get_node_detail 403":
+        "v1 node details take sessions only (no scope applies) and every member role may "
+        "read them, so no caller falls short",
+    "status: get_node_detail 422": _NO_INPUT_TO_REFUSE,
+    "status: get_node_detail_v2 422": _NO_INPUT_TO_REFUSE,
+    "status: whoami 422":
+        "whoami takes no input; FastAPI documents a 422 on every operation (conventions §6)",
+}
+
+# Statuses every operation documents that only an injected fault or real overload earns
+# (X-Mock-Fault, --fault-rate, the workspace cap); no natural GET produces them.
+ALLOWED_STATUSES: dict[str, str] = {
+    "429": "rate limiting is only injected (X-Mock-Fault / --fault-rate) on reads",
+    "500": "a 500 from a natural request would be a mock bug; only injected faults send it",
+    "503": "only injected faults (X-Mock-Fault / --fault-rate) send it",
+}

@@ -1,0 +1,95 @@
+"""The request journal keeps what a frontend developer needs to debug a call: headers
+and bodies (bounded, credentials masked), and only the API traffic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from support import KEY, make_settings, ok
+
+from mockserver.app import create_app
+from mockserver.control.journal_capture import BODY_LIMIT
+
+WORKFLOWS = "/api/v1/workflows"
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[FlaskClient]:
+    with create_app(make_settings()).test_client() as test_client:
+        yield test_client
+
+
+@pytest.fixture(autouse=True)
+def empty_journal(client: FlaskClient) -> None:
+    ok(client.delete("/__mock/requests"))
+
+
+def entries(client: FlaskClient, query: str = "") -> list[dict[str, Any]]:
+    return list(ok(client.get(f"/__mock/requests?{query}")))
+
+
+def test_an_entry_has_headers_and_bodies(client: FlaskClient) -> None:
+    """A create call is journaled with its JSON body, the answer and both header sets."""
+    created = client.post(WORKFLOWS, json={"name": "Journal me"},
+                          headers={**KEY, "traceparent": "00-abc-def-01"})
+    assert created.status_code == 201
+    [entry] = entries(client)
+    assert (entry["method"], entry["path"], entry["status"]) == ("POST", WORKFLOWS, 201)
+    assert entry["operation_id"] == "create_workflow"
+    assert json.loads(entry["request_body"]) == {"name": "Journal me"}
+    assert json.loads(entry["response_body"])["data"]["name"] == "Journal me"
+    assert entry["request_headers"]["Traceparent"] == "00-abc-def-01"
+    assert entry["response_headers"]["Content-Type"] == "application/json"
+    assert "X-OnePin-Required-Version" in entry["response_headers"]
+
+
+def test_credentials_are_masked(client: FlaskClient) -> None:
+    """The key keeps a short prefix to tell keys apart; admin and proxy secrets vanish."""
+    client.get(WORKFLOWS, headers={**KEY, "Proxy-Authorization": "Basic c2VjcmV0",
+                                   "X-Mock-Admin-Token": "hunter2"})
+    [entry] = entries(client)
+    headers = entry["request_headers"]
+    assert headers["Authorization"].startswith("Bearer op_live_demo")
+    assert "op_live_demoAllScopesKeyForOnepinMock001" not in json.dumps(entry)
+    assert "hunter2" not in json.dumps(entry) and "c2VjcmV0" not in json.dumps(entry)
+
+
+def test_secret_fields_in_json_bodies_are_masked(client: FlaskClient) -> None:
+    """A body field named like a secret (password, token, api_key) is masked."""
+    client.post(WORKFLOWS, json={"name": "x", "password": "p4ss", "nested": {"token": "t0k"}},
+                headers=KEY)
+    [entry] = entries(client)
+    assert "p4ss" not in entry["request_body"] and "t0k" not in entry["request_body"]
+
+
+def test_bodies_are_bounded(client: FlaskClient) -> None:
+    """A huge body is cut to a bounded excerpt that says how much was left out."""
+    client.post(WORKFLOWS, data="x" * (BODY_LIMIT + 500), content_type="text/plain",
+                headers=KEY)
+    [entry] = entries(client)
+    assert len(entry["request_body"]) < BODY_LIMIT + 100
+    assert entry["request_body"].endswith("(500 more characters)")
+
+
+def test_preflights_pages_and_favicons_are_left_out(client: FlaskClient) -> None:
+    """Browser noise (preflights, favicon) and the mock's own pages are not API traffic."""
+    client.options(WORKFLOWS, headers={"Origin": "http://localhost:3000",
+                                       "Access-Control-Request-Method": "GET"})
+    for page in ("/favicon.ico", "/", "/docs", "/openapi.json", "/__mock/"):
+        client.get(page)
+    client.get(WORKFLOWS, headers=KEY)
+    assert [(e["method"], e["path"]) for e in entries(client)] == [("GET", WORKFLOWS)]
+
+
+def test_since_returns_only_newer_entries(client: FlaskClient) -> None:
+    """A live view asks for entries after the last seq it has seen."""
+    client.get("/api/v1/nodes")
+    last = entries(client)[-1]["seq"]
+    client.get(WORKFLOWS, headers=KEY)
+    newer = entries(client, f"since={last}")
+    assert [e["path"] for e in newer] == [WORKFLOWS]
+    assert entries(client, f"since={newer[-1]['seq']}") == []
