@@ -82,8 +82,30 @@ def _check_parameter(param: Parameter, value: Any) -> Iterable[Detail]:
         if param.required:
             yield Detail(param.name, FIELD_REQUIRED)
         return
-    for error in param.validator.iter_errors(value):
-        yield Detail(param.name, capped(pydantic_message(_specific(error))))
+    key = _value_key(value)
+    if key is not None and key in param.known_valid:
+        return
+    details = [Detail(param.name, capped(pydantic_message(_specific(error))))
+               for error in param.validator.iter_errors(value)]
+    if not details and key is not None:
+        if len(param.known_valid) >= _KNOWN_VALID_LIMIT:
+            param.known_valid.clear()
+        param.known_valid[key] = True
+    yield from details
+
+
+_KNOWN_VALID_LIMIT = 1024
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _value_key(value: Any) -> Any:
+    """A hashable key telling values apart by type too (``1`` is not ``True``); None when
+    the value is not a scalar or a list of scalars (then it is simply validated)."""
+    if isinstance(value, _SCALARS):
+        return (type(value), value)
+    if isinstance(value, list) and all(isinstance(v, _SCALARS) for v in value):
+        return (list, tuple((type(v), v) for v in value))
+    return None
 
 
 def capped(message: str) -> str:

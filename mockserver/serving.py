@@ -35,9 +35,19 @@ def shared_settings(settings: Settings, workers: int) -> tuple[Settings, Path | 
     return dataclasses.replace(settings, state_url=f"sqlite:///{folder / 'state.db'}"), folder
 
 
+# The app the parent built before starting the workers. Workers forked from it (granian's
+# default on Linux) inherit it ready: startup then pays for building it once, not twice.
+# Nothing in it is tied to the parent's process (log connections are opened per process,
+# the journal names the answering pid), and the parent itself never serves.
+_BUILT_BY_PARENT: Flask | None = None
+
+
 def app_from_environment() -> Flask:
-    """The worker's app factory: the settings travel from the parent in the environment
-    (pickled: the same program on both sides, and Paths and datetimes survive intact)."""
+    """The worker's app factory: the parent's app when forked from it; otherwise built from
+    the settings the parent put in the environment (pickled: the same program on both
+    sides, and Paths and datetimes survive intact)."""
+    if _BUILT_BY_PARENT is not None:
+        return _BUILT_BY_PARENT
     from .app import create_app
 
     settings = pickle.loads(base64.b64decode(os.environ[SETTINGS_VARIABLE]))
@@ -58,8 +68,10 @@ def serve(settings: Settings, workers: int, threads: int, version: str) -> None:
 
     from .app import create_app
 
+    global _BUILT_BY_PARENT
     settings, scratch = shared_settings(settings, workers)
-    create_app(settings)  # fail here, with a clear message, rather than in every worker
+    # Built here so a bad flag or file fails once, with a clear message, not in every worker.
+    _BUILT_BY_PARENT = create_app(settings)
     os.environ[SETTINGS_VARIABLE] = base64.b64encode(pickle.dumps(settings)).decode()
     base = f"http://{settings.host}:{settings.port}"
     pages = f"docs {base}/docs" + (f", console {base}/__mock/" if settings.admin_enabled else "")

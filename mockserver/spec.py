@@ -31,6 +31,9 @@ class Parameter:
     required: bool
     schema: dict[str, Any]  # fully dereferenced at the top level (type/items known)
     validator: Draft202012Validator
+    # Values already found valid (keyed by type and value): the same ids and limits come
+    # again and again, and jsonschema was a tenth of a read's time. Bounded by requests.py.
+    known_valid: dict[Any, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_array(self) -> bool:
@@ -87,7 +90,10 @@ class Spec:
     @classmethod
     def load(cls, path: Path) -> Spec:
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            # libyaml's C parser when PyYAML has it (its wheels do): the spec is large, and
+            # the pure-Python parser was most of the startup time.
+            document = yaml.load(path.read_text(encoding="utf-8"),
+                                 Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except (OSError, yaml.YAMLError) as exc:
             raise StartupError(f"{path}: cannot read the OpenAPI document: {exc}") from exc
         if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):

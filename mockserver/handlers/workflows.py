@@ -11,14 +11,19 @@ from ..world.state.records import UploadRecord, WorkflowRecord
 from ..world.state.store import WorkspaceState
 from ..world.views.markdown import render_markdown
 from ..world.views.run_views import runs_summary
-from ..world.views.workflow_views import ListQuery, aggregates, filter_and_sort, workflow_out
+from ..world.views.workflow_views import (
+    ListQuery,
+    filter_and_sort,
+    workflow_aggregates,
+    workflow_out,
+)
 from .base import Handler, Reply, RequestContext
 from .common import paged, run_view, window
 
 
 def full_workflow(ctx: RequestContext, state: WorkspaceState,
                   record: WorkflowRecord) -> dict[str, Any]:
-    agg = aggregates(state.runs_of(record.id), ctx.now, ctx.world.run_statuses)
+    agg = workflow_aggregates(state, record.id, ctx.now, ctx.world.run_statuses)
     return workflow_out(record, agg)
 
 
@@ -33,7 +38,7 @@ def list_workflows(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     with state.lock:
         statuses = ctx.world.run_statuses
-        rows = [(w, aggregates(state.runs_of(w.id), ctx.now, statuses))
+        rows = [(w, workflow_aggregates(state, w.id, ctx.now, statuses))
                 for w in state.live_workflows()]
     page, pagination = paged(ctx, filter_and_sort(rows, query), counted=True)
     include = bool(ctx.query.get("include_definition", False))

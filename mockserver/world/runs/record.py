@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..catalog.catalog import Catalog
+from ..catalog.graph_view import GraphView, graph_view
 from ..rng import stable_uuid
 from .lifecycle import Control, Timeline, fold
 from .plan import RunPlan, make_plan
@@ -33,10 +34,45 @@ class RunRecord:
     stall_pending: bool = False
     public_share_id: str | None = None
     shared_at: datetime | None = None
+    # (fold inputs, instant, timeline) of the first fold that found the run settled: terminal
+    # with no control still ahead. Folding later gives the same timeline, so it is reused.
+    _settled: tuple[tuple[Any, ...], datetime, Timeline] | None = field(
+        default=None, init=False, repr=False, compare=False)
+
+    _graph: tuple[dict[str, Any], GraphView] | None = field(
+        default=None, init=False, repr=False, compare=False)
+
+    def graph(self) -> GraphView:
+        """The snapshot's graph, built once: a run's snapshot is never changed in place."""
+        kept = self._graph
+        if kept is None or kept[0] is not self.snapshot:
+            kept = (self.snapshot, graph_view(self.snapshot))
+            self._graph = kept
+        return kept[1]
+
+    def _fold_inputs(self) -> tuple[Any, ...]:
+        # Compared with ==, which tries identity first: the same plan object costs nothing.
+        return (self.plan, self.created_at, tuple(self.controls), self.speed, self.stall_ms,
+                self.stall_pending)
 
     def timeline(self, now: datetime) -> Timeline:
-        return fold(self.plan, self.created_at, self.controls, now, speed=self.speed,
-                    stall_ms=self.stall_ms, stall_pending=self.stall_pending)
+        """The run's state at ``now`` (shared when settled: callers must not change it)."""
+        inputs = self._fold_inputs()
+        settled = self._settled
+        # A clock set back before the instant it settled, or any change, means a fresh fold.
+        if settled is not None and settled[1] <= now and settled[0] == inputs:
+            return settled[2]
+        timeline = fold(self.plan, self.created_at, self.controls, now, speed=self.speed,
+                        stall_ms=self.stall_ms, stall_pending=self.stall_pending)
+        if timeline.terminal and all(control.at <= now for control in self.controls):
+            self._settled = (inputs, now, timeline)
+        return timeline
+
+    def settled(self, now: datetime) -> bool:
+        """Whether the run's timeline can no longer change after ``now`` (unless it does)."""
+        self.timeline(now)
+        settled = self._settled
+        return settled is not None and settled[1] <= now and settled[0] == self._fold_inputs()
 
 
 def run_id_for(seed: int, workflow_id: str, run_number: int) -> str:

@@ -86,6 +86,7 @@ def _workflow_deleted(world: World, data: dict[str, Any]) -> None:
         for run in state.runs_of(record.id):
             if not run.timeline(at).terminal:
                 run.controls.append(Control("cancel", at))
+                state.runs.changed(run.workflow_id)
 
 
 def _run_started(world: World, data: dict[str, Any]) -> None:
@@ -109,6 +110,7 @@ def _run_controlled(world: World, data: dict[str, Any]) -> None:
         run.controls.append(Control(control["kind"], when(control["at"]),
                                     reason=control.get("reason", "user"),
                                     immediate=bool(control.get("immediate", False))))
+        state.runs.changed(run.workflow_id)
 
 
 APPLIERS: dict[str, Applier] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -28,10 +29,16 @@ class LinkSigner:
     def __init__(self, secret: str, ttl_seconds: int) -> None:
         self._serializer = URLSafeSerializer(secret, salt="onepin-mock-files")
         self.ttl = timedelta(seconds=ttl_seconds)
+        # Expiry has whole seconds, so the same claims within one second sign to the same
+        # token: a run data page (dozens of audio links) and its repeats sign each only once.
+        self._token = lru_cache(maxsize=4096)(self._sign)
+
+    def _sign(self, claims: tuple[tuple[str, str], ...], expires: int) -> str:
+        return str(self._serializer.dumps({**dict(claims), "exp": expires}))
 
     def make(self, base_url: str, now: datetime, **claims: str) -> Link:
         expires = now + self.ttl
-        token = self._serializer.dumps({**claims, "exp": int(expires.timestamp())})
+        token = self._token(tuple(claims.items()), int(expires.timestamp()))
         return Link(f"{base_url}{FILES_PREFIX}{token}", expires.replace(microsecond=0))
 
     def read(self, token: str, now: datetime) -> dict[str, Any]:

@@ -21,13 +21,14 @@ from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace,
 from .journal import Journal
 from .links import LinkSigner
 from .records import UploadRecord, WorkflowRecord
+from .run_table import RunTable
 
 
 class WorkspaceState:
     def __init__(self, workspace: Workspace) -> None:
         self.info = workspace
         self.workflows: dict[str, WorkflowRecord] = {}
-        self.runs: dict[str, RunRecord] = {}
+        self.runs = RunTable()  # by id, and indexed by workflow
         self.uploads: dict[str, UploadRecord] = {}
         self.created_workflows = 0  # how many the API created: the next new id's number
         self.lock = threading.RLock()
@@ -49,8 +50,7 @@ class WorkspaceState:
 
     def runs_of(self, workflow_id: str) -> list[RunRecord]:
         """Runs of one workflow, oldest first."""
-        runs = [r for r in self.runs.values() if r.workflow_id == workflow_id]
-        return sorted(runs, key=lambda r: (r.run_number, r.id))
+        return self.runs.of_workflow(workflow_id)
 
     def run(self, workflow_id: str, run_id: str) -> RunRecord:
         self.workflow(workflow_id)
@@ -121,6 +121,7 @@ class World:
             for workspace_id, state in self._states.items():
                 with state.lock:
                     self.seeder.apply_pins(self, state, *extra.pins_for(workspace_id))
+                    state.runs.changed_all()  # pins may change existing runs in place
 
     def parse_fixtures(self, text: str, source: str) -> Fixtures:
         """A fixture document checked against the rules and the records known now."""

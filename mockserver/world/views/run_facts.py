@@ -12,7 +12,7 @@ from typing import Any
 
 from ...envelope import iso
 from ..catalog.catalog import Catalog
-from ..catalog.graph_view import SINK, NodeView, graph_view
+from ..catalog.graph_view import SINK, NodeView
 from ..runs.plan import Take
 from ..runs.progress import Progress
 from ..runs.record import RunRecord
@@ -49,7 +49,7 @@ class RunFacts:
         self.workspace_name = workspace_name or "Onepin workspace"
         self.timeline = run.timeline(now)
         self.progress = Progress(run.plan, self.timeline)
-        self.graph = graph_view(run.snapshot)
+        self.graph = run.graph()
         labels = {n.id: n.name or self.display_name(n.type) for n in self.graph.nodes}
         self.lines = RunLines(run.id, self.progress, labels, audio_link, self._card_traits())
 

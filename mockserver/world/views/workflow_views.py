@@ -10,6 +10,7 @@ from typing import Any
 from ...envelope import iso
 from ..runs.record import RunRecord
 from ..state.records import WorkflowRecord
+from ..state.store import WorkspaceState
 
 # Latest-run status -> list bucket; "cancelled" is in no bucket, "pending" counts as running.
 _BUCKETS = {"completed": "completed", "failed": "failed", "running": "running",
@@ -47,6 +48,27 @@ def aggregates(runs: list[RunRecord], now: datetime, statuses: tuple[str, ...]) 
         counts=counts,
         has_failed=counts["failed"] > 0,
     )
+
+
+@dataclass(frozen=True)
+class _SettledAggregates:
+    at: datetime
+    statuses: tuple[str, ...]
+    value: Aggregates
+
+
+def workflow_aggregates(state: WorkspaceState, workflow_id: str, now: datetime,
+                        statuses: tuple[str, ...]) -> Aggregates:
+    """``aggregates`` of one workflow, reused while none of its runs changes and all are
+    settled (terminal, nothing ahead): a list page then costs nothing per run."""
+    kept = state.runs.derived(workflow_id)
+    if isinstance(kept, _SettledAggregates) and kept.at <= now and kept.statuses == statuses:
+        return kept.value
+    runs = state.runs_of(workflow_id)
+    value = aggregates(runs, now, statuses)
+    if all(run.settled(now) for run in runs):
+        state.runs.keep_derived(workflow_id, _SettledAggregates(now, statuses, value))
+    return value
 
 
 def workflow_out(record: WorkflowRecord, agg: Aggregates, *,
