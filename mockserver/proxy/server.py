@@ -1,5 +1,5 @@
-"""Build and run the proxy: on waitress (the command line) or on a background thread
-(tests and embedding, like ``mockserver.testing.MockServer``)."""
+"""Build and run the proxy: on werkzeug's threaded server (the command line) or on a
+background thread (tests and embedding, like ``mockserver.testing.MockServer``)."""
 
 from __future__ import annotations
 
