@@ -67,7 +67,8 @@ def captured_body(data: bytes, content_type: str | None) -> str:
         return f"<{len(data)} bytes of {content_type or 'unknown type'}>"
     text = data.decode("utf-8", errors="replace")
     if "json" in content_type.lower():
-        with contextlib.suppress(ValueError):  # a malformed body is kept as the client sent it
+        # A malformed (or absurdly nested) body is kept as the client sent it.
+        with contextlib.suppress(ValueError, RecursionError):
             text = json.dumps(_mask_json(json.loads(text)), ensure_ascii=False,
                               separators=(",", ":"))
     if len(text) > BODY_LIMIT:
