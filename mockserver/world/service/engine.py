@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from ..events import Event, EventLog
 from ..state.store import World
-from .appliers import FULL_RESET, apply_event, is_full_reset
+from .appliers import apply_event, is_full_reset
 
 T = TypeVar("T")
 Proposal = tuple[str, dict[str, Any]]
@@ -73,9 +73,6 @@ class StateEngine:
                 if appended is None:
                     raise ValueError("another process wrote to the log during the replay")
                 self._apply(appended)
-
-    def full_reset(self) -> None:
-        self.execute(lambda: (FULL_RESET, {}))
 
     def _catch_up(self) -> None:
         events = self.log.read(self.applied)

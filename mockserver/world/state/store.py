@@ -90,7 +90,6 @@ class World:
         self.fixture_rules: FixtureRules | None = None  # set by create_app
         self._states: dict[str, WorkspaceState] = {}
         self._lock = threading.RLock()
-        self.creation_lock = threading.Lock()
         self.created_workspaces = 0
         # Fault settings changed at run time (POST /__mock/faults), over the startup ones;
         # replaced, never mutated, so readers can tell a change by identity.
