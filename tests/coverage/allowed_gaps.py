@@ -12,12 +12,6 @@ _NO_INPUT_TO_REFUSE = ("its only input is the node type in the path, and an unkn
 ALLOWED_GAPS: dict[str, str] = {
     "enum: NodeCategory decision":
         "the node catalog (0.16.1) has no node type in the decision category",
-    "enum: WorkflowRunAnalysisCreditRowOut.status missing":
-        "the mock records usage for every finished step; a lost usage record is a billing "
-        "back-end fault it does not stage",
-    "enum: WorkflowRunAnalysisCreditsOut.reason settlement_missing":
-        "runs settle the moment they end; a missing settlement is a billing back-end fault "
-        "the mock does not stage",
     "optional: ApiErrorDetail line_numbers":
         "only script checks of writes (uploads, run starts) name lines; no GET carries a script",
     "optional: ApiErrorDetail min_chars":

@@ -25,6 +25,7 @@ from onepin.types import (
 from mockserver.world.catalog.catalog import Catalog
 from mockserver.world.dataset import graphs
 from mockserver.world.rng import stable_uuid
+from mockserver.world.runs.billing import SETTLEMENT_MISSING, USAGE_MISSING, seeded_billing_gap
 from mockserver.world.runs.lifecycle import Control
 from mockserver.world.runs.plan import make_plan
 from mockserver.world.runs.record import RunRecord
@@ -406,6 +407,49 @@ def test_analysis_credits_add_up_once_settled() -> None:
     assert rows_total == pytest.approx(float(credits["total_fractional"]))
     assert credits["charged"] == v.out()["credits"] == v.outputs()["credits"]
     assert sum(r["processed_units"] for r in credits["rows"]) == v.out()["token_cost"]
+
+
+def test_lost_usage_record_moves_its_spend_to_unattributed() -> None:
+    """A node whose usage record is lost reads "missing"; the total and charge still stand."""
+    run = make_run(1)
+    run.billing_gap = USAGE_MISSING
+    v = view(run, end_ms(run) + 1000)
+    credits = v.analysis()["credits"]
+    missing = [r for r in credits["rows"] if r["status"] == "missing"]
+    assert [r["node_type"] for r in missing] == ["operator_generator"]
+    assert missing[0]["credits_fractional"] is None and missing[0]["processed_units"] is None
+    recorded = sum(float(r["credits_fractional"]) for r in credits["rows"]
+                   if r["credits_fractional"] is not None)
+    assert float(credits["unattributed_fractional"]) > 0
+    assert recorded + float(credits["unattributed_fractional"]) == pytest.approx(
+        float(credits["total_fractional"]))
+    assert credits["status"] == "ok" and credits["charged"] == v.out()["credits"] > 0
+    WorkflowRunAnalysisOut.model_validate(v.analysis())
+
+
+def test_lost_settlement_leaves_the_run_uncharged_everywhere() -> None:
+    """With its settlement lost a finished run has rows and a total but no charge anywhere."""
+    run = make_run(1)
+    run.billing_gap = SETTLEMENT_MISSING
+    v = view(run, end_ms(run) + 1000)
+    credits = v.analysis()["credits"]
+    assert (credits["status"], credits["reason"]) == ("partial", "settlement_missing")
+    assert credits["charged"] is None and credits["minimum_charge_fractional"] is None
+    assert float(credits["total_fractional"]) > 0
+    assert credits["unattributed_fractional"] == "0.000000"
+    assert v.out()["credits"] is None and v.outputs()["credits"] is None
+    assert v.detail_out()["credits_absorbed"] == 0.0
+    metric = next(m for m in v.overview()["metric_sections"][0]["metrics"] if m["key"] == "credits")
+    assert metric["value"] is None
+    assert v.analysis()["run"]["status"] == "completed"
+
+
+def test_billing_gaps_only_touch_finished_runs() -> None:
+    """A billing gap shows only once a run is finished; mid-run the block is unsettled as ever."""
+    run = make_run(1)
+    run.billing_gap = SETTLEMENT_MISSING
+    assert view(run, mid_ms(run)).analysis()["credits"]["reason"] == "run_not_settled"
+    assert seeded_billing_gap(0, run.id, "running") is None
 
 
 def test_outputs_list_every_sink_in_graph_order() -> None:

@@ -17,6 +17,7 @@ import yaml
 
 from ...envelope import truncate_ms
 from ..rng import rng, stable_uuid
+from ..runs.billing import seeded_billing_gap
 from ..runs.lifecycle import Control
 from ..runs.record import RunRecord, new_run, plan_run, run_id_for
 from ..state.fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
@@ -190,6 +191,7 @@ def _run(world: World, starters: list[User], workflow: WorkflowRecord, number: i
         snapshot=workflow.definition, speed=world.settings.run_speed, fail=status == "failed",
     )
     _shape_status(run, r, status, moment)
+    run.billing_gap = seeded_billing_gap(seed, run_id, status)
     if status == "completed" and r.random() < 0.15:
         run.public_share_id = stable_uuid(seed, "share", run_id).replace("-", "")[:12]
         run.shared_at = created + timedelta(hours=r.uniform(1, 48))

@@ -33,9 +33,12 @@ class TakeState:
 
 
 class Progress:
-    def __init__(self, plan: RunPlan, timeline: Timeline) -> None:
+    def __init__(self, plan: RunPlan, timeline: Timeline, *,
+                 settlement_lost: bool = False) -> None:
         self.plan = plan
         self.timeline = timeline
+        # The run spent credits but its settlement record is gone (runs/billing.py).
+        self.settlement_lost = settlement_lost
         self.active_ms = timeline.active_ms
 
     def _done(self, step: PlannedStep) -> bool:
@@ -110,10 +113,17 @@ class Progress:
         if not self.timeline.terminal:
             return None
         spent = self.fractional_credits()
+        if self.settlement_missing:
+            return None
         return max(1, int(spent)) if spent > 0 else 0
 
+    @property
+    def settlement_missing(self) -> bool:
+        """A finished run that spent credits but whose settlement record was lost."""
+        return self.settlement_lost and self.timeline.terminal and self.token_cost > 0
+
     def credits_absorbed(self) -> float:
-        if not self.timeline.terminal:
+        if not self.timeline.terminal or self.settlement_missing:
             return 0.0
         spent = self.fractional_credits()
         return round(spent - int(spent), 4) if spent >= 1 else 0.0

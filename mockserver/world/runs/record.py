@@ -34,6 +34,8 @@ class RunRecord:
     stall_pending: bool = False
     public_share_id: str | None = None
     shared_at: datetime | None = None
+    # A billing record the run lost (runs/billing.py); only seeded runs ever lose one.
+    billing_gap: str | None = None
     # (fold inputs, instant, timeline) of the first fold that found the run settled: terminal
     # with no control still ahead. Folding later gives the same timeline, so it is reused.
     _settled: tuple[tuple[Any, ...], datetime, Timeline] | None = field(

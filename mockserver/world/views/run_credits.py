@@ -1,7 +1,10 @@
 """The analysis credit block (runs.md §4.10): per-node spend read from one ``RunLines``.
 
 Settled once the run is terminal, ``partial`` while it is paused, else unavailable.
-Decimal strings are unrounded to six places, as the API sends them.
+Decimal strings are unrounded to six places, as the API sends them. A seeded run may have
+lost a billing record (runs/billing.py): a node's usage record (its row reads ``missing``
+and its spend moves to ``unattributed_fractional``) or the run's settlement (``partial``,
+``settlement_missing``: the rows and total stand, nothing says what was charged).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from ..catalog.graph_view import TRANSLATOR, NodeView
+from ..catalog.graph_view import GENERATOR, TRANSLATOR, NodeView
 from ..runs.progress import CREDITS_PER_1000_CHARS
 from .run_data_views import RunLines
 
@@ -19,23 +22,28 @@ __all__ = ["credits_block"]
 JSON = dict[str, Any]
 _PLACES = Decimal("0.000001")
 _RATE = Decimal(str(CREDITS_PER_1000_CHARS)) / 1000
+_UNSETTLED = {"charged": None, "overage_credits": None, "absorbed_fraction": None,
+              "minimum_charge_fractional": None}
 
 
 def _decimal(value: Decimal) -> str:
     return str(value.quantize(_PLACES))
 
 
-def credits_block(lines: RunLines, nodes: Iterable[NodeView]) -> JSON:
+def credits_block(lines: RunLines, nodes: Iterable[NodeView], *, usage_lost: bool = False) -> JSON:
     """Per-node spend: settled once terminal, partial while paused, else unavailable."""
     timeline = lines.progress.timeline
     rows = [_credit_row(lines, node) for node in nodes]
+    if usage_lost and timeline.terminal:
+        rows = _lose_one_usage_record(rows)
     total = Decimal(lines.progress.token_cost) * _RATE
-    if timeline.status == "paused":
-        return {"status": "partial", "reason": "run_paused", "truncated": False,
+    attributed = sum((Decimal(r["credits_fractional"]) for r in rows
+                      if r["credits_fractional"] is not None), Decimal(0))
+    if timeline.status == "paused" or lines.progress.settlement_missing:
+        reason = "run_paused" if timeline.status == "paused" else "settlement_missing"
+        return {"status": "partial", "reason": reason, "truncated": False,
                 "rows": rows, "total_fractional": _decimal(total),
-                "unattributed_fractional": _decimal(Decimal(0)), "charged": None,
-                "overage_credits": None, "absorbed_fraction": None,
-                "minimum_charge_fractional": None}
+                "unattributed_fractional": _decimal(total - attributed), **_UNSETTLED}
     if not timeline.terminal:
         return {"status": "unavailable", "reason": "run_not_settled", "rows": None,
                 "minimum_charge_fractional": None}
@@ -46,12 +54,28 @@ def credits_block(lines: RunLines, nodes: Iterable[NodeView]) -> JSON:
         "status": "ok" if total else "unavailable",
         "reason": None if total else idle, "truncated": False,
         "rows": rows,
-        "total_fractional": _decimal(total), "unattributed_fractional": _decimal(Decimal(0)),
+        "total_fractional": _decimal(total),
+        "unattributed_fractional": _decimal(total - attributed),
         "charged": lines.progress.settled_credits() or 0, "overage_credits": 0,
         "absorbed_fraction": _decimal(total - floor if total >= 1 else Decimal(0)),
         "minimum_charge_fractional": _decimal(Decimal(1) - total if 0 < total < 1
                                               else Decimal(0)),
     }
+
+
+def _lose_one_usage_record(rows: list[JSON]) -> list[JSON]:
+    """The generator's usage record is the one lost (the busiest ledger writer); failing
+    that, the first recorded row's. The run's total still counts the spend."""
+    recorded = [r for r in rows if r["status"] in ("recorded", "recorded_incomplete")]
+    if not recorded:
+        return rows
+    lost = next((r for r in recorded if r["node_type"] == GENERATOR), recorded[0])
+    return [_missing_row(r) if r is lost else r for r in rows]
+
+
+def _missing_row(row: JSON) -> JSON:
+    return {**row, "status": "missing", "detail": "Usage record missing",
+            "processed_units": None, "credits_fractional": None, "output_chars": None}
 
 
 def _credit_row(lines: RunLines, node: NodeView) -> JSON:

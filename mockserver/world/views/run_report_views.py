@@ -14,6 +14,7 @@ from typing import Any
 
 from ...envelope import iso
 from ..catalog.graph_view import NodeView
+from ..runs.billing import USAGE_MISSING
 from ..runs.plan import Verdict
 from ..runs.progress import StepState
 from .run_credits import credits_block
@@ -170,7 +171,8 @@ def analysis(view: RunFacts) -> JSON:
                 "duration_ms": _active_duration_ms(view)},
         "audio": _analysis_audio(view),
         "validators": [_analysis_validator(view, n) for n in _validator_nodes(view)],
-        "credits": credits_block(view.lines, view.graph.nodes),
+        "credits": credits_block(view.lines, view.graph.nodes,
+                                 usage_lost=view.run.billing_gap == USAGE_MISSING),
     }
 
 
