@@ -11,7 +11,10 @@ _NO_INPUT_TO_REFUSE = ("its only input is the node type in the path, and an unkn
                        "404 (openapi.yaml's NodeTypePath), so nothing is left to be invalid")
 ALLOWED_GAPS: dict[str, str] = {
     "enum: NodeCategory decision":
-        "the node catalog (0.16.1) has no node type in the decision category",
+        "no node type is a decision node: SDK 0.16.1's NodeType (generated from the API's "
+        "own schema, and the enum list_run_steps checks its node_type filter against) has "
+        "no decision slug and contract §4.3 maps every slug to another category, so a "
+        "decision node in the catalog would be one the real API cannot send",
     "optional: ApiErrorDetail line_numbers":
         "only script checks of writes (uploads, run starts) name lines; no GET carries a script",
     "optional: ApiErrorDetail min_chars":
@@ -28,9 +31,6 @@ ALLOWED_GAPS: dict[str, str] = {
     "optional: VoiceOut language_sample_url":
         "a language sample is made only when a request asks for one, and get_voice takes no "
         "language parameter in this contract",
-    "optional: WorkflowRunDataVoiceOut reason":
-        "seeded takes are voiced by catalog voices that are all still offered, and the "
-        "catalog never retires a voice, so a card's voice is always available",
     "status: get_node_detail 403":
         "v1 node details take sessions only (no scope applies) and every member role may "
         "read them, so no caller falls short",

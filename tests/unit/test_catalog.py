@@ -151,6 +151,15 @@ def test_voices_are_consistent_with_providers_and_locales() -> None:
         assert CATALOG.find_voice(voice.provider_voice_id) == voice
 
 
+def test_retired_voices_are_never_offered() -> None:
+    """A retired voice is known (for past takes) but not offered, found or assignable."""
+    assert CATALOG.retired_voices
+    offered = {v.id for v in CATALOG.voices}
+    for voice in CATALOG.retired_voices:
+        assert voice.id not in offered and CATALOG.find_voice(voice.provider_voice_id) is None
+        assert all(voice not in CATALOG.voices_for(locale) for locale in voice.locales)
+
+
 @pytest.mark.parametrize("locale", CATALOG.locales)
 def test_every_locale_has_at_least_two_voices(locale: str) -> None:
     """Each locale offers two voices, so a generated graph can assign one or two."""
@@ -292,6 +301,9 @@ def _drop(path: list[Any]) -> Callable[[dict[str, Any]], None]:
         (_set(["voices", 0, "models"], ["ghost-model"]), "voices[0].models"),
         (_set(["voices", 1, "id"], "0cbf31f3-5c50-5289-8211-79921a545de3"), "voices[].id"),
         (_drop(["locale_names", "ko-kr"]), "locale_names"),
+        (_set(["retired_voices", 0, "models"], ["ghost-model"]), "retired_voices[0].models"),
+        (_set(["retired_voices", 0, "id"], "0cbf31f3-5c50-5289-8211-79921a545de3"),
+         "voices[].id + retired_voices[].id"),
         (_set(["nodes", 3, "config_shema"], {}), "nodes[3]: unknown keys ['config_shema']"),
         (_set(["voise"], []), "(top level): unknown keys ['voise']"),
         (_set(["providers", "quill", "models"], []), "providers.quill.models"),

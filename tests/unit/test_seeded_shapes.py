@@ -137,3 +137,61 @@ def test_query_422_details_use_the_api_wording(client: FlaskClient, path: str) -
     body = assert_error(client.get(f"{WORKFLOWS}{path}", headers=KEY), 422, "VALIDATION_ERROR")
     message = body["error"]["details"][0]["message"]
     assert message.startswith("Input should be"), message
+
+
+def test_cards_made_before_a_voice_retired_show_it_unavailable(client: FlaskClient) -> None:
+    """A first run made with a voice the catalog has since retired keeps that voice in its
+    snapshot and shows it unavailable on its cards; the workflow itself moved on."""
+    retired = {"Quinn", "Imogen"}  # catalog.yaml's retired_voices
+    found = []
+    for wid, run in runs_of(client, KEY):
+        base = f"{WORKFLOWS}/{wid}/runs/{run['id']}"
+        cards = [c for row in ok(client.get(f"{base}/data?limit=100", headers=KEY))["rows"]
+                 for c in row["cards"]]
+        gone = [c["voice"] for c in cards if c["voice"]["status"] != "available"]
+        if gone:
+            found.append((wid, run, gone))
+    assert found, "the seeded dataset has cards voiced by a retired voice"
+    for wid, run, gone in found:
+        assert all(v["status"] == "unavailable" and v["reason"] == "voice_retired"
+                   and v["display_name"] in retired for v in gone)
+        workflow = ok(client.get(f"{WORKFLOWS}/{wid}", headers=KEY))
+        snapshot = ok(client.get(f"{WORKFLOWS}/{wid}/runs/{run['id']}", headers=KEY))[
+            "definition_snapshot"]
+        assert run["run_number"] == 1 and run["created_at"] < workflow["updated_at"]
+        gone_ids = [a["catalog_voice_id"] for a in _assignments(snapshot)
+                    if a["voice_name"] in retired]
+        assert gone_ids and not any(a["voice_name"] in retired
+                                    for a in _assignments(workflow["definition"]))
+        for voice_id in gone_ids:  # no longer offered
+            assert_error(client.get(f"/api/v1/voices/{voice_id}", headers=KEY), 404, "NOT_FOUND")
+
+
+def _assignments(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    return [a for node in definition["graph"]["nodes"] if node["type"] == "operator_generator"
+            for entries in node["config"]["voice_map"].values() for a in entries]
+
+
+def test_lost_billing_records_keep_the_credit_figures_coherent(client: FlaskClient) -> None:
+    """Seeded runs that lost a usage record or their settlement still add up: rows plus
+    unattributed make the total, and a lost settlement leaves the run's credits null."""
+    readings: set[str] = set()
+    for wid, run in runs_of(client, KEY):
+        base = f"{WORKFLOWS}/{wid}/runs/{run['id']}"
+        credits = ok(client.get(f"{base}/analysis", headers=KEY))["credits"]
+        if not credits.get("rows"):
+            continue
+        rows = credits["rows"]
+        recorded = sum(float(r["credits_fractional"]) for r in rows
+                       if r["credits_fractional"] is not None)
+        assert recorded + float(credits["unattributed_fractional"]) == pytest.approx(
+            float(credits["total_fractional"]))
+        if any(r["status"] == "missing" for r in rows):
+            readings.add("missing")
+            assert float(credits["unattributed_fractional"]) > 0
+        if credits["reason"] == "settlement_missing":
+            readings.add("settlement_missing")
+            assert credits["status"] == "partial" and credits["charged"] is None
+            assert run["status"] in ("completed", "failed", "cancelled")
+            assert ok(client.get(base, headers=KEY))["credits"] is None
+    assert readings == {"missing", "settlement_missing"}

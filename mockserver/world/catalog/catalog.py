@@ -33,6 +33,7 @@ class Catalog:
         locale_names: dict[str, str],
         providers: tuple[Provider, ...],
         voices: tuple[Voice, ...],
+        retired_voices: tuple[Voice, ...] = (),
     ) -> None:
         self._nodes = {n.node_type: n for n in nodes}
         self._locales = locales
@@ -40,6 +41,8 @@ class Catalog:
         self._providers = providers
         self._voices = voices
         self._voices_by_provider_id = {v.provider_voice_id: v for v in voices}
+        # No longer offered: never listed or accepted, only named by past runs' takes.
+        self._retired_voices = retired_voices
 
     @classmethod
     def load(cls, path: Path | None = None) -> Catalog:
@@ -99,6 +102,10 @@ class Catalog:
 
     def voices_for(self, locale: str) -> list[Voice]:
         return [v for v in self._voices if locale in v.locales]
+
+    @property
+    def retired_voices(self) -> tuple[Voice, ...]:
+        return self._retired_voices
 
     def find_voice(self, provider_voice_id: str) -> Voice | None:
         """The voice a VoiceAssignment's `voice_id` (the provider's own id) names."""

@@ -34,7 +34,8 @@ CATEGORIES = ("source", "operator", "validation", "output", "decision")
 UNITS = ("characters", "bytes", "words")
 # Lists an option may be filled from, instead of a literal `values:` list.
 OPTION_SOURCES = ("locales", "providers", "models")
-_TOP_LEVEL_KEYS = frozenset({"locales", "locale_names", "anchors", "nodes", "providers", "voices"})
+_TOP_LEVEL_KEYS = frozenset(
+    {"locales", "locale_names", "anchors", "nodes", "providers", "voices", "retired_voices"})
 _NODE_KEYS = frozenset(
     {
         "node_type",
@@ -61,6 +62,7 @@ class CatalogParts(NamedTuple):
     locale_names: dict[str, str]
     providers: tuple[Provider, ...]
     voices: tuple[Voice, ...]
+    retired_voices: tuple[Voice, ...] = ()
 
 
 def read_catalog(path: Path | None = None) -> CatalogParts:
@@ -278,23 +280,30 @@ def _check_voices(
     _unique(r, "voices[].id", [v.id for v in voices])
     _unique(r, "voices[].provider_voice_id", [v.provider_voice_id for v in voices])
     for i, voice in enumerate(voices):
-        provider = providers.get(voice.provider)
-        if provider is None:
-            raise r.error(f"voices[{i}].provider", f"unknown provider {voice.provider!r}")
-        unknown_models = set(voice.models) - {m.model for m in provider.models}
-        if unknown_models:
-            raise r.error(
-                f"voices[{i}].models", f"not models of {voice.provider}: {sorted(unknown_models)}"
-            )
-        if not set(voice.locales) <= set(locales):
-            raise r.error(
-                f"voices[{i}].locales",
-                f"unknown locales {sorted(set(voice.locales) - set(locales))}",
-            )
+        _check_voice(r, voice, f"voices[{i}]", locales, providers)
     unvoiced = [loc for loc in locales if not any(loc in v.locales for v in voices)]
     if unvoiced:
         raise r.error(
             "voices", f"no voice speaks {unvoiced}; the graph builder needs one per locale"
+        )
+
+
+def _check_voice(
+    r: _Reader, voice: Voice, where: str, locales: tuple[str, ...],
+    providers: dict[str, Provider],
+) -> None:
+    provider = providers.get(voice.provider)
+    if provider is None:
+        raise r.error(f"{where}.provider", f"unknown provider {voice.provider!r}")
+    unknown_models = set(voice.models) - {m.model for m in provider.models}
+    if unknown_models:
+        raise r.error(
+            f"{where}.models", f"not models of {voice.provider}: {sorted(unknown_models)}"
+        )
+    if not set(voice.locales) <= set(locales):
+        raise r.error(
+            f"{where}.locales",
+            f"unknown locales {sorted(set(voice.locales) - set(locales))}",
         )
 
 
@@ -319,7 +328,23 @@ def _read_catalog(r: _Reader, raw: object) -> CatalogParts:
         for i, v in enumerate(r.items(data.get("voices"), "voices"))
     )
     _check_voices(r, voices, locales, providers)
-    return CatalogParts(nodes, locales, names, tuple(providers.values()), voices)
+    retired = _read_retired_voices(r, data.get("retired_voices"), locales, providers)
+    _unique(r, "voices[].id + retired_voices[].id", [v.id for v in voices + retired])
+    return CatalogParts(nodes, locales, names, tuple(providers.values()), voices, retired)
+
+
+def _read_retired_voices(
+    r: _Reader, raw: object, locales: tuple[str, ...], providers: dict[str, Provider]
+) -> tuple[Voice, ...]:
+    """Voices no longer offered (optional key): checked like offered ones, but no locale
+    needs one."""
+    if raw is None:
+        return ()
+    retired = tuple(_read_voice(r, v, f"retired_voices[{i}]")
+                    for i, v in enumerate(r.items(raw, "retired_voices")))
+    for i, voice in enumerate(retired):
+        _check_voice(r, voice, f"retired_voices[{i}]", locales, providers)
+    return retired
 
 
 def _default_catalog_text() -> tuple[str, str]:

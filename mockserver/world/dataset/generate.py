@@ -24,6 +24,7 @@ from ..state.fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
 from ..state.records import UploadRecord, WorkflowRecord
 from ..state.store import WorkspaceState, World
 from . import graphs
+from .retired_voices import retired_voice_history
 from .upload_files import upload_body
 
 PLACEHOLDER_NAME = "Untitled workflow"
@@ -135,6 +136,10 @@ def _runs(world: World, workspace: Workspace, starters: list[User], workflow: Wo
     r = rng(seed, "workflow-runs", workflow.id)
     count = _run_count(r, index, workflow)
     span = (world.settings.dataset_epoch - workflow.updated_at).total_seconds()
+    # A workflow whose voice was retired since its first run (never its only, latest run).
+    history = retired_voice_history(seed, world.catalog, workflow.id, workflow.definition,
+                                    workflow.created_at, workflow.updated_at) \
+        if count > 1 else None
     runs = []
     for number in range(1, count + 1):
         status = _status_for(r, index, number == count, active_budget)
@@ -143,7 +148,10 @@ def _runs(world: World, workspace: Workspace, starters: list[User], workflow: Wo
         moment = _pause_reason(world, workspace, index) if status == "paused" else None
         if status == "cancelled" and number == count:
             moment = _EARLY_CANCELS.get(index)
-        runs.append(_run(world, starters, workflow, number, created, status, moment))
+        snapshot = None
+        if history is not None and number == 1:
+            snapshot, created = history
+        runs.append(_run(world, starters, workflow, number, created, status, moment, snapshot))
     return runs
 
 
@@ -178,7 +186,8 @@ def _status_for(r: random.Random, index: int, latest: bool, active_budget: int) 
 
 
 def _run(world: World, starters: list[User], workflow: WorkflowRecord, number: int,
-         created: datetime, status: str, moment: str | None = None) -> RunRecord:
+         created: datetime, status: str, moment: str | None = None,
+         snapshot: dict[str, Any] | None = None) -> RunRecord:
     seed = world.settings.seed
     run_id = run_id_for(seed, workflow.id, number)
     r = rng(seed, "run", run_id)
@@ -188,7 +197,8 @@ def _run(world: World, starters: list[User], workflow: WorkflowRecord, number: i
         run_number=number, created_at=created,
         triggered_by={"user_id": user.id if user else workflow.user_id,
                       "user_name": user.display_name if user else "Unknown user"},
-        snapshot=workflow.definition, speed=world.settings.run_speed, fail=status == "failed",
+        snapshot=workflow.definition if snapshot is None else snapshot,
+        speed=world.settings.run_speed, fail=status == "failed",
     )
     _shape_status(run, r, status, moment)
     run.billing_gap = seeded_billing_gap(seed, run_id, status)

@@ -47,6 +47,8 @@ class CardTraits:
     waveforms: bool = True  # a sink exports WAV, which waveforms are rendered from
     validators: tuple[tuple[str, str], ...] = ()  # (node id, node type), in chain order
     corrector: str | None = None  # the pronunciation corrector's node id, if any
+    # (provider, voice name) of voices the catalog has retired since (dataset/retired_voices.py)
+    retired_voices: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -212,13 +214,20 @@ class RunLines:
             "audio": self._audio(take) if kept else self._discarded_audio(take),
             "validations": self._validations(line, state),
             "normalized": self.traits.normalized,
-            "voice": {"display_name": take.voice_name, "status": "available", "reason": None},
+            "voice": self._voice(take),
             **self._waveform(take, status, kept),
             "retry_count": take.number - 1, "status": status,
             "dropped": {"verdicts": [self.verdict_out(v) for v in rejected]}
             if status == "dropped" else None,
             "rejected": {"verdicts": [self.verdict_out(v) for v in rejected]} if rejected else None,
         }
+
+    def _voice(self, take: Take) -> JSON:
+        """The take's voice, unavailable once the catalog has retired it."""
+        retired = (take.provider, take.voice_name) in self.traits.retired_voices
+        return {"display_name": take.voice_name,
+                "status": "unavailable" if retired else "available",
+                "reason": "voice_retired" if retired else None}
 
     def _waveform(self, take: Take, status: str, kept: bool) -> JSON:
         """Waveforms are drawn from the WAV export once the run has settled."""

@@ -65,7 +65,9 @@ class RunFacts:
                           if n.type == "operator_pronunciation_corrector"), None)
         return CardTraits(normalized="operator_normalizer" in types,
                           waveforms="wav" in formats or not formats,
-                          validators=tuple(dict.fromkeys(validators)), corrector=corrector)
+                          validators=tuple(dict.fromkeys(validators)), corrector=corrector,
+                          retired_voices=frozenset((v.provider, v.name)
+                                                   for v in self.catalog.retired_voices))
 
     def display_name(self, node_type: str) -> str:
         spec = self.catalog.get(node_type)
