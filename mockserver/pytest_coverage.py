@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .world.state.coverage import ATTRIBUTIONS, SPEC_VIOLATION, coverage_report, merge_counts
+from .world.state.coverage import (
+    ATTRIBUTIONS,
+    CONTRACT_RULE,
+    FORCED,
+    SPEC_VIOLATION,
+    coverage_report,
+    merge_counts,
+)
 
 if TYPE_CHECKING:
     from .testing import MockServer
@@ -24,6 +31,8 @@ if TYPE_CHECKING:
 OPTION = "--onepin-mock-coverage"
 _WORKER_KEY = "onepin_mock_coverage"
 _SHOWN_FAILURES = 20
+_LABELS = {SPEC_VIOLATION: "spec violations (client bugs)", CONTRACT_RULE: "contract rules",
+           FORCED: "forced"}
 
 
 class SessionCoverage:
@@ -109,8 +118,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     share = f"{100 * covered / total:.0f}%" if total else "-"
     lines = [f"onepin-mock API coverage: {covered} of {total} operations in openapi.yaml "
              f"({share}), {report['requests']} requests",
-             "4xx answers: " + ", ".join(f"{errors[a]} {a.replace('_', ' ')}"
-                                         for a in ATTRIBUTIONS)]
+             "4xx answers: " + ", ".join(f"{errors[a]} {_LABELS[a]}" for a in ATTRIBUTIONS)]
     operations = report["operations"]
     width = max((len(op) for op in operations), default=0)
     for operation, stats in operations.items():
@@ -119,8 +127,7 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
     failures = [(op, f) for op, stats in operations.items()
                 for f in stats["validation_failures"]]
     if failures:
-        lines.append(f"requests that broke openapi.yaml ({errors[SPEC_VIOLATION]} answers; "
-                     "client bugs):")
+        lines.append(f"requests that broke openapi.yaml ({errors[SPEC_VIOLATION]} answers):")
         lines.extend(f"  {op}: {f['field']} [{f['rule']}] {f['message']} (x{f['count']})"
                      for op, f in failures[:_SHOWN_FAILURES])
         if len(failures) > _SHOWN_FAILURES:
