@@ -310,3 +310,12 @@ def test_coverage_merges_across_xdist_workers(pytester: pytest.Pytester) -> None
                 "operations_not_called"):
         assert merged[key] == alone[key], key
     assert split.stdout.str().count("= onepin-mock API coverage =") == 1
+
+
+def test_readme_kit_example_passes(pytester: pytest.Pytester) -> None:
+    """The SDK developer's kit example in the README runs green as written."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    opening = "```python\nfrom onepin.core.api_error import ApiError\n"
+    example = readme.split(opening, 1)[1].split("```")[0]
+    pytester.makepyfile(test_readme_kit="from onepin.core.api_error import ApiError\n" + example)
+    pytester.runpytest_inprocess(*LEAN).assert_outcomes(passed=1)
