@@ -48,14 +48,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from . import pytest_coverage
-from .settings import Settings
+from .settings import SETTING_ALIASES, Settings
 
 if TYPE_CHECKING:
     from .testing import MockServer, MockWorkspace
 
 MARKER = "onepin_mock"
-# Marker names that differ from the Settings field: each CLI flag's name is accepted too.
-_ALIASES = {"fixtures": "fixtures_path", "strict": "strict_responses"}
 SDK_VERSION = "0.16.1"  # the official SDK release the client fixtures are tested with
 _SDK_TIMEOUT = 30.0
 _PATH_FIELDS = ("spec_path", "admin_spec_path", "fixtures_path", "catalog_path")
@@ -149,12 +147,12 @@ def _marked_settings(request: pytest.FixtureRequest, base: Settings) -> Settings
         if marker.args:
             pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments only, got "
                         f"{marker.args!r}", pytrace=False)
-        overrides.update({_ALIASES.get(name, name): value
+        overrides.update({SETTING_ALIASES.get(name, name): value
                           for name, value in marker.kwargs.items()})
     unknown = sorted(set(overrides) - set(_SETTINGS_FIELDS))
     if unknown:
         pytest.fail(f"@pytest.mark.{MARKER}: unknown setting(s) {unknown}; use "
-                    f"{sorted(_ALIASES)} or a Settings field: {list(_SETTINGS_FIELDS)}",
+                    f"{sorted(SETTING_ALIASES)} or a Settings field: {list(_SETTINGS_FIELDS)}",
                     pytrace=False)
     for name, value in list(overrides.items()):
         if name == "fixtures_path" and value is not None:

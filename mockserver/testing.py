@@ -24,7 +24,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from .app import create_app, mock_of
 from .demo import DEMO_KEY, READ_ONLY_KEY, SECOND_WORKSPACE_KEY
 from .session_tokens import mint_session_token
-from .settings import Settings
+from .settings import Settings, with_options
 from .world.service import StateEngine, control, runs
 from .world.state.journal import Entry, JournalFilter
 
@@ -57,8 +57,11 @@ class MockWorkspace:
 class MockServer:
     """A live HTTP server on 127.0.0.1 and a free port, stopped on exit."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = dataclasses.replace(settings or Settings(), host="127.0.0.1", port=0)
+    def __init__(self, settings: Settings | None = None, **options: Any) -> None:
+        """``options`` override ``settings`` by field or command-line name
+        (``MockServer(strict=True, fixtures="my.yaml")``)."""
+        chosen = with_options(settings or Settings(), **options)
+        self.settings = dataclasses.replace(chosen, host="127.0.0.1", port=0)
         self.app: Flask = create_app(self.settings)
         self.errors: list[BaseException] = []
         self._errors_lock = threading.Lock()

@@ -204,6 +204,18 @@ def test_strict_by_default_and_strict_as_a_setting_name(pytester: pytest.Pyteste
                                  "*ResponseContractError: list_workflows 200*"])
 
 
+def test_mock_server_takes_the_command_line_names(tmp_path: Path) -> None:
+    """``MockServer(strict=..., fixtures=...)`` reads like the command line; a wrong name is
+    refused naming the accepted ones."""
+    path = Path(mockserver.__file__).parent / "fixtures" / "default.yaml"
+    server = mockserver.MockServer(strict=True, fixtures=str(path), seed=4)
+    assert server.settings.strict_responses and server.settings.seed == 4
+    assert server.settings.fixtures_path == path
+    refused = r"unknown setting\(s\) \['colour'\]; use \['fixtures', 'strict'\]"
+    with pytest.raises(TypeError, match=refused):
+        mockserver.MockServer(colour="red")
+
+
 def test_demo_constants_match_the_packaged_fixtures() -> None:
     """The public demo credentials name real records of the packaged fixtures."""
     path = Path(mockserver.__file__).parent / "fixtures" / "default.yaml"
