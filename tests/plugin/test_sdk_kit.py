@@ -57,6 +57,8 @@ def test_client_fixtures_are_bound_to_the_workspace_without_retries(
             assert http.is_closed
 
         def test_async(onepin_async_client, onepin_mock, onepin_mock_workspace):
+            CLIENTS.append(onepin_async_client)
+
             async def create():
                 return (await onepin_async_client.workflows.create_workflow(name="From async")).data
 
@@ -64,8 +66,11 @@ def test_client_fixtures_are_bound_to_the_workspace_without_retries(
             assert created.name == "From async"
             (entry,) = onepin_mock.requests(operation_id="create_workflow")
             assert entry.workspace_id == onepin_mock_workspace.id
+
+        def test_async_closed_after_the_test():
+            assert CLIENTS[1]._client_wrapper.httpx_client.httpx_client.is_closed
     """)
-    pytester.runpytest_inprocess(*LEAN).assert_outcomes(passed=3)
+    pytester.runpytest_inprocess(*LEAN).assert_outcomes(passed=4)
 
 
 def test_client_fixtures_skip_clearly_without_the_sdk(pytester: pytest.Pytester) -> None:
