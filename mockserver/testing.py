@@ -152,16 +152,27 @@ class MockServer:
 
     def force_run(self, run_id: str, status: str, **fields: str) -> dict[str, Any]:
         """Drive a run to ``status`` now, like ``POST /__mock/runs/{id}/force``: completed,
-        failed (``error=``), cancelled, paused (``pause_reason=``) or running. Returns the
-        run as ``GET .../runs/{id}`` would (``status``, ``workflow_id``, ...)."""
-        unknown = sorted(set(fields) - {"error", "pause_reason"})
-        if unknown:
-            raise TypeError(f"unknown field(s) {unknown}; use error= or pause_reason=")
+        failed (``error=``), cancelled, paused (``pause_reason=``) or running. Returns its
+        ``id``, ``workflow_id``, ``workspace_id`` and ``status``. A body the control API
+        would refuse raises ``ValueError`` naming the problem."""
+        body = {"status": status, **fields}
+        self._check_control_body("mock_run_force", body)
         now = self.clock.now()
-        state, run = control.force_run(self.engine, run_id, {"status": status, **fields}, now)
+        state, run = control.force_run(self.engine, run_id, body, now)
         timeline = run.timeline(now)
         return {"id": run.id, "workflow_id": run.workflow_id, "workspace_id": state.info.id,
                 "status": timeline.status}
+
+    def _check_control_body(self, operation_id: str, body: dict[str, Any]) -> None:
+        """Hold a helper's input to the control operation's schema in admin-openapi.yaml."""
+        mock = mock_of(self.app)
+        operation = next(op for op in mock.admin_spec.operations
+                         if op.operation_id == operation_id)
+        assert operation.body_validator is not None
+        problems = [f"{'.'.join(map(str, e.absolute_path)) or 'body'}: {e.message}"
+                    for e in operation.body_validator.iter_errors(body)]
+        if problems:
+            raise ValueError(f"{operation_id}: " + "; ".join(problems))
 
     def runnable_workflow(self, workspace: MockWorkspace | str) -> str:
         """The id of a workflow of ``workspace`` (a ``MockWorkspace`` or an id) that a run

@@ -128,8 +128,11 @@ def test_run_helpers_drive_runs_seen_by_the_sdk(pytester: pytest.Pytester) -> No
             run = onepin_client.workflows.runs.start(workflow_id).data
             onepin_mock.force_run(run.id, "paused", pause_reason="user")
             assert onepin_client.workflows.runs.status(workflow_id, run.id).data.status == "paused"
-            with pytest.raises(TypeError, match="colour"):
+            with pytest.raises(ValueError, match="colour"):
                 onepin_mock.force_run(run.id, "completed", colour="red")
+            with pytest.raises(ValueError, match="status: 'finished' is not one of"):
+                onepin_mock.force_run(run.id, "finished")
+            assert onepin_client.workflows.runs.status(workflow_id, run.id).data.status == "paused"
 
         def test_no_runnable_workflow(onepin_mock):
             empty = onepin_mock.create_workspace(workflow_count=0)
