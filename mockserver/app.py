@@ -45,7 +45,9 @@ from .world.dataset.generate import SeededDataset
 from .world.events import EventLog, open_log
 from .world.events.files import read_events
 from .world.service import StateEngine
+from .world.state.coverage import Failure, attribution
 from .world.state.fixtures import FixtureRules, VoiceVocabulary, load_fixtures
+from .world.state.journal import VALIDATION_FAILED, VALIDATION_NOT_CHECKED, VALIDATION_PASSED
 from .world.state.store import World
 
 EXTENSION_KEY = "onepin_mock"
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     log = _open_log(settings)
     world = World(settings, fixtures, catalog, clock, SeededDataset(), log)
     world.fixture_rules = rules
+    world.journal.coverage.spec_operations = tuple(op.operation_id for op in spec.operations)
     engine = StateEngine(world, log)
     engine.sync()  # a shared or durable log may already hold events
     if settings.replay_path is not None:
@@ -267,11 +270,12 @@ def _journal(world: World, response: Response, duration_ms: float) -> None:
     # A streamed answer (a dropped connection, a file) must not be consumed here.
     readable = not (response.is_streamed or response.direct_passthrough
                     or request.method == "HEAD")
+    outcome, failures = _validation_outcome()
+    operation_id = getattr(g, "onepin_operation", None)
     world.journal.record(
         at=iso(world.clock.now()), method=request.method, path=request.path,
         query=request.query_string.decode("latin-1"), status=response.status_code,
-        operation_id=getattr(g, "onepin_operation", None),
-        workspace_id=getattr(g, "onepin_workspace", None),
+        operation_id=operation_id, workspace_id=getattr(g, "onepin_workspace", None),
         request_id=getattr(g, "onepin_request_id", None), duration_ms=duration_ms,
         worker=os.getpid(),
         request_headers=captured_headers(request.headers.items()),
@@ -280,7 +284,19 @@ def _journal(world: World, response: Response, duration_ms: float) -> None:
         response_headers=captured_headers(response.headers.items()),
         response_body=(captured_body(response.get_data(), response.content_type)
                        if readable else ""),
+        validation=outcome, validation_failures=[f.to_wire() for f in failures],
+        attribution=attribution(response.status_code, getattr(g, "onepin_forced", False),
+                                failures, operation_id),
     )
+
+
+def _validation_outcome() -> tuple[str, list[Failure]]:
+    """What the pipeline's request validation said (it records the details on ``g``)."""
+    details = getattr(g, "onepin_validation", None)
+    if details is None:
+        return VALIDATION_NOT_CHECKED, []
+    failures = [Failure(d.field, d.rule, d.message) for d in details]
+    return (VALIDATION_FAILED if failures else VALIDATION_PASSED), failures
 
 
 def _version_header(required: str) -> Any:

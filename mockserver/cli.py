@@ -42,6 +42,7 @@ SERVE_EXAMPLES = """examples:
   onepin-mock serve --state sqlite:///mock-state.db   # keep every write across restarts
   onepin-mock serve --state redis://10.0.0.5:6379/0   # one mock shared by several machines
   onepin-mock serve --frozen-at 2026-11-01T10:00:00Z --replay events.json   # reproduce a state
+  onepin-mock serve --fixtures my-fixtures.yaml --watch   # edits apply without a restart
 """
 CHECK_EXAMPLES = """examples:
   onepin-mock check                          # the packaged spec and demo fixtures
@@ -248,6 +249,8 @@ def _add_serve(commands: Any) -> None:
     _switch(serve, "no-admin", "turn the /__mock/ API and console off (file links stay)")
     _switch(serve, "strict", "check every response against openapi.yaml (for debugging)")
     _switch(serve, "quiet", "no log line per request")
+    _switch(serve, "watch", "reload the --fixtures file when it changes (a bad edit is "
+            "reported with file:line and the fixtures in force stay)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -399,7 +402,7 @@ def _run(args: argparse.Namespace) -> int:
         from .serving import serve
 
         serve(exposure_settings(settings, bool(args.secret)), args.workers, args.threads,
-              package_version())
+              package_version(), watch=args.watch)
         return 0
     if args.command == "check":
         return check(settings)

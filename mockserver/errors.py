@@ -25,6 +25,9 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
 class Detail:
     field: str
     message: str
+    # The rule broken (a JSON Schema keyword such as ``minimum``, or ``json``/``bounds``/
+    # ``content_type``), for the coverage report; not part of the wire shape.
+    rule: str = ""
 
     def to_wire(self) -> dict[str, Any]:
         return {"field": self.field, "message": self.message}

@@ -33,6 +33,7 @@ from .errors import (
     ServerError,
     Unauthorized,
     UpgradeRequired,
+    ValidationFailed,
     error_for_status,
 )
 from .handlers.base import Handler, Reply, RequestContext
@@ -87,8 +88,7 @@ class Pipeline:
             dropped = self._forced_answer(overrides)
             if dropped is not None:
                 return dropped
-            inputs = parse_request(operation, path, request.args, request.headers,
-                                   self._body(operation), request.content_type)
+            inputs = self._parse(operation, path)
             canned = self.canned.body(operation, overrides)
             if canned is not None:
                 response = json_response(canned, operation.success_status)
@@ -103,9 +103,22 @@ class Pipeline:
             if self.on_error:
                 self.on_error(exc)
             response = render_error(ServerError("Internal server error"), meta)
+        g.onepin_forced = forced  # the coverage report sets forced answers apart
         if self.settings.strict_responses and not forced:
             check_response(operation, response)
         return response
+
+    def _parse(self, operation: Operation, path: dict[str, str]) -> ParsedInput:
+        """Parse and validate against openapi.yaml; the journal and the coverage report
+        keep the outcome (``g.onepin_validation``: the failures, empty when it passed)."""
+        try:
+            inputs = parse_request(operation, path, request.args, request.headers,
+                                   self._body(operation), request.content_type)
+        except ValidationFailed as failure:
+            g.onepin_validation = failure.details
+            raise
+        g.onepin_validation = []
+        return inputs
 
     def _authorize(self, operation: Operation, now: datetime) -> Principal | None:
         self._version_gate(request)

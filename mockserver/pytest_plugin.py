@@ -20,9 +20,20 @@ Fixtures:
   ``onepin_mock_seed`` (default 0) and ``onepin_mock_fixtures`` (default ``None``: the
   packaged fixtures; a path, relative to the rootdir, or a mapping in the fixture format).
 
-Marker: ``@pytest.mark.onepin_mock(seed=..., fixtures=..., **settings)`` gives the test its
-own server built from ``onepin_mock_settings`` with these overrides (any ``Settings``
-field; a relative ``fixtures`` path is relative to the test file).
+- ``onepin_client`` / ``onepin_async_client``: the official SDK's clients bound to
+  ``onepin_mock_workspace`` with ``max_retries=0``, closed after the test; the test is
+  skipped, saying so, when ``onepin`` is not importable.
+
+Responses are checked against openapi.yaml by default (``strict_responses``).
+
+Marker: ``@pytest.mark.onepin_mock(seed=..., fixtures=..., strict=..., **settings)`` gives
+the test its own server built from ``onepin_mock_settings`` with these overrides (any
+``Settings`` field, or the CLI's names ``fixtures`` and ``strict``; a relative ``fixtures``
+path is relative to the test file).
+
+Coverage: every server's API coverage is added up over the session (and across
+pytest-xdist workers), printed at the end, and written with ``--onepin-mock-coverage=FILE``
+(``mockserver/pytest_coverage.py``).
 """
 
 from __future__ import annotations
@@ -36,23 +47,45 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .settings import Settings
+from . import pytest_coverage
+from .settings import SETTING_ALIASES, Settings
 
 if TYPE_CHECKING:
     from .testing import MockServer, MockWorkspace
 
 MARKER = "onepin_mock"
+SDK_VERSION = "0.16.1"  # the official SDK release the client fixtures are tested with
+_SDK_TIMEOUT = 30.0
 _PATH_FIELDS = ("spec_path", "admin_spec_path", "fixtures_path", "catalog_path")
 _TIME_FIELDS = ("frozen_at", "dataset_epoch")
 _SETTINGS_FIELDS = tuple(f.name for f in dataclasses.fields(Settings))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    pytest_coverage.add_option(parser)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(seed=None, fixtures=None, **settings): run the test against its own "
-        "onepin-mock server built with these Settings overrides instead of the shared one.",
+        f"{MARKER}(seed=None, fixtures=None, strict=True, **settings): run the test against "
+        "its own onepin-mock server built with these Settings overrides instead of the "
+        "shared one.",
     )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    pytest_coverage.session_finished(session)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: a worker finished; merge its coverage."""
+    pytest_coverage.worker_finished(node)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    pytest_coverage.terminal_summary(terminalreporter, config)
 
 
 # -- settings -----------------------------------------------------------------------------------
@@ -75,8 +108,11 @@ def onepin_mock_settings(onepin_mock_seed: int,
                          onepin_mock_fixtures: str | os.PathLike[str] | Mapping[str, Any] | None,
                          pytestconfig: pytest.Config,
                          tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The settings of the shared server (and the base of every marked test's server)."""
-    settings = Settings(seed=onepin_mock_seed)
+    """The settings of the shared server (and the base of every marked test's server).
+
+    Responses are checked against openapi.yaml (``strict``): an answer of the mock that
+    breaks its own contract is a mock bug, and fails the test that met it."""
+    settings = Settings(seed=onepin_mock_seed, strict_responses=True)
     if onepin_mock_fixtures is not None:
         path = _fixtures_path(onepin_mock_fixtures, pytestconfig.rootpath, tmp_path_factory)
         settings = dataclasses.replace(settings, fixtures_path=path)
@@ -111,13 +147,13 @@ def _marked_settings(request: pytest.FixtureRequest, base: Settings) -> Settings
         if marker.args:
             pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments only, got "
                         f"{marker.args!r}", pytrace=False)
-        overrides.update(marker.kwargs)
-    if "fixtures" in overrides:
-        overrides["fixtures_path"] = overrides.pop("fixtures")
+        overrides.update({SETTING_ALIASES.get(name, name): value
+                          for name, value in marker.kwargs.items()})
     unknown = sorted(set(overrides) - set(_SETTINGS_FIELDS))
     if unknown:
-        pytest.fail(f"@pytest.mark.{MARKER}: unknown setting(s) {unknown}; use 'fixtures' or "
-                    f"a Settings field: {list(_SETTINGS_FIELDS)}", pytrace=False)
+        pytest.fail(f"@pytest.mark.{MARKER}: unknown setting(s) {unknown}; use "
+                    f"{sorted(SETTING_ALIASES)} or a Settings field: {list(_SETTINGS_FIELDS)}",
+                    pytrace=False)
     for name, value in list(overrides.items()):
         if name == "fixtures_path" and value is not None:
             tmp = request.getfixturevalue("tmp_path_factory")
@@ -137,12 +173,14 @@ def _marked_settings(request: pytest.FixtureRequest, base: Settings) -> Settings
 
 
 @pytest.fixture(scope="session")
-def onepin_mock_server(onepin_mock_settings: Settings) -> Iterator[MockServer]:
+def onepin_mock_server(onepin_mock_settings: Settings, pytestconfig: pytest.Config
+                       ) -> Iterator[MockServer]:
     """The shared server of this session (or xdist worker); not reset: use ``onepin_mock``."""
     from .testing import MockServer
 
     with MockServer(onepin_mock_settings) as server:
         yield server
+        pytest_coverage.session_coverage(pytestconfig).add_server(server)
 
 
 @pytest.fixture
@@ -162,6 +200,7 @@ def onepin_mock(request: pytest.FixtureRequest, onepin_mock_settings: Settings
         yield server
     finally:
         server.stop()
+        pytest_coverage.session_coverage(request.config).add_server(server)
     server.check_errors()
 
 
@@ -183,3 +222,53 @@ def onepin_mock_workspace(onepin_mock: MockServer,
                           onepin_mock_workspace_options: dict[str, Any]) -> MockWorkspace:
     """A fresh, isolated workspace and its all-scopes API key, for this test only."""
     return onepin_mock.create_workspace(**onepin_mock_workspace_options)
+
+
+# -- the official SDK ---------------------------------------------------------------------------
+
+
+def _sdk(fixture: str) -> Any:
+    """The ``onepin`` package, or skip the test saying why (never silently)."""
+    try:
+        import onepin
+    except ImportError as exc:
+        pytest.skip(f"{fixture} needs the official Onepin SDK, which is not importable "
+                    f"({exc}); install it with: pip install onepin=={SDK_VERSION}")
+    return onepin
+
+
+@pytest.fixture
+def onepin_client(onepin_mock: MockServer, onepin_mock_workspace: MockWorkspace) -> Iterator[Any]:
+    """``onepin.OnepinClient`` bound to this test's fresh workspace: ``max_retries=0`` (an
+    expected 409 or 429 answers at once instead of after retries), closed after the test."""
+    import httpx
+
+    onepin = _sdk("onepin_client")
+    http = httpx.Client(timeout=_SDK_TIMEOUT, follow_redirects=True)
+    try:
+        yield onepin.OnepinClient(api_key=onepin_mock_workspace.api_key, base_url=onepin_mock.url,
+                                  max_retries=0, httpx_client=http)
+    finally:
+        http.close()
+
+
+@pytest.fixture
+def onepin_async_client(onepin_mock: MockServer, onepin_mock_workspace: MockWorkspace
+                        ) -> Iterator[Any]:
+    """``onepin.AsyncOnepinClient``, like ``onepin_client``; ``await`` its methods from any
+    event loop (pytest-asyncio, anyio or ``asyncio.run``)."""
+    import asyncio
+
+    import httpx
+
+    onepin = _sdk("onepin_async_client")
+    # No kept-alive connections: none is tied to the test's event loop, so closing the
+    # client after the test (on a loop of its own) is safe whichever loop the test used.
+    http = httpx.AsyncClient(timeout=_SDK_TIMEOUT, follow_redirects=True,
+                             limits=httpx.Limits(max_keepalive_connections=0))
+    try:
+        yield onepin.AsyncOnepinClient(api_key=onepin_mock_workspace.api_key,
+                                       base_url=onepin_mock.url, max_retries=0,
+                                       httpx_client=http)
+    finally:
+        asyncio.run(http.aclose())

@@ -80,12 +80,12 @@ def _raw_value(param: Parameter, path: Mapping[str, str], query: MultiDict[str, 
 def _check_parameter(param: Parameter, value: Any) -> Iterable[Detail]:
     if value is _MISSING:
         if param.required:
-            yield Detail(param.name, FIELD_REQUIRED)
+            yield Detail(param.name, FIELD_REQUIRED, "required")
         return
     key = _value_key(value)
     if key is not None and key in param.known_valid:
         return
-    details = [Detail(param.name, capped(pydantic_message(_specific(error))))
+    details = [_detail(param.name, _specific(error))
                for error in param.validator.iter_errors(value)]
     if not details and key is not None:
         if len(param.known_valid) >= _KNOWN_VALID_LIMIT:
@@ -106,6 +106,10 @@ def _value_key(value: Any) -> Any:
     if isinstance(value, list) and all(isinstance(v, _SCALARS) for v in value):
         return (list, tuple((type(v), v) for v in value))
     return None
+
+
+def _detail(field: str, error: ValidationError) -> Detail:
+    return Detail(field, capped(pydantic_message(error)), str(error.validator))
 
 
 def capped(message: str) -> str:
@@ -173,16 +177,16 @@ def _decode(raw: bytes) -> Any:
                           parse_constant=_no_constant)
     except _NotIJson as exc:
         raise ValidationFailed("Request body is not valid JSON",
-                               [Detail("body", str(exc))]) from exc
+                               [Detail("body", str(exc), "json")]) from exc
     except RecursionError as exc:
         raise _out_of_bounds(f"values may nest at most {MAX_DEPTH} levels deep") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed("Request body is not valid JSON",
-                               [Detail("body", JSON_INVALID)]) from exc
+                               [Detail("body", JSON_INVALID, "json")]) from exc
 
 
 def _out_of_bounds(problem: str) -> ValidationFailed:
-    return ValidationFailed("Request body is out of bounds", [Detail("body", problem)])
+    return ValidationFailed("Request body is out of bounds", [Detail("body", problem, "bounds")])
 
 
 def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, bool]:
@@ -191,7 +195,8 @@ def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, bool]:
         return None, False
     if content_type and not is_json_media(content_type):
         raise ValidationFailed(
-            "Request body must be JSON", [Detail("body", "expected application/json")]
+            "Request body must be JSON",
+            [Detail("body", "expected application/json", "content_type")]
         )
     body = _decode(raw)
     problem = shape_problem(body, MAX_BODY_VALUES)
@@ -229,16 +234,15 @@ def _checked_body(operation: Operation, raw_body: bytes, content_type: str | Non
     media = (content_type or "").split(";")[0].strip().lower()
     if media in operation.raw_body_types:
         if not raw_body.strip() and operation.body_required:
-            details.append(Detail("body", FIELD_REQUIRED))
+            details.append(Detail("body", FIELD_REQUIRED, "required"))
         return raw_body.decode("utf-8", errors="replace")
     if operation.body_validator is None:
         return None
     body, sent = parse_body(raw_body, content_type)
     if not sent:
         if operation.body_required:
-            details.append(Detail("body", FIELD_REQUIRED))
+            details.append(Detail("body", FIELD_REQUIRED, "required"))
         return None
     errors = sorted(operation.body_validator.iter_errors(body), key=lambda e: list(e.path))
-    details.extend(Detail(error_field(e), capped(pydantic_message(e)))
-                   for e in map(_specific, errors))
+    details.extend(_detail(error_field(e), e) for e in map(_specific, errors))
     return body

@@ -27,9 +27,11 @@ from .settings import Settings
 SETTINGS_VARIABLE = "ONEPIN_MOCK_SERVE_SETTINGS"
 
 
-def shared_settings(settings: Settings, workers: int) -> tuple[Settings, Path | None]:
-    """Settings every worker can share: a memory log becomes a temporary SQLite file."""
-    if workers <= 1 or settings.state_url != "memory":
+def shared_settings(settings: Settings, workers: int, watch: bool = False
+                    ) -> tuple[Settings, Path | None]:
+    """Settings every worker can share: a memory log becomes a temporary SQLite file. So
+    it does with ``--watch``: the parent, which watches, writes reloads to the log."""
+    if (workers <= 1 and not watch) or settings.state_url != "memory":
         return settings, None
     folder = Path(tempfile.mkdtemp(prefix="onepin-mock-state-"))
     return dataclasses.replace(settings, state_url=f"sqlite:///{folder / 'state.db'}"), folder
@@ -61,7 +63,8 @@ def console_logging() -> None:
     logging.getLogger("onepin_mock.access").disabled = False
 
 
-def serve(settings: Settings, workers: int, threads: int, version: str) -> None:
+def serve(settings: Settings, workers: int, threads: int, version: str,
+          watch: bool = False) -> None:
     from granian.constants import Interfaces
     from granian.log import LogLevels
     from granian.server import Server
@@ -69,15 +72,21 @@ def serve(settings: Settings, workers: int, threads: int, version: str) -> None:
     from .app import create_app
 
     global _BUILT_BY_PARENT
-    settings, scratch = shared_settings(settings, workers)
+    settings, scratch = shared_settings(settings, workers, watch)
     # Built here so a bad flag or file fails once, with a clear message, not in every worker.
     _BUILT_BY_PARENT = create_app(settings)
+    if watch:
+        from .app import mock_of
+        from .fixture_watch import FixtureWatcher
+
+        FixtureWatcher(mock_of(_BUILT_BY_PARENT).engine, settings.fixtures_path).start()
     os.environ[SETTINGS_VARIABLE] = base64.b64encode(pickle.dumps(settings)).decode()
     base = f"http://{settings.host}:{settings.port}"
     pages = f"docs {base}/docs" + (f", console {base}/__mock/" if settings.admin_enabled else "")
     # The one startup line (granian's own start-up messages are turned down to errors).
     print(f"onepin-mock {version} listening on {base} ({pages}; {workers} "
-          f"worker{'s' if workers != 1 else ''}, state {settings.state_url})", flush=True)
+          f"worker{'s' if workers != 1 else ''}, state {settings.state_url}"
+          f"{f'; watching {settings.fixtures_path}' if watch else ''})", flush=True)
     try:
         Server("mockserver.serving:app_from_environment", address=settings.host,
                port=settings.port, interface=Interfaces.WSGI, workers=workers,

@@ -6,9 +6,10 @@ values (``dataclasses.replace``); nothing else in the package holds a default.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SPEC = PACKAGE_DIR / "openapi.yaml"
@@ -78,3 +79,22 @@ class Settings:
     # GET /__mock/state of every workspace at once is refused (422) past this many: the
     # export would generate them all; export one with ?workspace_id=.
     max_export_workspaces: int = 50
+
+
+# The command line's names for Settings fields (``--fixtures``, ``--strict``), accepted
+# wherever settings are named in code: the pytest marker and ``MockServer(**options)``.
+SETTING_ALIASES = {"fixtures": "fixtures_path", "strict": "strict_responses"}
+
+
+def with_options(base: Settings, **options: Any) -> Settings:
+    """``base`` with these overrides, by field name or command-line name."""
+    renamed = {SETTING_ALIASES.get(name, name): value for name, value in options.items()}
+    for name, value in renamed.items():
+        if name.endswith("_path") and isinstance(value, str):
+            renamed[name] = Path(value)
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(renamed) - known)
+    if unknown:
+        raise TypeError(f"unknown setting(s) {unknown}; use {sorted(SETTING_ALIASES)} or a "
+                        f"Settings field: {sorted(known)}")
+    return replace(base, **renamed)

@@ -4,9 +4,10 @@
         client = OnePinClient(base_url=server.url, token=DEMO_KEY)
 
 Besides serving, a ``MockServer`` gives tests direct handles on the mock: ``world`` and
-``clock``, a full ``reset()``, ``create_workspace()``, the request journal
-(``requests()``), and the unhandled errors raised inside the server (``errors``,
-``check_errors()``), which the pytest plugin re-raises at teardown.
+``clock``, a full ``reset()``, ``create_workspace()``, run helpers (``force_run()``,
+``runnable_workflow()``, ``advance()``), the request journal (``requests()``), the API
+coverage counted so far (``coverage()``), and the unhandled errors raised inside the server
+(``errors``, ``check_errors()``), which the pytest plugin re-raises at teardown.
 """
 
 from __future__ import annotations
@@ -21,18 +22,17 @@ from flask import Flask, got_request_exception, has_request_context, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .app import create_app, mock_of
+from .demo import DEMO_KEY, READ_ONLY_KEY, SECOND_WORKSPACE_KEY
 from .session_tokens import mint_session_token
-from .settings import Settings
-from .world.service import StateEngine, control
+from .settings import Settings, with_options
+from .world.service import StateEngine, control, runs
 from .world.state.journal import Entry, JournalFilter
 
 if TYPE_CHECKING:
     from .clock import ControllableClock
     from .world.state.store import World
 
-DEMO_KEY = "op_live_demoAllScopesKeyForOnepinMock001"
-READ_ONLY_KEY = "op_live_demoReadOnlyKeyForOnepinMock0002"
-SECOND_WORKSPACE_KEY = "op_live_demoSecondWorkspaceKeyOnepin0003"
+__all__ = ["DEMO_KEY", "READ_ONLY_KEY", "SECOND_WORKSPACE_KEY", "MockServer", "MockWorkspace"]
 
 WORKSPACE_OPTIONS = ("name", "workflow_count", "credit_balance", "concurrent_run_limit")
 
@@ -57,8 +57,11 @@ class MockWorkspace:
 class MockServer:
     """A live HTTP server on 127.0.0.1 and a free port, stopped on exit."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = dataclasses.replace(settings or Settings(), host="127.0.0.1", port=0)
+    def __init__(self, settings: Settings | None = None, **options: Any) -> None:
+        """``options`` override ``settings`` by field or command-line name
+        (``MockServer(strict=True, fixtures="my.yaml")``)."""
+        chosen = with_options(settings or Settings(), **options)
+        self.settings = dataclasses.replace(chosen, host="127.0.0.1", port=0)
         self.app: Flask = create_app(self.settings)
         self.errors: list[BaseException] = []
         self._errors_lock = threading.Lock()
@@ -144,6 +147,61 @@ class MockServer:
 
     def clear_requests(self) -> int:
         return self.world.journal.clear()
+
+    # -- run helpers --------------------------------------------------------------------------
+
+    def force_run(self, run_id: str, status: str, **fields: str) -> dict[str, Any]:
+        """Drive a run to ``status`` now, like ``POST /__mock/runs/{id}/force``: completed,
+        failed (``error=``), cancelled, paused (``pause_reason=``) or running. Returns its
+        ``id``, ``workflow_id``, ``workspace_id`` and ``status``. A body the control API
+        would refuse raises ``ValueError`` naming the problem."""
+        body = {"status": status, **fields}
+        self._check_control_body("mock_run_force", body)
+        now = self.clock.now()
+        state, run = control.force_run(self.engine, run_id, body, now)
+        timeline = run.timeline(now)
+        return {"id": run.id, "workflow_id": run.workflow_id, "workspace_id": state.info.id,
+                "status": timeline.status}
+
+    def _check_control_body(self, operation_id: str, body: dict[str, Any]) -> None:
+        """Hold a helper's input to the control operation's schema in admin-openapi.yaml."""
+        mock = mock_of(self.app)
+        operation = next(op for op in mock.admin_spec.operations
+                         if op.operation_id == operation_id)
+        assert operation.body_validator is not None
+        problems = [f"{'.'.join(map(str, e.absolute_path)) or 'body'}: {e.message}"
+                    for e in operation.body_validator.iter_errors(body)]
+        if problems:
+            raise ValueError(f"{operation_id}: " + "; ".join(problems))
+
+    def runnable_workflow(self, workspace: MockWorkspace | str) -> str:
+        """The id of a workflow of ``workspace`` (a ``MockWorkspace`` or an id) that a run
+        start accepts now: its graph can run, credits suffice, nothing blocks it."""
+        workspace_id = workspace if isinstance(workspace, str) else workspace.id
+        found = runs.runnable_workflows(self.engine, workspace_id, self.clock.now())
+        if not found:
+            raise LookupError(f"workspace {workspace_id} has no workflow that can start a run "
+                              "now (none with a runnable graph, or credits or capacity short)")
+        return found[0]
+
+    def advance(self, seconds: float) -> None:
+        """Move the mock's clock forward (runs progress with it); ``clock.advance`` shorthand
+        that goes through the state engine like ``POST /__mock/clock``."""
+        control.set_clock(self.engine, advance_seconds=seconds)
+
+    # -- API coverage ---------------------------------------------------------------------------
+
+    def coverage(self, workspace_id: str | None = None) -> dict[str, Any]:
+        """The coverage report, as ``GET /__mock/coverage`` answers it."""
+        return self.world.journal.coverage.report(workspace_id)
+
+    def coverage_counts(self) -> dict[str, int]:
+        """The raw coverage counters (what the pytest plugin merges across servers)."""
+        return self.world.journal.coverage.counts()
+
+    @property
+    def spec_operations(self) -> tuple[str, ...]:
+        return self.world.journal.coverage.spec_operations
 
     # -- errors inside the server -------------------------------------------------------------
 

@@ -110,6 +110,15 @@ def mock_requests_clear(ctx: RequestContext) -> Reply:
     return Reply({"deleted": ctx.world.journal.clear()})
 
 
+def mock_coverage(ctx: RequestContext) -> Reply:
+    return Reply(ctx.world.journal.coverage.report(ctx.query.get("workspace_id")))
+
+
+def mock_coverage_clear(ctx: RequestContext) -> Reply:
+    ctx.world.journal.coverage.clear()
+    return Reply({})
+
+
 def mock_fixtures_load(ctx: RequestContext) -> Reply:
     # Parse the text as sent (JSON is YAML), so reported line numbers are the client's.
     return Reply(control.load_fixtures(ctx.engine, ctx.inputs.raw_text, "request body"))
@@ -184,6 +193,8 @@ OPERATIONS: dict[str, Handler] = {
     "mock_faults_get": mock_faults_get,
     "mock_faults_set": mock_faults_set,
     "mock_requests_clear": mock_requests_clear,
+    "mock_coverage": mock_coverage,
+    "mock_coverage_clear": mock_coverage_clear,
     "mock_fixtures_load": mock_fixtures_load,
     "mock_state_export": mock_state_export,
     "mock_events": mock_events,

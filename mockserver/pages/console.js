@@ -243,13 +243,22 @@
     }
   }
 
+  // "failed: limit [minimum] Input should be …; …" (the request broke openapi.yaml).
+  function validationText(entry) {
+    const failures = (entry.validation_failures || [])
+      .map((f) => `${f.field} [${f.rule}] ${f.message}`);
+    const outcome = entry.validation || "–";
+    return failures.length ? `${outcome}: ${failures.join("; ")}` : outcome;
+  }
+
   function showDetail(entry) {
     journal.selected = entry.seq;
     const target = entry.query ? `${entry.path}?${entry.query}` : entry.path;
     $("detail-title").textContent = `#${entry.seq} ${entry.method} ${target}`;
     const facts = [["status", entry.status], ["duration", `${entry.duration_ms} ms`],
       ["at", entry.at], ["operation", entry.operation_id || "–"],
-      ["workspace", entry.workspace_id || "–"], ["request id", entry.request_id || "–"]];
+      ["workspace", entry.workspace_id || "–"], ["request id", entry.request_id || "–"],
+      ["validation", validationText(entry)], ["4xx blame", entry.attribution || "–"]];
     $("detail-facts").replaceChildren(...facts.flatMap(([name, value]) => {
       const dt = document.createElement("dt");
       const dd = document.createElement("dd");

@@ -185,7 +185,8 @@ def test_journal_shows_the_page_request_with_its_body(
     body = wait_for(browser, lambda b: b.find_element(By.ID, "detail-request-body"))
     screenshot("journal-detail")
     assert json.loads(body.text) == {"name": name}
-    assert "create_workflow" in text_of(browser, "detail-facts")
+    facts = text_of(browser, "detail-facts")
+    assert "create_workflow" in facts and "passed" in facts  # the validation outcome
     headers = text_of(browser, "detail-request-headers")
     assert f"traceparent: {TRACEPARENT}".lower() in headers.lower()
     assert DEMO_KEY not in headers and "Bearer op_live_demo" in headers

@@ -76,7 +76,7 @@ def test_fixtures_serve_a_live_mock(pytester: pytest.Pytester) -> None:
         from mockserver.settings import Settings
 
         def test_server(onepin_mock, onepin_mock_url, onepin_mock_settings):
-            assert onepin_mock_settings == Settings()
+            assert onepin_mock_settings == Settings(strict_responses=True)
             assert onepin_mock.url == onepin_mock_url
             assert onepin_mock_url.startswith("http://127.0.0.1:")
             assert get(onepin_mock_url + "/__mock/health") == {"status": "ok"}

@@ -164,7 +164,8 @@ ENV_VALUES: dict[str, tuple[str, str, object]] = {
     "--max-body-bytes": ("4096", "max_body_bytes", 4096),
     "--max-workspaces": ("7", "max_workspaces", 7),
 }
-PROCESS_FLAGS = {"--threads": "3", "--workers": "2"}  # read by the server, not Settings
+# Read by the server, not Settings.
+PROCESS_FLAGS = {"--threads": "3", "--workers": "2", "--watch": "1"}
 
 
 def serve_flags() -> list[str]:
@@ -188,7 +189,7 @@ def test_every_serve_flag_has_an_environment_variable(monkeypatch: pytest.Monkey
     for flag, raw in PROCESS_FLAGS.items():
         monkeypatch.setenv("ONEPIN_MOCK_" + flag[2:].upper(), raw)
     args = build_parser().parse_args(["serve"])
-    assert (args.threads, args.workers) == (3, 2)
+    assert (args.threads, args.workers, args.watch) == (3, 2, True)
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -53,6 +53,19 @@ class JournalStore(ABC):
     def journal_clear(self) -> int:
         """Forget every entry; returns how many there were."""
 
+    # The API coverage counters live beside the journal but are not bounded by it: a
+    # rotating journal must not lose what a test session covered.
+
+    @abstractmethod
+    def coverage_add(self, keys: list[str]) -> None:
+        """Add one to each counter (a counter springs into being at its first hit)."""
+
+    @abstractmethod
+    def coverage_counts(self) -> dict[str, int]: ...
+
+    @abstractmethod
+    def coverage_clear(self) -> None: ...
+
 
 class EventLog(JournalStore):
     """An append-only, totally ordered log shared by every process that opens it."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import Counter, deque
 from typing import Any
 
 from .base import Event, EventLog, decode, encode
@@ -17,6 +17,7 @@ class MemoryLog(EventLog):
         self._journal_size = journal_size
         self._lock = threading.Lock()
         self._journal_seq = 0
+        self._coverage: Counter[str] = Counter()
 
     def head(self) -> int:
         return len(self._events)
@@ -48,3 +49,15 @@ class MemoryLog(EventLog):
         count = len(self._journal)
         self._journal.clear()
         return count
+
+    def coverage_add(self, keys: list[str]) -> None:
+        with self._lock:
+            self._coverage.update(keys)
+
+    def coverage_counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._coverage)
+
+    def coverage_clear(self) -> None:
+        with self._lock:
+            self._coverage.clear()

@@ -50,6 +50,7 @@ class RedisLog(EventLog):
             raise StateUrlError(f"{url!r}: cannot reach Redis ({exc})") from exc
         self._events_key = f"{self.namespace}:events"
         self._journal_key = f"{self.namespace}:journal"
+        self._coverage_key = f"{self.namespace}:coverage"
         self._append = self._redis.register_script(_APPEND_IF_HEAD)
         self._journal_add = self._redis.register_script(_JOURNAL_ADD)
 
@@ -85,6 +86,19 @@ class RedisLog(EventLog):
         pipe.delete(self._journal_key)
         count, _ = pipe.execute()
         return int(count)
+
+    def coverage_add(self, keys: list[str]) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.hincrby(self._coverage_key, key, 1)
+        pipe.execute()
+
+    def coverage_counts(self) -> dict[str, int]:
+        counts: dict[bytes, bytes] = self._redis.hgetall(self._coverage_key)  # type: ignore[assignment]
+        return {key.decode(): int(value) for key, value in counts.items()}
+
+    def coverage_clear(self) -> None:
+        self._redis.delete(self._coverage_key)
 
     def close(self) -> None:
         self._redis.close()

@@ -22,7 +22,10 @@ from .base import Event, EventLog, decode, encode
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS coverage (key TEXT PRIMARY KEY, hits INTEGER NOT NULL)",
 )
+_COUNT = ("INSERT INTO coverage (key, hits) VALUES (?, 1) "
+          "ON CONFLICT (key) DO UPDATE SET hits = hits + 1")
 
 
 def sqlite_path(url: str) -> Path:
@@ -101,6 +104,21 @@ class SqliteLog(EventLog):
         before = len(self.journal_entries())
         self._db().execute("DELETE FROM journal")
         return before
+
+    def coverage_add(self, keys: list[str]) -> None:
+        db = self._db()
+        if len(keys) == 1:  # the usual case: one statement, its own transaction
+            db.execute(_COUNT, (keys[0],))
+            return
+        with db:  # autocommit mode: make the several counts one transaction
+            db.execute("BEGIN")
+            db.executemany(_COUNT, [(key,) for key in keys])
+
+    def coverage_counts(self) -> dict[str, int]:
+        return dict(self._db().execute("SELECT key, hits FROM coverage").fetchall())
+
+    def coverage_clear(self) -> None:
+        self._db().execute("DELETE FROM coverage")
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)

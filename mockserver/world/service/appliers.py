@@ -10,18 +10,24 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from ...errors import FixtureError
 from ..events import Event
 from ..runs.lifecycle import Control
 from ..runs.record import new_run, plan_run
+from ..state.fixtures import Fixtures, parse_fixtures
 from ..state.records import WorkflowRecord
 from ..state.store import WorkspaceState, World
 from .workspace_records import runtime_workspace
 
 FULL_RESET = "reset"
+FIXTURES_LOADED = "fixtures.loaded"
 Applier = Callable[[World, dict[str, Any]], None]
 
 
 def is_full_reset(event: Event) -> bool:
+    """Nothing before this event can matter to the state (a new process folds from it)."""
+    if event.kind == FIXTURES_LOADED:
+        return bool(event.data.get("replace"))  # a new startup file: a restart on it
     return event.kind == FULL_RESET and event.data.get("workspace") is None
 
 
@@ -43,7 +49,20 @@ def _faults(world: World, data: dict[str, Any]) -> None:
 
 
 def _fixtures(world: World, data: dict[str, Any]) -> None:
+    if data.get("replace"):  # the startup file changed (serve --watch): start over on it
+        world.base_fixtures = startup_fixtures(world, data["text"], data["source"])
+        world.reset()
+        return
     world.add_fixtures(world.parse_fixtures(data["text"], data["source"]))
+
+
+def startup_fixtures(world: World, text: str, source: str) -> Fixtures:
+    """A whole fixture document on its own, as a startup file: at least one workspace."""
+    assert world.fixture_rules is not None, "create_app sets the fixture rules"
+    fixtures = parse_fixtures(text, source, world.fixture_rules)
+    if not fixtures.workspaces:
+        raise FixtureError([f"{source}: at least one workspace is required"])
+    return fixtures
 
 
 def _workspace(world: World, data: dict[str, Any]) -> None:
@@ -117,7 +136,7 @@ APPLIERS: dict[str, Applier] = {
     FULL_RESET: _reset,
     "clock.set": _clock,
     "faults.set": _faults,
-    "fixtures.loaded": _fixtures,
+    FIXTURES_LOADED: _fixtures,
     "workspace.created": _workspace,
     "workflow.created": _workflow_created,
     "workflow.changed": _workflow_changed,

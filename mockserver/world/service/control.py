@@ -15,7 +15,7 @@ from ...errors import (
 )
 from ..runs.record import RunRecord
 from ..state.store import WorkspaceState
-from .appliers import FULL_RESET
+from .appliers import FIXTURES_LOADED, FULL_RESET, startup_fixtures
 from .engine import StateEngine
 from .workspace_records import runtime_workspace
 
@@ -73,6 +73,24 @@ def load_fixtures(engine: StateEngine, text: str, source: str) -> dict[str, int]
                       api_keys=len(extra.api_keys), workflows=len(extra.workflows),
                       uploads=len(extra.uploads))
         return "fixtures.loaded", {"text": text, "source": source}
+
+    engine.execute(decide)
+    return counts
+
+
+def replace_fixtures(engine: StateEngine, text: str, source: str) -> dict[str, int]:
+    """Make ``text`` the startup fixtures (``serve --watch`` after an edit): every process
+    returns to the state a restart on it would give; the journal and coverage stay.
+
+    Raises ``FixtureError`` (problems as ``file:line: field: message``) and changes
+    nothing when the document is invalid."""
+    counts: dict[str, int] = {}
+
+    def decide() -> tuple[str, dict[str, Any]]:
+        fixtures = startup_fixtures(engine.world, text, source)
+        counts.update(workspaces=len(fixtures.workspaces), users=len(fixtures.users),
+                      api_keys=len(fixtures.api_keys), workflows=len(fixtures.workflows))
+        return FIXTURES_LOADED, {"text": text, "source": source, "replace": True}
 
     engine.execute(decide)
     return counts

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from ...errors import Conflict, Detail, PaymentRequired, ValidationFailed
+from ...errors import ApiError, Conflict, Detail, PaymentRequired, ValidationFailed
 from ...validation_messages import value_error
 from ..catalog.graph_rules import run_start_problems
 from ..runs.lifecycle import ACTIVE, Timeline
@@ -93,6 +93,23 @@ def start_run(engine: StateEngine, workspace_id: str, workflow_id: str,
         return state, state.runs[run_id]
 
     return engine.execute_then(decide, read)
+
+
+def runnable_workflows(engine: StateEngine, workspace_id: str, now: datetime) -> list[str]:
+    """Ids of the workflows a start would accept now (graph, plan size, credits, capacity),
+    in the workspace's order: the same checks ``start_run`` makes, without starting."""
+    engine.sync()
+    state = engine.world.workspace(workspace_id)
+    runnable = []
+    for workflow in state.live_workflows():
+        try:
+            snapshot = _snapshot(engine, workflow, {})
+            _check_credits(engine, state, snapshot)
+            check_capacity(state, workflow.id, now)
+        except ApiError:
+            continue
+        runnable.append(workflow.id)
+    return runnable
 
 
 RunCheck = Callable[[WorkspaceState, RunRecord, Timeline], bool]

@@ -4,15 +4,24 @@ The entries live in the state backend's journal store, so every worker process o
 mock (and every machine sharing a Redis) writes to and reads from the same journal. An
 entry is plain data (strings, numbers, string-to-string maps); headers and bodies arrive
 already bounded and with secrets masked.
+
+Recording an entry also counts it in the API coverage (``coverage.py``), which is kept
+apart from the bounded entries, so a rotating journal loses no coverage.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ..events import JournalStore
+from .coverage import Coverage, Failure, counter_keys
+
+# The outcome of request validation against openapi.yaml, as an entry reports it.
+VALIDATION_PASSED, VALIDATION_FAILED = "passed", "failed"
+VALIDATION_NOT_CHECKED = "not_checked"  # answered before validation (auth, limits, faults)
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,19 @@ class Entry:
     request_body: str = ""
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: str = ""
+    validation: str = VALIDATION_NOT_CHECKED
+    validation_failures: list[dict[str, str]] = field(default_factory=list)  # field, rule, message
+    attribution: str | None = None  # a 4xx: spec_violation, contract_rule or forced
+
+    @property
+    def request_json(self) -> Any:
+        """The request body as JSON (secret fields masked); None without one."""
+        return json.loads(self.request_body) if self.request_body else None
+
+    @property
+    def response_json(self) -> Any:
+        """The response body as JSON; None without one."""
+        return json.loads(self.response_body) if self.response_body else None
 
     def to_wire(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,8 +87,13 @@ class JournalFilter:
 class Journal:
     def __init__(self, store: JournalStore) -> None:
         self._store = store
+        self.coverage = Coverage(store)
 
     def record(self, **entry: Any) -> None:
+        """Keep an entry (fields as ``Entry``'s, less ``seq``) and count it as covered."""
+        failures = [Failure(**item) for item in entry.get("validation_failures", ())]
+        self.coverage.record(counter_keys(entry.get("workspace_id"), entry.get("operation_id"),
+                                          entry["status"], entry.get("attribution"), failures))
         self._store.journal_add(entry)
 
     def find(self, where: JournalFilter, limit: int) -> list[Entry]:

@@ -1,0 +1,45 @@
+"""The coverage counters of every state backend (memory, SQLite, Redis): shared by every
+handle on one log, independent of the journal's bound, cleared only when asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mockserver.world.events import EventLog
+from mockserver.world.state.journal import Journal
+
+ENTRY = {"at": "2026-11-01T10:00:00Z", "method": "GET", "path": "/api/v1/workflows",
+         "query": "", "operation_id": "list_workflows", "workspace_id": "ws-1",
+         "request_id": None, "duration_ms": 1.0}
+
+
+def test_counters_add_up_across_handles(open_state: Callable[..., EventLog]) -> None:
+    first, second = open_state(), open_state()
+    first.coverage_add(["a", "b"])
+    second.coverage_add(["a"])
+    assert first.coverage_counts() == {"a": 2, "b": 1}
+    assert second.coverage_counts() == {"a": 2, "b": 1}
+    second.coverage_clear()
+    assert first.coverage_counts() == {}
+
+
+def test_coverage_outlives_a_rotating_journal(open_state: Callable[..., EventLog]) -> None:
+    """A journal of 3 entries keeps 3; the coverage still counts all 10 requests, and a
+    journal clear (as a full reset does) leaves it alone."""
+    journal = Journal(open_state(journal_size=3))
+    for _ in range(7):
+        journal.record(**ENTRY, status=200)
+    failure = {"field": "limit", "rule": "minimum", "message": "too small"}
+    for _ in range(3):
+        journal.record(**ENTRY, status=422, attribution="spec_violation",
+                       validation="failed", validation_failures=[failure])
+    journal.clear()
+    journal.coverage.spec_operations = ("list_workflows", "get_workflow")
+    report = journal.coverage.report()
+    listing = report["operations"]["list_workflows"]
+    assert report["requests"] == 10
+    assert listing["statuses"] == {"200": 7, "422": 3}
+    assert listing["client_errors"]["spec_violation"] == 3
+    assert listing["validation_failures"] == [{**failure, "count": 3}]
+    assert report["operations_not_called"] == ["get_workflow"]
+    assert report["workspaces"]["ws-1"]["requests"] == 10
