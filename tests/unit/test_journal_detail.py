@@ -98,7 +98,8 @@ def test_since_returns_only_newer_entries(client: FlaskClient) -> None:
 
 
 _KEYS = st.sampled_from(["token", "Access_Token", "token\n", "client_secret", "token_cost",
-                         "name", "api_key", "PASSWORD", "secret_santa", "é"])
+                         "name", "api_key", "PASSWORD", "secret_santa", "é", "ap\u0131_key",
+                         "ap\u0130_key", "\u017fecret", "to\u212aen"])
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS | st.text(), inner,
@@ -110,6 +111,8 @@ _JSON = st.recursive(
 @given(_JSON)
 @example({"Token\n": "t0k", "token_cost": 1})
 @example([{"x": {"client_secret": "s"}}])
+@example({"ap\u0131_key": "k", "\u017fecret": "s", "to\u212aen": "t"})
+@example({"ap\u0130_key": "k"})
 def test_a_body_the_mock_encoded_is_journaled_as_if_decoded_again(body: Any) -> None:
     """The shortcut for the mock's own compact JSON gives the same entry, secrets masked."""
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(
