@@ -59,22 +59,22 @@ def _mask_json(value: Any) -> Any:
 
 # How every key _SECRET_KEYS matches ends (its "$" lets a final newline through) in
 # compact JSON written with ensure_ascii=False, which never escapes a letter: a body
-# without one of these, case folded, has no key to mask.
-_SECRET_KEY_ENDINGS = tuple(f'{word}{newline}":' for word in ("token", "api_key", "password",
-                                                                "secret")
+# without one of these, ASCII letters lowered, has no key to mask...
+_SECRET_KEY_ENDINGS = tuple(f'{word}{newline}":'.encode() for word in ("token", "api_key",
+                                                                         "password", "secret")
                             for newline in ("", "\\n"))
-# re's IGNORECASE also matches "i" with these two, which casefold() does not fold to "i"
-# (it folds the other two such letters, U+017F to "s" and U+212A to "k").
-_DOTTED_AND_DOTLESS_I = ("\u0130", "\u0131")
+# ...unless it holds one of the four non-ASCII letters re's IGNORECASE takes for an ASCII
+# one ("i" twice, "s", "k"; checked over every code point).
+NON_ASCII_LOOKALIKES = tuple(letter.encode() for letter in "\u0130\u0131\u017f\u212a")
 
 
-def _may_name_a_secret(text: str) -> bool:
-    """False only if no key of this compact JSON text can match _SECRET_KEYS (much
-    cheaper than a case-insensitive regex over the whole body)."""
-    if any(letter in text for letter in _DOTTED_AND_DOTLESS_I):
+def _may_name_a_secret(data: bytes) -> bool:
+    """False only if no key of this compact UTF-8 JSON can match _SECRET_KEYS (much
+    cheaper than a case-insensitive regex, or str.casefold, over the whole body)."""
+    if any(letter in data for letter in NON_ASCII_LOOKALIKES):
         return True
-    folded = text.casefold()
-    return any(ending in folded for ending in _SECRET_KEY_ENDINGS)
+    lowered = data.lower()  # bytes.lower() changes ASCII letters only
+    return any(ending in lowered for ending in _SECRET_KEY_ENDINGS)
 
 
 def captured_body(data: bytes, content_type: str | None, compact_json: bool = False) -> str:
@@ -91,7 +91,7 @@ def captured_body(data: bytes, content_type: str | None, compact_json: bool = Fa
         return f"<{len(data)} bytes of {content_type or 'unknown type'}>"
     text = data.decode("utf-8", errors="replace")
     if "json" in content_type.lower() and not (compact_json
-                                                and not _may_name_a_secret(text)):
+                                                and not _may_name_a_secret(data)):
         # A malformed (or absurdly nested) body is kept as the client sent it.
         with contextlib.suppress(ValueError, RecursionError):
             text = json.dumps(_mask_json(json.loads(text)), ensure_ascii=False,

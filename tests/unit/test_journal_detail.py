@@ -4,6 +4,8 @@ and bodies (bounded, credentials masked), and only the API traffic."""
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from support import KEY, make_settings, ok
 
 from mockserver.app import create_app
-from mockserver.control.journal_capture import BODY_LIMIT, captured_body
+from mockserver.control.journal_capture import BODY_LIMIT, NON_ASCII_LOOKALIKES, captured_body
 
 WORKFLOWS = "/api/v1/workflows"
 
@@ -126,3 +128,12 @@ def test_a_secret_field_in_a_response_body_is_masked() -> None:
     body = json.dumps({"data": {"token": "t0k", "token_cost": 3}}, separators=(",", ":"))
     kept = captured_body(body.encode(), "application/json", compact_json=True)
     assert "t0k" not in kept and '"token_cost":3' in kept
+
+
+def test_the_shortcut_knows_every_non_ascii_letter_a_secret_key_can_use() -> None:
+    """re's IGNORECASE takes a few non-ASCII letters for ASCII ones; the shortcut, which
+    lowers ASCII only, must send a body holding any of them the slow way."""
+    letters = re.compile("[tokenapiyswrdc]", re.IGNORECASE)
+    found = {chr(cp) for cp in range(128, sys.maxunicode + 1)
+             if not 0xD800 <= cp <= 0xDFFF and letters.fullmatch(chr(cp))}
+    assert {letter.encode() for letter in found} == set(NON_ASCII_LOOKALIKES)
