@@ -16,6 +16,7 @@ from ..catalog.graph_view import GraphView, graph_view
 from ..rng import stable_uuid
 from .lifecycle import Control, Timeline, fold
 from .plan import RunPlan, make_plan
+from .progress import Progress
 
 
 @dataclass
@@ -40,6 +41,9 @@ class RunRecord:
         default=None, init=False, repr=False, compare=False)
 
     _graph: tuple[dict[str, Any], GraphView] | None = field(
+        default=None, init=False, repr=False, compare=False)
+    # The Progress of the settled timeline above, with that timeline.
+    _progress: tuple[Timeline, Progress] | None = field(
         default=None, init=False, repr=False, compare=False)
 
     def graph(self) -> GraphView:
@@ -67,6 +71,20 @@ class RunRecord:
         if timeline.terminal and all(control.at <= now for control in self.controls):
             self._settled = (inputs, now, timeline)
         return timeline
+
+    def progress(self, timeline: Timeline) -> Progress:
+        """What the run has done by ``timeline`` (one ``self.timeline`` gave). A Progress
+        reads only the plan and the timeline and keeps what it works out, so a settled
+        run's is kept with its settled timeline and every later read reuses that work
+        (shared: callers must not change what it returns)."""
+        kept = self._progress
+        if kept is not None and kept[0] is timeline and kept[1].plan is self.plan:
+            return kept[1]
+        progress = Progress(self.plan, timeline)
+        settled = self._settled
+        if settled is not None and settled[2] is timeline:
+            self._progress = (timeline, progress)
+        return progress
 
     def settled(self, now: datetime) -> bool:
         """Whether the run's timeline can no longer change after ``now`` (unless it does)."""
