@@ -1,16 +1,20 @@
 """Profile the read path in process (no HTTP server): where one request's CPU goes.
 
-    .venv/bin/python bench/profile_read.py [--requests 200] [--top 25] [--workflows N]
+    .venv/bin/python bench/profile_read.py [--requests 200] [--top 25] [--no-profile]
+                                           [--state sqlite:///PATH]
 
 Builds the app as ``serve`` does (auth and request validation on), warms the default
 workspace, then times each endpoint with Flask's test client and prints the cProfile
-of the whole loop, sorted by cumulative time. Used for bench/NOTES.md.
+of the whole loop, sorted by cumulative time. Used for bench/NOTES.md. ``--no-profile``
+times the same loop without cProfile (its overhead roughly doubles Python-heavy code);
+``--state sqlite:///PATH`` reads and writes the log as ``serve --workers 2`` does.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import pstats
 import time
 
@@ -25,9 +29,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--state", default="memory")
     args = parser.parse_args()
     started = time.perf_counter()
-    app = create_app(Settings())
+    app = create_app(dataclasses.replace(Settings(), state_url=args.state))
     print(f"create_app: {(time.perf_counter() - started) * 1000:.0f} ms")
     client = app.test_client()
     started = time.perf_counter()
@@ -42,15 +48,18 @@ def main() -> None:
     profile = cProfile.Profile()
     for name, path in paths.items():
         client.get(path, headers=AUTH)
-        started = time.perf_counter()
-        profile.enable()
+        started, cpu = time.perf_counter(), time.process_time()
+        if not args.no_profile:
+            profile.enable()
         for _ in range(args.requests):
             response = client.get(path, headers=AUTH)
         profile.disable()
         assert response.status_code == 200, (path, response.status_code)
         print(f"{name:<10} {(time.perf_counter() - started) * 1000 / args.requests:7.2f} ms"
-              " per request (profiled)")
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+              f" per request{'' if args.no_profile else ' (profiled)'}, CPU "
+              f"{(time.process_time() - cpu) * 1000 / args.requests:.2f} ms")
+    if not args.no_profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
 
 
 if __name__ == "__main__":

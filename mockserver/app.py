@@ -36,7 +36,7 @@ from .errors import (
 from .errors import MethodNotAllowed as ApiMethodNotAllowed
 from .errors import NotFound as ApiNotFound
 from .handlers.base import Handler
-from .pipeline import VERSION_HEADER, Pipeline, render_error
+from .pipeline import VERSION_HEADER, CompactJson, Pipeline, render_error
 from .settings import Settings
 from .spec import Operation, Spec
 from .world.catalog.catalog import Catalog
@@ -282,7 +282,8 @@ def _journal(world: World, response: Response, duration_ms: float) -> None:
         request_body=captured_body(getattr(g, "onepin_request_body", b""),
                                    request.content_type),
         response_headers=captured_headers(response.headers.items()),
-        response_body=(captured_body(response.get_data(), response.content_type)
+        response_body=(captured_body(response.get_data(), response.content_type,
+                                     compact_json=isinstance(response, CompactJson))
                        if readable else ""),
         validation=outcome, validation_failures=[f.to_wire() for f in failures],
         attribution=attribution(response.status_code, getattr(g, "onepin_forced", False),

@@ -242,13 +242,20 @@ def dropped_connection() -> Response:
     return response
 
 
+class CompactJson(Response):
+    """A body ``json_response`` encoded itself (compact, ``ensure_ascii=False``): decoding
+    and encoding it again the same way gives the same text, so the journal can keep it
+    as it is (see ``captured_body``)."""
+
+
 def json_response(body: Any, status: int) -> Response:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates echoed from a request: escape them
         data = json.dumps(body, separators=(",", ":")).encode("ascii")
-    return Response(data, status=status, content_type="application/json")
+        return Response(data, status=status, content_type="application/json")
+    return CompactJson(data, status=status, content_type="application/json")
 
 
 def render_error(error: ApiError, meta: dict[str, str]) -> Response:

@@ -57,16 +57,44 @@ def _mask_json(value: Any) -> Any:
     return value
 
 
-def captured_body(data: bytes, content_type: str | None) -> str:
+# How every key _SECRET_KEYS matches ends (its "$" lets a final newline through) in
+# compact JSON written with ensure_ascii=False, which never escapes a letter: a body
+# without one of these, ASCII letters lowered, has no key to mask...
+_SECRET_KEY_ENDINGS = tuple(f'{word}{newline}":'.encode() for word in ("token", "api_key",
+                                                                         "password", "secret")
+                            for newline in ("", "\\n"))
+# ...unless it holds one of the four non-ASCII letters re's IGNORECASE takes for an ASCII
+# one ("i" twice, "s", "k"; checked over every code point).
+NON_ASCII_LOOKALIKES = tuple(letter.encode() for letter in "\u0130\u0131\u017f\u212a")
+_LOOKALIKE_LEADS = tuple(sorted({letter[:1] for letter in NON_ASCII_LOOKALIKES}))
+
+
+def _may_name_a_secret(data: bytes) -> bool:
+    """False only if no key of this compact UTF-8 JSON can match _SECRET_KEYS (much
+    cheaper than a case-insensitive regex, or str.casefold, over the whole body)."""
+    # Their first bytes, looked for one at a time (a fast memchr), rule most bodies out.
+    if any(lead in data for lead in _LOOKALIKE_LEADS) and any(
+            letter in data for letter in NON_ASCII_LOOKALIKES):
+        return True
+    lowered = data.lower()  # bytes.lower() changes ASCII letters only
+    return any(ending in lowered for ending in _SECRET_KEY_ENDINGS)
+
+
+def captured_body(data: bytes, content_type: str | None, compact_json: bool = False) -> str:
     """The body as text for a reader: JSON with secrets masked, other text as is, and a
-    one-line description of binary content (audio, archives)."""
+    one-line description of binary content (audio, archives).
+
+    ``compact_json``: the mock encoded the body itself, compactly; decoding and encoding it
+    again would give the same text, so unless it may hold a secret it is kept as it is
+    (most of the journal's cost on large pages)."""
     if not data:
         return ""
     content_type = content_type or ""
     if not _is_text(content_type):
         return f"<{len(data)} bytes of {content_type or 'unknown type'}>"
     text = data.decode("utf-8", errors="replace")
-    if "json" in content_type.lower():
+    if "json" in content_type.lower() and not (compact_json
+                                                and not _may_name_a_secret(data)):
         # A malformed (or absurdly nested) body is kept as the client sent it.
         with contextlib.suppress(ValueError, RecursionError):
             text = json.dumps(_mask_json(json.loads(text)), ensure_ascii=False,

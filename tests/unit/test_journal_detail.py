@@ -4,15 +4,19 @@ and bodies (bounded, credentials masked), and only the API traffic."""
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from support import KEY, make_settings, ok
 
 from mockserver.app import create_app
-from mockserver.control.journal_capture import BODY_LIMIT
+from mockserver.control.journal_capture import BODY_LIMIT, NON_ASCII_LOOKALIKES, captured_body
 
 WORKFLOWS = "/api/v1/workflows"
 
@@ -93,3 +97,43 @@ def test_since_returns_only_newer_entries(client: FlaskClient) -> None:
     newer = entries(client, f"since={last}")
     assert [e["path"] for e in newer] == [WORKFLOWS]
     assert entries(client, f"since={newer[-1]['seq']}") == []
+
+
+_KEYS = st.sampled_from(["token", "Access_Token", "token\n", "client_secret", "token_cost",
+                         "name", "api_key", "PASSWORD", "secret_santa", "é", "ap\u0131_key",
+                         "ap\u0130_key", "\u017fecret", "to\u212aen"])
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS | st.text(), inner,
+                                                                max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+@example({"Token\n": "t0k", "token_cost": 1})
+@example([{"x": {"client_secret": "s"}}])
+@example({"ap\u0131_key": "k", "\u017fecret": "s", "to\u212aen": "t"})
+@example({"ap\u0130_key": "k"})
+def test_a_body_the_mock_encoded_is_journaled_as_if_decoded_again(body: Any) -> None:
+    """The shortcut for the mock's own compact JSON gives the same entry, secrets masked."""
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "surrogatepass")
+    assert captured_body(data, "application/json", compact_json=True) == captured_body(
+        data, "application/json")
+
+
+def test_a_secret_field_in_a_response_body_is_masked() -> None:
+    """An answer the mock encoded itself still has its secret-named fields masked."""
+    body = json.dumps({"data": {"token": "t0k", "token_cost": 3}}, separators=(",", ":"))
+    kept = captured_body(body.encode(), "application/json", compact_json=True)
+    assert "t0k" not in kept and '"token_cost":3' in kept
+
+
+def test_the_shortcut_knows_every_non_ascii_letter_a_secret_key_can_use() -> None:
+    """re's IGNORECASE takes a few non-ASCII letters for ASCII ones; the shortcut, which
+    lowers ASCII only, must send a body holding any of them the slow way."""
+    letters = re.compile("[tokenapiyswrdc]", re.IGNORECASE)
+    found = {chr(cp) for cp in range(128, sys.maxunicode + 1)
+             if not 0xD800 <= cp <= 0xDFFF and letters.fullmatch(chr(cp))}
+    assert {letter.encode() for letter in found} == set(NON_ASCII_LOOKALIKES)

@@ -40,6 +40,9 @@ class Progress:
         # The run spent credits but its settlement record is gone (runs/billing.py).
         self.settlement_lost = settlement_lost
         self.active_ms = timeline.active_ms
+        # Line-locale -> its visible takes: a settled run's Progress is kept across reads
+        # (RunRecord.progress), so this work is done once per run, not once per request.
+        self._visible: dict[tuple[int, str], list[TakeState]] = {}
 
     def _done(self, step: PlannedStep) -> bool:
         return step.end_ms <= self.active_ms
@@ -129,7 +132,15 @@ class Progress:
         return round(spent - int(spent), 4) if spent >= 1 else 0.0
 
     def visible_takes(self, line: LineLocale) -> list[TakeState]:
-        """Takes generated so far, with only the verdicts already recorded."""
+        """Takes generated so far, with only the verdicts already recorded (shared: callers
+        must not change the list)."""
+        key = (line.line_index, line.locale)
+        found = self._visible.get(key)
+        if found is None:
+            found = self._visible[key] = self._find_visible_takes(line)
+        return found
+
+    def _find_visible_takes(self, line: LineLocale) -> list[TakeState]:
         states = []
         for take in line.takes:
             if take.generated_by >= len(self.plan.steps) or not self._done(

@@ -14,8 +14,10 @@ from typing import Any
 from ..catalog.catalog import Catalog
 from ..catalog.graph_view import GraphView, graph_view
 from ..rng import stable_uuid
+from .billing import SETTLEMENT_MISSING
 from .lifecycle import Control, Timeline, fold
 from .plan import RunPlan, make_plan
+from .progress import Progress
 
 
 @dataclass
@@ -43,6 +45,9 @@ class RunRecord:
 
     _graph: tuple[dict[str, Any], GraphView] | None = field(
         default=None, init=False, repr=False, compare=False)
+    # The Progress of the settled timeline above, with that timeline.
+    _progress: tuple[Timeline, Progress] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def graph(self) -> GraphView:
         """The snapshot's graph, built once: a run's snapshot is never changed in place."""
@@ -69,6 +74,21 @@ class RunRecord:
         if timeline.terminal and all(control.at <= now for control in self.controls):
             self._settled = (inputs, now, timeline)
         return timeline
+
+    def progress(self, timeline: Timeline) -> Progress:
+        """What the run has done by ``timeline`` (one ``self.timeline`` gave). A Progress
+        reads only the plan and the timeline and keeps what it works out, so a settled
+        run's is kept with its settled timeline and every later read reuses that work
+        (shared: callers must not change what it returns)."""
+        kept = self._progress
+        if kept is not None and kept[0] is timeline and kept[1].plan is self.plan:
+            return kept[1]
+        progress = Progress(self.plan, timeline,
+                            settlement_lost=self.billing_gap == SETTLEMENT_MISSING)
+        settled = self._settled
+        if settled is not None and settled[2] is timeline:
+            self._progress = (timeline, progress)
+        return progress
 
     def settled(self, now: datetime) -> bool:
         """Whether the run's timeline can no longer change after ``now`` (unless it does)."""

@@ -132,7 +132,7 @@ def export_file(world: World, claims: dict[str, Any]) -> Served:
             audio_id = str(claims.get("audio"))
             take = _find_take(run, audio_id)
             return Served(tone_wav(audio_id, take.duration_ms), "audio/wav", f"{audio_id}.wav")
-        progress = Progress(run.plan, run.timeline(world.clock.now()))
+        progress = run.progress(run.timeline(world.clock.now()))
     node = claims.get("node")
     name = f"workflow_run_{run.id}{'_' + str(node) if node else ''}_export.zip"
     return Served(export_zip(run, progress, str(node) if node else None), "application/zip", name)

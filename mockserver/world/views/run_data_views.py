@@ -79,10 +79,28 @@ class RunLines:
         return self.visible[(line.line_index, line.locale)]
 
     def delivered(self, line: LineLocale) -> TakeState | None:
-        take = self.progress.delivered(line)
-        if take is None:
-            return None
-        return next((s for s in self.takes_of(line) if s.take.number == take.number), None)
+        key = (line.line_index, line.locale)
+        found = self._delivered_found
+        if key not in found:  # a card asks three times; a data page, for every line
+            take = self.progress.delivered(line)
+            found[key] = None if take is None else next(
+                (s for s in self.takes_of(line) if s.take.number == take.number), None)
+        return found[key]
+
+    @cached_property
+    def _delivered_found(self) -> dict[tuple[int, str], TakeState | None]:
+        return {}
+
+    def link(self, audio_id: str) -> Link:
+        """The audio's signed link, made once per reading (a card shows it twice)."""
+        made = self._links
+        if audio_id not in made:
+            made[audio_id] = self.audio_link(audio_id)
+        return made[audio_id]
+
+    @cached_property
+    def _links(self) -> dict[str, Link]:
+        return {}
 
     def shown(self, line: LineLocale) -> TakeState | None:
         takes = self.takes_of(line)
@@ -137,7 +155,7 @@ class RunLines:
         return self.labels.get(node_id, node_id)
 
     def audio_file(self, take: Take, content_type: str = WAV) -> JSON:
-        link = self.audio_link(take.audio_id)
+        link = self.link(take.audio_id)
         return {"audio_id": take.audio_id, "url": link.url, "duration_ms": take.duration_ms,
                 "content_type": content_type, "take": take.number}
 
@@ -239,7 +257,7 @@ class RunLines:
             state, reason = "unsupported", "no_wav_export"
         else:
             state, reason = "available", None
-        url = self.audio_link(take.audio_id).url if state == "available" else None
+        url = self.link(take.audio_id).url if state == "available" else None
         return {"waveform_url": url, "waveform_status": state, "waveform_reason": reason}
 
     @staticmethod
@@ -275,7 +293,7 @@ class RunLines:
                 "passed": None, "validator_node_id": node_id}
 
     def _audio(self, take: Take) -> JSON:
-        return {"playback_url": self.audio_link(take.audio_id).url, "status": "available",
+        return {"playback_url": self.link(take.audio_id).url, "status": "available",
                 "reason": None, "duration_ms": take.duration_ms, "content_type": WAV,
                 "provider": take.provider, "model": take.model}
 
@@ -331,7 +349,7 @@ class RunLines:
         if take.generated_by != step.index and not scored:
             return None
         entry = {"line_id": line.line_id, "locale": line.locale, **self.audio_file(take),
-                 "playback_url": self.audio_link(take.audio_id).url}
+                 "playback_url": self.link(take.audio_id).url}
         if take.audio_id in self.discarded_ids:
             entry.update(url=None, playback_url=None)
         if verdict is not None and scored:

@@ -13,9 +13,7 @@ from typing import Any
 from ...envelope import iso
 from ..catalog.catalog import Catalog
 from ..catalog.graph_view import SINK, NodeView
-from ..runs.billing import SETTLEMENT_MISSING
 from ..runs.plan import Take
-from ..runs.progress import Progress
 from ..runs.record import RunRecord
 from ..state.records import WorkflowRecord
 from .run_data_views import AudioLinker, CardTraits, RunLines
@@ -49,8 +47,7 @@ class RunFacts:
         self.catalog = catalog
         self.workspace_name = workspace_name or "Onepin workspace"
         self.timeline = run.timeline(now)
-        self.progress = Progress(run.plan, self.timeline,
-                                 settlement_lost=run.billing_gap == SETTLEMENT_MISSING)
+        self.progress = run.progress(self.timeline)
         self.graph = run.graph()
         labels = {n.id: n.name or self.display_name(n.type) for n in self.graph.nodes}
         self.lines = RunLines(run.id, self.progress, labels, audio_link, self._card_traits())

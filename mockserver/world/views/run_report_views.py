@@ -9,7 +9,6 @@ views; ``RunView.overview()`` and ``RunView.analysis()`` delegate here. This mod
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ...envelope import iso
@@ -55,7 +54,7 @@ def overview(view: RunFacts) -> JSON:
                              "metrics": _summary_metrics(view)}],
         "audio_by_language": _audio_by_language(view),
         "validators": [_overview_validator(view, n) for n in _validator_nodes(view)],
-        "workflow_snapshot": {"definition": copy.deepcopy(view.run.snapshot),
+        "workflow_snapshot": {"definition": view.run.snapshot,  # shared: see detail_out
                               "node_states": _node_states(view)},
         "capabilities": {"validator_drilldown": True, "live_trace_timing": True,
                          "persisted_aggregates": view.timeline.terminal},

@@ -9,7 +9,6 @@ reports are built in ``run_report_views.py``, and line-level rows in ``run_data_
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -45,7 +44,9 @@ class RunView(RunFacts):
         return {
             **self.out(),
             "credits_absorbed": self.progress.credits_absorbed(),
-            "definition_snapshot": copy.deepcopy(self.run.snapshot),
+            # Shared, not copied: a body is only ever encoded, never changed after its
+            # handler, and a run's snapshot is never changed once the run exists.
+            "definition_snapshot": self.run.snapshot,
             "public_share_id": self.run.public_share_id,
             "shared_at": iso_or_none(self.run.shared_at) if self.run.public_share_id else None,
         }
