@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,8 +42,8 @@ def run_view(ctx: RequestContext, state: WorkspaceState, run: RunRecord) -> RunV
                    workspace_name=state.info.name)
 
 
-def paged(ctx: RequestContext, items: list[Any], *, counted: bool) -> tuple[list[Any],
+def paged(ctx: RequestContext, items: Sequence[Any], *, counted: bool) -> tuple[list[Any],
                                                                            dict[str, Any]]:
     page = ctx.page()
-    return items[page.offset : page.offset + page.limit], page.pagination(len(items),
+    return list(items[page.offset : page.offset + page.limit]), page.pagination(len(items),
                                                                            counted=counted)

@@ -20,7 +20,8 @@ from ..rng import rng, stable_uuid
 from ..runs.lifecycle import Control
 from ..runs.record import RunRecord, new_run, plan_run, run_id_for
 from ..state.fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
-from ..state.records import UploadRecord, WorkflowRecord
+from ..state.records import SeededWorkflowRecord, UploadRecord, WorkflowRecord
+from ..state.run_table import SeededRuns
 from ..state.store import WorkspaceState, World
 from . import graphs
 from .upload_files import upload_body
@@ -69,6 +70,8 @@ class SeededDataset:
 
 
 def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
+    """A workspace's workflows and uploads, with each workflow's runs registered as
+    ``SeededRuns``: decided from the seed now, built only when one of them is read."""
     state = WorkspaceState(workspace)
     members = world.fixtures.members(workspace.id)
     starters = _run_starters(world, workspace.id)
@@ -77,9 +80,9 @@ def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
         workflow = _workflow(world, workspace, members, f"{workspace.id}:{index}",
                              placeholder=index % 11 == 10, strict=index == _STRICT_INDEX)
         state.workflows[workflow.id] = workflow
-        for run in _runs(world, workspace, starters, workflow, index, active_budget):
-            active_budget -= run.stall_pending or run.stall_ms is not None
-            state.runs[run.id] = run
+        seeded = _seeded_runs(world, workspace, starters, workflow, index, active_budget)
+        active_budget -= seeded.statuses.get("running", 0) + seeded.statuses.get("pending", 0)
+        state.runs.add_seeded(workflow.id, seeded)
         for upload in _uploads(world, workflow):
             state.uploads[upload.id] = upload
     return state
@@ -93,19 +96,35 @@ def _run_starters(world: World, workspace_id: str) -> list[User]:
 
 def _workflow(world: World, workspace: Workspace, members: list[User], key: str, *,
               placeholder: bool = False, strict: bool = False) -> WorkflowRecord:
+    """A generated workflow; its definition is drawn when first read (same stream, same
+    graph), so listing a large workspace never builds graphs it does not show."""
+    r = rng(world.settings.seed, "workflow", key)
+    fields = _workflow_fields(world, workspace, members, key, r, placeholder)
+
+    def build_definition() -> dict[str, Any]:
+        if placeholder:
+            return empty_definition()
+        replay = rng(world.settings.seed, "workflow", key)
+        _workflow_fields(world, workspace, members, key, replay, placeholder)
+        return _definition(world, replay, strict)
+
+    return SeededWorkflowRecord(build_definition, **fields)
+
+
+def _workflow_fields(world: World, workspace: Workspace, members: list[User], key: str,
+                     r: random.Random, placeholder: bool) -> dict[str, Any]:
+    """Every field but the definition, drawn first from the workflow's stream."""
     seed = world.settings.seed
-    r = rng(seed, "workflow", key)
     words = phrases()
     created = truncate_ms(world.settings.dataset_epoch - timedelta(days=r.uniform(20, 160)))
     updated = truncate_ms(created + timedelta(hours=r.uniform(0, 24 * 15)))
     name = PLACEHOLDER_NAME if placeholder else r.choice(words["subjects"]) + r.choice(
         words["qualifiers"])
-    return WorkflowRecord(
+    return dict(
         id=stable_uuid(seed, "workflow", key), workspace_id=workspace.id,
         user_id=r.choice(members).id if members else stable_uuid(seed, "user", workspace.id),
         name=name, name_source="placeholder" if placeholder else r.choice(("user", "generated")),
         description=None if placeholder or r.random() < 0.3 else r.choice(words["descriptions"]),
-        definition=empty_definition() if placeholder else _definition(world, r, strict),
         created_at=created, updated_at=min(updated, world.settings.dataset_epoch),
     )
 
@@ -120,30 +139,62 @@ def _definition(world: World, r: random.Random, strict: bool = False) -> dict[st
                                   target_locales=targets, strict_validation=strict)
 
 
-def _run_count(r: random.Random, index: int, workflow: WorkflowRecord) -> int:
-    if not workflow.definition["graph"]["nodes"]:
+def _run_count(r: random.Random, index: int, has_graph: bool, fixed: int | None) -> int:
+    if not has_graph:
         return 0
-    if index < len(_PINNED_LATEST):
-        return r.randint(2, 7)
-    return 0 if r.random() < 0.2 else r.randint(1, 9)
+    drawn = r.randint(2, 7) if index < len(_PINNED_LATEST) else (
+        0 if r.random() < 0.2 else r.randint(1, 9))
+    return drawn if fixed is None else fixed
 
 
-def _runs(world: World, workspace: Workspace, starters: list[User], workflow: WorkflowRecord,
-          index: int, active_budget: int) -> list[RunRecord]:
-    seed = world.settings.seed
-    r = rng(seed, "workflow-runs", workflow.id)
-    count = _run_count(r, index, workflow)
+# (run number, created_at, status, moment) of one seeded run
+Scheduled = tuple[int, datetime, str, "str | None"]
+
+
+def _schedule(world: World, workspace: Workspace, workflow: WorkflowRecord, index: int,
+              active_budget: int, has_graph: bool, *, all_dates: bool = True
+              ) -> list[Scheduled]:
+    """The workflow's seeded runs as the seed decides them, without building any.
+
+    ``all_dates=False`` dates only the latest run (what a list row needs), since dating a
+    million runs up front would cost seconds.
+    """
+    r = rng(world.settings.seed, "workflow-runs", workflow.id)
+    count = _run_count(r, index, has_graph, workspace.runs_per_workflow)
     span = (world.settings.dataset_epoch - workflow.updated_at).total_seconds()
-    runs = []
+    scheduled: list[Scheduled] = []
     for number in range(1, count + 1):
         status = _status_for(r, index, number == count, active_budget)
-        offset = timedelta(seconds=span * number / (count + 1))
-        created = truncate_ms(workflow.updated_at + offset)
+        created = workflow.updated_at
+        if all_dates or number == count:
+            created = truncate_ms(workflow.updated_at
+                                  + timedelta(seconds=span * number / (count + 1)))
         moment = _pause_reason(world, workspace, index) if status == "paused" else None
         if status == "cancelled" and number == count:
             moment = _EARLY_CANCELS.get(index)
-        runs.append(_run(world, starters, workflow, number, created, status, moment))
-    return runs
+        scheduled.append((number, created, status, moment))
+    return scheduled
+
+
+def _seeded_runs(world: World, workspace: Workspace, starters: list[User],
+                 workflow: WorkflowRecord, index: int, active_budget: int) -> SeededRuns:
+    has_graph = index % 11 != 10  # placeholders have an empty graph and never ran
+    scheduled = _schedule(world, workspace, workflow, index, active_budget, has_graph,
+                          all_dates=False)
+    statuses: dict[str, int] = {}
+    for _number, _created, status, _moment in scheduled:
+        statuses[status] = statuses.get(status, 0) + 1
+    latest = scheduled[-1] if scheduled else None
+
+    def build() -> list[RunRecord]:
+        return [_run(world, starters, workflow, number, created, status, moment)
+                for number, created, status, moment in _schedule(
+                    world, workspace, workflow, index, active_budget, has_graph)]
+
+    return SeededRuns(count=len(scheduled), statuses=statuses,
+                      latest_at=latest[1] if latest else None,
+                      latest_status=latest[2] if latest else None,
+                      speed=world.settings.run_speed, build=build)
 
 
 def _pause_reason(world: World, workspace: Workspace, index: int) -> str:
@@ -205,6 +256,12 @@ def _shape_status(run: RunRecord, r: random.Random, status: str,
     """
     plan = run.plan
     mid = plan.queue_ms + int(plan.end_ms * r.uniform(0.2, 0.8))
+    if status == "paused":
+        # A pause in the last wave would drain into the end and the run would complete;
+        # keeping it before that wave makes "paused" certain without folding the plan, so
+        # a list row can say so before the run is built.
+        last_wave = max((step.start_ms for step in plan.steps), default=0)
+        mid = min(mid, plan.queue_ms + last_wave - 1) if last_wave > 0 else mid
     early = {"queued": plan.queue_ms // 2, "starting": plan.queue_ms + 1}
     # Run time; the run covers it in run_ms / speed of wall time (--run-speed).
     run_ms = early.get(moment or "", mid) if status == "cancelled" else mid
@@ -289,6 +346,11 @@ def apply_pins(world: World, state: WorkspaceState, workflows: list[WorkflowPin]
         if "name" in fields and "name_source" not in fields:
             record.name_source = "user"
         record.updated_at = max(record.updated_at, record.created_at)
+        # A pin over a generated workflow keeps that workflow's seeded runs, as generated;
+        # a run pinned by id may replace any seeded run, so those are all built first.
+        state.runs.build(record.id)
+        if any("id" in run_pin.fields for run_pin in pin.runs):
+            state.runs.build_all()
         state.workflows[record.id] = record
         for number, run_pin in enumerate(pin.runs, start=1):
             run = _pinned_run(world, starters, record, number, run_pin)
