@@ -8,9 +8,12 @@ byte-identical records on every machine and restart, whatever the wall clock say
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
+from collections import Counter
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
+from itertools import accumulate
 from typing import Any
 
 import yaml
@@ -83,8 +86,7 @@ def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
         seeded = _seeded_runs(world, workspace, starters, workflow, index, active_budget)
         active_budget -= seeded.statuses.get("running", 0) + seeded.statuses.get("pending", 0)
         state.runs.add_seeded(workflow.id, seeded)
-        for upload in _uploads(world, workflow):
-            state.uploads[upload.id] = upload
+        state.uploads.add_seeded(workflow.id, partial(_uploads, world, workflow))
     return state
 
 
@@ -179,22 +181,46 @@ def _schedule(world: World, workspace: Workspace, workflow: WorkflowRecord, inde
 def _seeded_runs(world: World, workspace: Workspace, starters: list[User],
                  workflow: WorkflowRecord, index: int, active_budget: int) -> SeededRuns:
     has_graph = index % 11 != 10  # placeholders have an empty graph and never ran
-    scheduled = _schedule(world, workspace, workflow, index, active_budget, has_graph,
-                          all_dates=False)
-    statuses: dict[str, int] = {}
-    for _number, _created, status, _moment in scheduled:
-        statuses[status] = statuses.get(status, 0) + 1
-    latest = scheduled[-1] if scheduled else None
+    if index < len(_PINNED_LATEST):
+        scheduled = _schedule(world, workspace, workflow, index, active_budget, has_graph,
+                              all_dates=False)
+        statuses: dict[str, int] = {}
+        for _number, _created, status, _moment in scheduled:
+            statuses[status] = statuses.get(status, 0) + 1
+        latest: tuple[int, datetime, str] | None = scheduled[-1][:3] if scheduled else None
+    else:
+        statuses, latest = _terminal_mix(world, workspace, workflow, has_graph)
 
     def build() -> list[RunRecord]:
         return [_run(world, starters, workflow, number, created, status, moment)
                 for number, created, status, moment in _schedule(
                     world, workspace, workflow, index, active_budget, has_graph)]
 
-    return SeededRuns(count=len(scheduled), statuses=statuses,
+    return SeededRuns(count=latest[0] if latest else 0, statuses=statuses,
                       latest_at=latest[1] if latest else None,
                       latest_status=latest[2] if latest else None,
                       speed=world.settings.run_speed, build=build)
+
+
+def _terminal_mix(world: World, workspace: Workspace, workflow: WorkflowRecord,
+                  has_graph: bool) -> tuple[dict[str, int], tuple[int, datetime, str] | None]:
+    """``_schedule``'s statuses past the pinned workflows, drawn the same way (one roll per
+    run from the same stream) but only counted: a million runs cost well under a second."""
+    r = rng(world.settings.seed, "workflow-runs", workflow.id)
+    count = _run_count(r, len(_PINNED_LATEST), has_graph, workspace.runs_per_workflow)
+    bounds = list(accumulate(share for _status, share in _TERMINAL_MIX))
+    # The place of each roll in the cumulative mix; past its end (float rounding) is the
+    # fallback, "completed", as in _status_for.
+    places = list(map(partial(bisect_right, bounds), [r.random() for _ in range(count)]))
+    tallies = Counter(0 if place == len(bounds) else place for place in places)
+    statuses = {status: tallies[i] for i, (status, _share) in enumerate(_TERMINAL_MIX)
+                if tallies[i]}
+    if not count:
+        return statuses, None
+    span = (world.settings.dataset_epoch - workflow.updated_at).total_seconds()
+    created = truncate_ms(workflow.updated_at + timedelta(seconds=span * count / (count + 1)))
+    last = places[-1] if places[-1] < len(bounds) else 0
+    return statuses, (count, created, _TERMINAL_MIX[last][0])
 
 
 def _pause_reason(world: World, workspace: Workspace, index: int) -> str:

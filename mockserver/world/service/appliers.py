@@ -72,7 +72,9 @@ def _workflow_created(world: World, data: dict[str, Any]) -> None:
 def _workflow_changed(world: World, data: dict[str, Any]) -> None:
     state = _state(world, data)
     with state.writing():
-        state.runs.build(data["id"])  # seeded runs are built from the workflow as generated
+        # Seeded runs and uploads are built from the workflow as it was generated.
+        state.runs.build(data["id"])
+        state.uploads_of(data["id"])
         record = state.workflows[data["id"]]
         for name, value in data["changes"].items():
             setattr(record, name, value)
@@ -83,7 +85,7 @@ def _workflow_changed(world: World, data: dict[str, Any]) -> None:
 def _workflow_deleted(world: World, data: dict[str, Any]) -> None:
     state, at = _state(world, data), when(data["at"])
     with state.writing():
-        state.runs.build(data["id"])
+        state.uploads_of(data["id"])
         record = state.workflows[data["id"]]
         record.deleted_at = at
         # Deleting a workflow stops its unfinished runs, freeing their concurrency slots.

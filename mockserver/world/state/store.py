@@ -22,6 +22,7 @@ from .journal import Journal
 from .links import LinkSigner
 from .records import UploadRecord, WorkflowRecord
 from .run_table import RunTable
+from .upload_table import UploadTable
 
 _MAX_ORDERS = 64  # prepared list orders kept per workspace (sort and order combinations)
 
@@ -32,7 +33,7 @@ class WorkspaceState:
         self.lock = threading.RLock()
         self.workflows: dict[str, WorkflowRecord] = {}
         self.runs = RunTable(self.lock)  # by id, indexed by workflow, seeded ones built on read
-        self.uploads: dict[str, UploadRecord] = {}
+        self.uploads = UploadTable(self.lock)  # by id, indexed by workflow, built on read
         self.created_workflows = 0  # how many the API created: the next new id's number
         # Moves whenever a workflow record is added or changed (appliers, pins): prepared
         # list orders are kept against it and the run table's version.
@@ -80,8 +81,7 @@ class WorkspaceState:
         return record
 
     def uploads_of(self, workflow_id: str) -> list[UploadRecord]:
-        uploads = [u for u in self.uploads.values() if u.workflow_id == workflow_id]
-        return sorted(uploads, key=lambda u: (u.created_at, u.id))
+        return self.uploads.of_workflow(workflow_id)
 
 
 class Seeder(Protocol):
