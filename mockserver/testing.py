@@ -34,7 +34,8 @@ DEMO_KEY = "op_live_demoAllScopesKeyForOnepinMock001"
 READ_ONLY_KEY = "op_live_demoReadOnlyKeyForOnepinMock0002"
 SECOND_WORKSPACE_KEY = "op_live_demoSecondWorkspaceKeyOnepin0003"
 
-WORKSPACE_OPTIONS = ("name", "workflow_count", "credit_balance", "concurrent_run_limit")
+WORKSPACE_OPTIONS = ("name", "workflow_count", "runs_per_workflow", "credit_balance",
+                     "concurrent_run_limit")
 
 
 @dataclass(frozen=True)

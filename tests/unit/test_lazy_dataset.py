@@ -325,3 +325,19 @@ def test_created_workspaces_take_runs_per_workflow() -> None:
     rows = every(client, WORKFLOWS, bearer(made["api_key"]))
     assert len(rows) == 30
     assert {row["runs_count"] for row in rows} == {0, 12}
+
+
+def test_settled_timelines_are_kept_for_a_bounded_number_of_runs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read end to end, a huge workspace must not keep a timeline per run it ever read;
+    a run that lost its kept timeline folds again to the same one."""
+    from mockserver.world.runs import record
+
+    monkeypatch.setattr(record._SETTLED, "limit", 5)
+    world = mock_of(create_app(make_settings())).world
+    runs = list(world.workspace(ACME).runs.values())
+    now = world.clock.now()
+    first = [run.timeline(now) for run in runs]
+    kept = [run for run in runs if run._settled is not None]
+    assert 0 < len(kept) <= 5
+    assert [run.timeline(now) for run in runs] == first
