@@ -28,7 +28,7 @@ from typing import Any
 from ..runs.record import RunRecord
 
 # An upper bound on the run time (queue, steps, a pause's drain) any *seeded* run needs to
-# reach the status the generator gave it; seeded plans take at most about 70 s (checked over
+# reach the status the generator gave it; seeded plans take at most about 80 s (checked over
 # many seeds by tests/unit/test_lazy_dataset.py). Past latest run + this / speed, the
 # statuses the seed decided are the statuses a fold would find.
 SEEDED_RUN_BOUND = timedelta(hours=1)
