@@ -36,7 +36,7 @@ def run_view(ctx: RequestContext, state: WorkspaceState, run: RunRecord) -> RunV
 
     def audio_link(audio_id: str) -> Link:
         return ctx.world.links.make(ctx.base_url, ctx.now, kind="audio", ws=state.info.id,
-                                    run=run.id, audio=audio_id)
+                                    wf=run.workflow_id, run=run.id, audio=audio_id)
 
     return RunView(run, workflow, ctx.now, ctx.world.catalog, audio_link,
                    workspace_name=state.info.name)

@@ -341,3 +341,27 @@ def test_settled_timelines_are_kept_for_a_bounded_number_of_runs(
     kept = [run for run in runs if run._settled is not None]
     assert 0 < len(kept) <= 5
     assert [run.timeline(now) for run in runs] == first
+
+
+def _audio_urls(document: Any) -> list[str]:
+    """Every card's playback link in a run data page."""
+    if isinstance(document, dict):
+        found = [document["playback_url"]] if document.get("playback_url") else []
+        return found + [url for value in document.values() for url in _audio_urls(value)]
+    if isinstance(document, list):
+        return [url for value in document for url in _audio_urls(value)]
+    return []
+
+
+def test_a_file_link_builds_only_its_workflow_in_another_worker(tmp_path: Path) -> None:
+    """A worker that never read the run serves its audio link by building one workflow."""
+    reader = big_app(tmp_path, 300, 10).test_client()
+    row = ok(reader.get(f"{WORKFLOWS}?sort=runs_count&offset=100&limit=1", headers=HEADERS))[0]
+    base = f"{WORKFLOWS}/{row['id']}/runs"
+    completed = ok(reader.get(f"{base}?status=completed&limit=1", headers=HEADERS))[0]
+    data = reader.get(f"{base}/{completed['id']}/data?limit=50", headers=HEADERS).get_json()
+    url = _audio_urls(data)[0]
+    server = big_app(tmp_path, 300, 10)
+    response = server.test_client().get(url[url.index("/files/"):])
+    assert response.status_code == 200 and response.mimetype == "audio/wav"
+    assert built_runs(server) == row["runs_count"]
