@@ -334,6 +334,11 @@ def main() -> int:
     say(f"| create a fresh workspace | {plugin['create_workspace_ms']:.1f} ms |")
     say(f"| first list request in it (`GET {LIST}`) | {plugin['first_list_ms']:.1f} ms |")
     say(f"| second list request | {plugin['second_list_ms']:.1f} ms |")
+    say()
+    import large  # bench/large.py, which uses this module's helpers
+
+    for line in large.section(args.threads):  # its own servers, after the others stopped
+        say(line)
     args.out.write_text("\n".join(lines) + "\n")
     print(f"\nwritten to {args.out}")
     return 0

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEMO_KEY", "READ_ONLY_KEY", "SECOND_WORKSPACE_KEY", "MockServer", "MockWorkspace"]
 
-WORKSPACE_OPTIONS = ("name", "workflow_count", "credit_balance", "concurrent_run_limit")
+WORKSPACE_OPTIONS = ("name", "workflow_count", "runs_per_workflow", "credit_balance",
+                     "concurrent_run_limit")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,14 +36,14 @@ def run_view(ctx: RequestContext, state: WorkspaceState, run: RunRecord) -> RunV
 
     def audio_link(audio_id: str) -> Link:
         return ctx.world.links.make(ctx.base_url, ctx.now, kind="audio", ws=state.info.id,
-                                    run=run.id, audio=audio_id)
+                                    wf=run.workflow_id, run=run.id, audio=audio_id)
 
     return RunView(run, workflow, ctx.now, ctx.world.catalog, audio_link,
                    workspace_name=state.info.name)
 
 
-def paged(ctx: RequestContext, items: list[Any], *, counted: bool) -> tuple[list[Any],
+def paged(ctx: RequestContext, items: Sequence[Any], *, counted: bool) -> tuple[list[Any],
                                                                            dict[str, Any]]:
     page = ctx.page()
-    return items[page.offset : page.offset + page.limit], page.pagination(len(items),
+    return list(items[page.offset : page.offset + page.limit]), page.pagination(len(items),
                                                                            counted=counted)

@@ -89,7 +89,7 @@ def get_run_audio_url(ctx: RequestContext) -> Reply:
         if audio_id not in audio_ids(run_view(ctx, state, run).progress):
             raise NotFound("No stored audio with this id in the run")
     link = ctx.world.links.make(ctx.base_url, ctx.now, kind="audio", ws=state.info.id,
-                                run=run.id, audio=audio_id)
+                                wf=run.workflow_id, run=run.id, audio=audio_id)
     return Reply({"url": link.url, "filename": f"{audio_id}.wav",
                   "expires_at": iso(link.expires_at)})
 

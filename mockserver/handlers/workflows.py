@@ -13,7 +13,7 @@ from ..world.views.markdown import render_markdown
 from ..world.views.run_views import runs_summary
 from ..world.views.workflow_views import (
     ListQuery,
-    filter_and_sort,
+    list_rows,
     workflow_aggregates,
     workflow_out,
 )
@@ -36,13 +36,11 @@ def list_workflows(ctx: RequestContext) -> Reply:
         has_failed_run=ctx.query.get("has_failed_run"),
     )
     state = ctx.workspace()
-    with state.lock:
-        statuses = ctx.world.run_statuses
-        rows = [(w, workflow_aggregates(state, w.id, ctx.now, statuses))
-                for w in state.live_workflows()]
-    page, pagination = paged(ctx, filter_and_sort(rows, query), counted=True)
     include = bool(ctx.query.get("include_definition", False))
-    data = [workflow_out(w, agg, definition=include) for w, agg in page]
+    with state.lock:
+        rows = list_rows(state, query, ctx.now, ctx.world.run_statuses)
+        page, pagination = paged(ctx, rows, counted=True)
+        data = [workflow_out(w, agg, definition=include) for w, agg in page]
     return Reply(data, pagination=pagination)
 
 

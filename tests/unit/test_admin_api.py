@@ -551,7 +551,8 @@ def test_workspaces_create(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("body", [{"workflow_count": -1}, {"name": ""}, {"colour": "red"},
-                                  {"concurrent_run_limit": 0}, {"workflow_count": 201}])
+                                  {"concurrent_run_limit": 0}, {"workflow_count": 50001},
+                                  {"runs_per_workflow": 1001}])
 def test_workspaces_create_rejects_bad_options(client: FlaskClient, body: dict[str, Any]) -> None:
     """Options outside their declared ranges, or unknown, are 422."""
     assert_error(client.post("/__mock/workspaces", json=body), 422, "VALIDATION_ERROR")

@@ -8,9 +8,12 @@ byte-identical records on every machine and restart, whatever the wall clock say
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
+from collections import Counter
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
+from itertools import accumulate
 from typing import Any
 
 import yaml
@@ -21,7 +24,8 @@ from ..runs.billing import seeded_billing_gap
 from ..runs.lifecycle import Control
 from ..runs.record import RunRecord, new_run, plan_run, run_id_for
 from ..state.fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
-from ..state.records import UploadRecord, WorkflowRecord
+from ..state.records import SeededWorkflowRecord, UploadRecord, WorkflowRecord
+from ..state.run_table import SeededRuns
 from ..state.store import WorkspaceState, World
 from . import graphs
 from .retired_voices import retired_voice_history
@@ -55,7 +59,10 @@ def empty_definition() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def phrases() -> dict[str, list[str]]:
     text = resources.files("mockserver").joinpath("data", "phrases.yaml").read_text("utf-8")
-    data: dict[str, list[str]] = yaml.safe_load(text)
+    # libyaml's loader when PyYAML has it: the pure-Python one took ~40 ms, paid by the
+    # first list request of a process.
+    data: dict[str, list[str]] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader",
+                                                                yaml.SafeLoader))
     return data
 
 
@@ -71,6 +78,8 @@ class SeededDataset:
 
 
 def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
+    """A workspace's workflows and uploads, with each workflow's runs registered as
+    ``SeededRuns``: decided from the seed now, built only when one of them is read."""
     state = WorkspaceState(workspace)
     members = world.fixtures.members(workspace.id)
     starters = _run_starters(world, workspace.id)
@@ -79,11 +88,10 @@ def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
         workflow = _workflow(world, workspace, members, f"{workspace.id}:{index}",
                              placeholder=index % 11 == 10, strict=index == _STRICT_INDEX)
         state.workflows[workflow.id] = workflow
-        for run in _runs(world, workspace, starters, workflow, index, active_budget):
-            active_budget -= run.stall_pending or run.stall_ms is not None
-            state.runs[run.id] = run
-        for upload in _uploads(world, workflow):
-            state.uploads[upload.id] = upload
+        seeded = _seeded_runs(world, workspace, starters, workflow, index, active_budget)
+        active_budget -= seeded.statuses.get("running", 0) + seeded.statuses.get("pending", 0)
+        state.runs.add_seeded(workflow.id, seeded)
+        state.uploads.add_seeded(workflow.id, partial(_uploads, world, workflow))
     return state
 
 
@@ -95,19 +103,35 @@ def _run_starters(world: World, workspace_id: str) -> list[User]:
 
 def _workflow(world: World, workspace: Workspace, members: list[User], key: str, *,
               placeholder: bool = False, strict: bool = False) -> WorkflowRecord:
+    """A generated workflow; its definition is drawn when first read (same stream, same
+    graph), so listing a large workspace never builds graphs it does not show."""
+    r = rng(world.settings.seed, "workflow", key)
+    fields = _workflow_fields(world, workspace, members, key, r, placeholder)
+
+    def build_definition() -> dict[str, Any]:
+        if placeholder:
+            return empty_definition()
+        replay = rng(world.settings.seed, "workflow", key)
+        _workflow_fields(world, workspace, members, key, replay, placeholder)
+        return _definition(world, replay, strict)
+
+    return SeededWorkflowRecord(build_definition, **fields)
+
+
+def _workflow_fields(world: World, workspace: Workspace, members: list[User], key: str,
+                     r: random.Random, placeholder: bool) -> dict[str, Any]:
+    """Every field but the definition, drawn first from the workflow's stream."""
     seed = world.settings.seed
-    r = rng(seed, "workflow", key)
     words = phrases()
     created = truncate_ms(world.settings.dataset_epoch - timedelta(days=r.uniform(20, 160)))
     updated = truncate_ms(created + timedelta(hours=r.uniform(0, 24 * 15)))
     name = PLACEHOLDER_NAME if placeholder else r.choice(words["subjects"]) + r.choice(
         words["qualifiers"])
-    return WorkflowRecord(
+    return dict(
         id=stable_uuid(seed, "workflow", key), workspace_id=workspace.id,
         user_id=r.choice(members).id if members else stable_uuid(seed, "user", workspace.id),
         name=name, name_source="placeholder" if placeholder else r.choice(("user", "generated")),
         description=None if placeholder or r.random() < 0.3 else r.choice(words["descriptions"]),
-        definition=empty_definition() if placeholder else _definition(world, r, strict),
         created_at=created, updated_at=min(updated, world.settings.dataset_epoch),
     )
 
@@ -122,37 +146,101 @@ def _definition(world: World, r: random.Random, strict: bool = False) -> dict[st
                                   target_locales=targets, strict_validation=strict)
 
 
-def _run_count(r: random.Random, index: int, workflow: WorkflowRecord) -> int:
-    if not workflow.definition["graph"]["nodes"]:
+def _run_count(r: random.Random, index: int, has_graph: bool, fixed: int | None) -> int:
+    if not has_graph:
         return 0
-    if index < len(_PINNED_LATEST):
-        return r.randint(2, 7)
-    return 0 if r.random() < 0.2 else r.randint(1, 9)
+    drawn = r.randint(2, 7) if index < len(_PINNED_LATEST) else (
+        0 if r.random() < 0.2 else r.randint(1, 9))
+    return drawn if fixed is None else fixed
 
 
-def _runs(world: World, workspace: Workspace, starters: list[User], workflow: WorkflowRecord,
-          index: int, active_budget: int) -> list[RunRecord]:
-    seed = world.settings.seed
-    r = rng(seed, "workflow-runs", workflow.id)
-    count = _run_count(r, index, workflow)
+# (run number, created_at, status, moment) of one seeded run
+Scheduled = tuple[int, datetime, str, "str | None"]
+
+
+def _schedule(world: World, workspace: Workspace, workflow: WorkflowRecord, index: int,
+              active_budget: int, has_graph: bool, *, all_dates: bool = True
+              ) -> list[Scheduled]:
+    """The workflow's seeded runs as the seed decides them, without building any.
+
+    ``all_dates=False`` dates only the latest run (what a list row needs), since dating a
+    million runs up front would cost seconds.
+    """
+    r = rng(world.settings.seed, "workflow-runs", workflow.id)
+    count = _run_count(r, index, has_graph, workspace.runs_per_workflow)
     span = (world.settings.dataset_epoch - workflow.updated_at).total_seconds()
-    # A workflow whose voice was retired since its first run (never its only, latest run).
-    history = retired_voice_history(seed, world.catalog, workflow.id, workflow.definition,
-                                    workflow.created_at, workflow.updated_at) \
-        if count > 1 else None
-    runs = []
+    scheduled: list[Scheduled] = []
     for number in range(1, count + 1):
         status = _status_for(r, index, number == count, active_budget)
-        offset = timedelta(seconds=span * number / (count + 1))
-        created = truncate_ms(workflow.updated_at + offset)
+        created = workflow.updated_at
+        if all_dates or number == count:
+            created = truncate_ms(workflow.updated_at
+                                  + timedelta(seconds=span * number / (count + 1)))
         moment = _pause_reason(world, workspace, index) if status == "paused" else None
         if status == "cancelled" and number == count:
             moment = _EARLY_CANCELS.get(index)
+        scheduled.append((number, created, status, moment))
+    return scheduled
+
+
+def _seeded_runs(world: World, workspace: Workspace, starters: list[User],
+                 workflow: WorkflowRecord, index: int, active_budget: int) -> SeededRuns:
+    has_graph = index % 11 != 10  # placeholders have an empty graph and never ran
+    if index < len(_PINNED_LATEST):
+        scheduled = _schedule(world, workspace, workflow, index, active_budget, has_graph,
+                              all_dates=False)
+        statuses: dict[str, int] = {}
+        for _number, _created, status, _moment in scheduled:
+            statuses[status] = statuses.get(status, 0) + 1
+        latest: tuple[int, datetime, str] | None = scheduled[-1][:3] if scheduled else None
+    else:
+        statuses, latest = _terminal_mix(world, workspace, workflow, has_graph)
+
+    def build() -> list[RunRecord]:
+        scheduled = _schedule(world, workspace, workflow, index, active_budget, has_graph)
+        return _build_runs(world, starters, workflow, scheduled)
+
+    return SeededRuns(count=latest[0] if latest else 0, statuses=statuses,
+                      latest_at=latest[1] if latest else None,
+                      latest_status=latest[2] if latest else None,
+                      speed=world.settings.run_speed, build=build)
+
+
+def _build_runs(world: World, starters: list[User], workflow: WorkflowRecord,
+                scheduled: list[Scheduled]) -> list[RunRecord]:
+    # A workflow whose voice was retired since its first run (never its only, latest run, so
+    # the list row, which reads only the latest, is the same either way).
+    history = retired_voice_history(world.settings.seed, world.catalog, workflow.id,
+                                    workflow.definition, workflow.created_at,
+                                    workflow.updated_at) if len(scheduled) > 1 else None
+    runs = []
+    for number, created, status, moment in scheduled:
         snapshot = None
         if history is not None and number == 1:
             snapshot, created = history
         runs.append(_run(world, starters, workflow, number, created, status, moment, snapshot))
     return runs
+
+
+def _terminal_mix(world: World, workspace: Workspace, workflow: WorkflowRecord,
+                  has_graph: bool) -> tuple[dict[str, int], tuple[int, datetime, str] | None]:
+    """``_schedule``'s statuses past the pinned workflows, drawn the same way (one roll per
+    run from the same stream) but only counted: a million runs cost well under a second."""
+    r = rng(world.settings.seed, "workflow-runs", workflow.id)
+    count = _run_count(r, len(_PINNED_LATEST), has_graph, workspace.runs_per_workflow)
+    bounds = list(accumulate(share for _status, share in _TERMINAL_MIX))
+    # The place of each roll in the cumulative mix; past its end (float rounding) is the
+    # fallback, "completed", as in _status_for.
+    places = list(map(partial(bisect_right, bounds), [r.random() for _ in range(count)]))
+    tallies = Counter(0 if place == len(bounds) else place for place in places)
+    statuses = {status: tallies[i] for i, (status, _share) in enumerate(_TERMINAL_MIX)
+                if tallies[i]}
+    if not count:
+        return statuses, None
+    span = (world.settings.dataset_epoch - workflow.updated_at).total_seconds()
+    created = truncate_ms(workflow.updated_at + timedelta(seconds=span * count / (count + 1)))
+    last = places[-1] if places[-1] < len(bounds) else 0
+    return statuses, (count, created, _TERMINAL_MIX[last][0])
 
 
 def _pause_reason(world: World, workspace: Workspace, index: int) -> str:
@@ -217,6 +305,12 @@ def _shape_status(run: RunRecord, r: random.Random, status: str,
     """
     plan = run.plan
     mid = plan.queue_ms + int(plan.end_ms * r.uniform(0.2, 0.8))
+    if status == "paused":
+        # A pause in the last wave would drain into the end and the run would complete;
+        # keeping it before that wave makes "paused" certain without folding the plan, so
+        # a list row can say so before the run is built.
+        last_wave = max((step.start_ms for step in plan.steps), default=0)
+        mid = min(mid, plan.queue_ms + last_wave - 1) if last_wave > 0 else mid
     early = {"queued": plan.queue_ms // 2, "starting": plan.queue_ms + 1}
     # Run time; the run covers it in run_ms / speed of wall time (--run-speed).
     run_ms = early.get(moment or "", mid) if status == "cancelled" else mid
@@ -301,6 +395,11 @@ def apply_pins(world: World, state: WorkspaceState, workflows: list[WorkflowPin]
         if "name" in fields and "name_source" not in fields:
             record.name_source = "user"
         record.updated_at = max(record.updated_at, record.created_at)
+        # A pin over a generated workflow keeps that workflow's seeded runs, as generated;
+        # a run pinned by id may replace any seeded run, so those are all built first.
+        state.runs.build(record.id)
+        if any("id" in run_pin.fields for run_pin in pin.runs):
+            state.runs.build_all()
         state.workflows[record.id] = record
         for number, run_pin in enumerate(pin.runs, start=1):
             run = _pinned_run(world, starters, record, number, run_pin)

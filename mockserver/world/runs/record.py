@@ -7,6 +7,9 @@ Run *state* is never stored: ``RunRecord.timeline`` folds the plan and controls 
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,6 +76,7 @@ class RunRecord:
                         stall_ms=self.stall_ms, stall_pending=self.stall_pending)
         if timeline.terminal and all(control.at <= now for control in self.controls):
             self._settled = (inputs, now, timeline)
+            _SETTLED.keep(self)
         return timeline
 
     def progress(self, timeline: Timeline) -> Progress:
@@ -95,6 +99,33 @@ class RunRecord:
         self.timeline(now)
         settled = self._settled
         return settled is not None and settled[1] <= now and settled[0] == self._fold_inputs()
+
+
+class _SettledLru:
+    """Bounds how many runs keep their settled timeline: a workspace of a million runs
+    read end to end would otherwise hold one per run. The least recently settled lose it
+    (and fold again when next read)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._kept: OrderedDict[int, weakref.ref[RunRecord]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, run: RunRecord) -> None:
+        with self._lock:
+            self._kept[id(run)] = weakref.ref(run)
+            self._kept.move_to_end(id(run))
+            while len(self._kept) > self.limit:
+                _key, ref = self._kept.popitem(last=False)
+                dropped = ref()
+                if dropped is not None:
+                    dropped._settled = None
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+_SETTLED = _SettledLru(limit=20_000)
 
 
 def run_id_for(seed: int, workflow_id: str, run_number: int) -> str:

@@ -74,7 +74,8 @@ def _faker(name: str) -> Faker:
 @lru_cache(maxsize=1)
 def _sentences() -> dict[str, list[str]]:
     text = resources.files("mockserver").joinpath("data", "phrases.yaml").read_text("utf-8")
-    data: dict[str, list[str]] = yaml.safe_load(text).get("sentences", {})
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: ~40 ms faster
+    data: dict[str, list[str]] = yaml.load(text, Loader=loader).get("sentences", {})
     return data
 
 

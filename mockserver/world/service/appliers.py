@@ -85,20 +85,26 @@ def _workflow_created(world: World, data: dict[str, Any]) -> None:
             created_at=when(data["at"]), updated_at=when(data["at"]),
         )
         state.created_workflows += 1
+        state.workflows_changed()
 
 
 def _workflow_changed(world: World, data: dict[str, Any]) -> None:
     state = _state(world, data)
     with state.writing():
+        # Seeded runs and uploads are built from the workflow as it was generated.
+        state.runs.build(data["id"])
+        state.uploads_of(data["id"])
         record = state.workflows[data["id"]]
         for name, value in data["changes"].items():
             setattr(record, name, value)
         record.updated_at = when(data["at"])
+        state.workflows_changed()
 
 
 def _workflow_deleted(world: World, data: dict[str, Any]) -> None:
     state, at = _state(world, data), when(data["at"])
     with state.writing():
+        state.uploads_of(data["id"])
         record = state.workflows[data["id"]]
         record.deleted_at = at
         # Deleting a workflow stops its unfinished runs, freeing their concurrency slots.
@@ -106,6 +112,7 @@ def _workflow_deleted(world: World, data: dict[str, Any]) -> None:
             if not run.timeline(at).terminal:
                 run.controls.append(Control("cancel", at))
                 state.runs.changed(run.workflow_id)
+        state.workflows_changed()
 
 
 def _run_started(world: World, data: dict[str, Any]) -> None:
@@ -121,7 +128,9 @@ def _run_started(world: World, data: dict[str, Any]) -> None:
 def _run_controlled(world: World, data: dict[str, Any]) -> None:
     state = _state(world, data)
     with state.writing():
-        run = state.runs[data["run"]]
+        # Events from before runs were built lazily name no workflow: find the run by id.
+        run = (state.runs.find(data["workflow"], data["run"]) if data.get("workflow")
+               else None) or state.runs[data["run"]]
         if data.get("replan_without_failure"):
             run.plan = plan_run(world.settings.seed, world.catalog, run.id, run.snapshot,
                                 fail=False)

@@ -127,7 +127,8 @@ def force_run(engine: StateEngine, run_id: str, body: dict[str, Any], now: datet
             return None
         if current.terminal or target == "pending":
             raise Conflict(f"A {current.status} run cannot be forced to {target}")
-        return "run.controlled", {"workspace": state.info.id, "run": run.id,
+        return "run.controlled", {"workspace": state.info.id, "workflow": run.workflow_id,
+                                  "run": run.id,
                                   "control": _control_for(body, now),
                                   "replan_without_failure": target == "completed"
                                   and run.plan.fails}

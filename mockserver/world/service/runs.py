@@ -26,7 +26,7 @@ MAX_PLANNED_LINES = 2000
 def check_capacity(state: WorkspaceState, workflow_id: str, now: datetime,
                    exclude: str | None = None) -> None:
     """409 while another run of this workflow is active or the workspace is at its limit."""
-    active = [r for r in state.runs.values()
+    active = [r for r in state.runs.may_be_active(now)
               if r.id != exclude and r.timeline(now).status in ACTIVE]
     if any(r.workflow_id == workflow_id for r in active):
         raise Conflict("Another run of this workflow is still active")
@@ -126,7 +126,8 @@ def _control(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: s
         run = state.run(workflow_id, run_id)
         if not wanted(state, run, run.timeline(now)):
             return None
-        return "run.controlled", {"workspace": workspace_id, "run": run.id,
+        return "run.controlled", {"workspace": workspace_id, "workflow": run.workflow_id,
+                                  "run": run.id,
                                   "control": {"kind": kind, "at": now.isoformat()}}
 
     def read() -> tuple[WorkspaceState, RunRecord]:

@@ -27,6 +27,8 @@ def runtime_workspace(world: World, number: int, options: dict[str, Any]
         credit_balance=int(options.get("credit_balance", 25000)),
         concurrent_run_limit=int(options.get("concurrent_run_limit", 5)),
         workflow_count=int(options.get("workflow_count", 25)),
+        runs_per_workflow=(None if options.get("runs_per_workflow") is None
+                           else int(options["runs_per_workflow"])),
     )
     user = User(stable_uuid(seed, "user", key), f"Test User {number}",
                 f"user{number}@test.example")

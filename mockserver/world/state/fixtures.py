@@ -26,6 +26,11 @@ def role_at_least(role: str, minimum: str | None) -> bool:
     """Whether ``role`` may do what needs ``minimum`` (None: any role)."""
     return minimum is None or ROLES.index(role) >= ROLES.index(minimum)
 API_KEY_PREFIX = "op_live_"
+# Sizes of a generated workspace. Nothing is generated before it is read, so these bound
+# what one client can ask a process to hold once it walks everything (a workflow's row
+# costs about 1 KB, a run read with its plan 2-3 KB), not what startup costs.
+MAX_WORKFLOW_COUNT = 50_000
+MAX_RUNS_PER_WORKFLOW = 1_000
 SECTIONS = ("workspaces", "users", "memberships", "api_keys", "workflows", "uploads")
 
 # (schema name, instance) -> [(dotted path inside the instance, message)]
@@ -40,6 +45,8 @@ class Workspace:
     credit_balance: int
     concurrent_run_limit: int
     workflow_count: int
+    # Runs of every generated workflow that has a graph; None: a seeded mix of 0 to 9.
+    runs_per_workflow: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,7 @@ EMPTY = Fixtures({}, {}, {}, {})
 # Keys each identity section accepts (pins accept any field of their API schema instead).
 _KEYS = {
     "workspaces": ("id", "name", "slug", "credit_balance", "concurrent_run_limit",
-                   "workflow_count"),
+                   "workflow_count", "runs_per_workflow"),
     "users": ("id", "name", "email"),
     "memberships": ("workspace", "user", "role"),
     "api_keys": ("id", "name", "key", "workspace", "user", "scopes"),
@@ -181,10 +188,13 @@ class _Reader:
             return None
 
     def integer(self, record: dict[str, Any], key: str, where: str, default: int,
-                minimum: int = 0) -> int:
+                minimum: int = 0, maximum: int | None = None) -> int:
         value = record.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             self.problem(record, key, f"{where}.{key}", f"expected an integer >= {minimum}")
+            return default
+        if maximum is not None and value > maximum:
+            self.problem(record, key, f"{where}.{key}", f"expected an integer <= {maximum}")
             return default
         return value
 
@@ -205,9 +215,17 @@ def _workspaces(r: _Reader, document: dict[str, Any]) -> dict[str, Workspace]:
                 slug=r.text(record, "slug", where),
                 credit_balance=r.integer(record, "credit_balance", where, 20000),
                 concurrent_run_limit=r.integer(record, "concurrent_run_limit", where, 5, 1),
-                workflow_count=r.integer(record, "workflow_count", where, 25),
+                workflow_count=r.integer(record, "workflow_count", where, 25,
+                                         maximum=MAX_WORKFLOW_COUNT),
+                runs_per_workflow=_runs_per_workflow(r, record, where),
             )
     return result
+
+
+def _runs_per_workflow(r: _Reader, record: dict[str, Any], where: str) -> int | None:
+    if record.get("runs_per_workflow") is None:
+        return None
+    return r.integer(record, "runs_per_workflow", where, 0, maximum=MAX_RUNS_PER_WORKFLOW)
 
 
 def _users(r: _Reader, document: dict[str, Any]) -> dict[str, User]:

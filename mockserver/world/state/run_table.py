@@ -9,26 +9,162 @@ It also holds one derived value per workflow (the list aggregates), owned by the
 the table only stamps it with the workflow's *version*, bumped whenever one of its runs is
 added, replaced or changed in place (appliers call ``changed``), so a stale value is never
 served.
+
+Seeded runs are built on first read. The generator registers each workflow's runs as
+``SeededRuns``: what the seed says about them (count, statuses, the latest) and how to build
+them. A workflow's runs are built when anything asks for them (``of_workflow``, ``find``, or
+adding a run to it); a look-up by run id alone, or iterating the table, builds every workflow
+first, so a caller that does not know the workflow still sees every run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..runs.record import RunRecord
 
+# An upper bound on the run time (queue, steps, a pause's drain) any *seeded* run needs to
+# reach the status the generator gave it; seeded plans take at most about 80 s (checked over
+# many seeds by tests/unit/test_lazy_dataset.py). Past latest run + this / speed, the
+# statuses the seed decided are the statuses a fold would find.
+SEEDED_RUN_BOUND = timedelta(hours=1)
+
+
+@dataclass
+class SeededRuns:
+    """One generated workflow's runs as the seed decided them, before any is built."""
+
+    count: int
+    statuses: dict[str, int]  # status each run ends up in -> how many
+    latest_at: datetime | None  # created_at of the latest run
+    latest_status: str | None
+    speed: float
+    build: Callable[[], list[RunRecord]] = field(repr=False)
+
+    @property
+    def active(self) -> bool:
+        """Whether one of them stays pending or running (stalled) once settled."""
+        return bool(self.statuses.get("pending") or self.statuses.get("running"))
+
+    def decided_at(self, now: datetime) -> bool:
+        """Whether, at ``now``, every run is in the status the seed decided for it.
+
+        Before that (a clock set back before the dataset, or a very slow --run-speed) the
+        runs must be built and folded.
+        """
+        if self.latest_at is None:
+            return True
+        return now >= self.latest_at + SEEDED_RUN_BOUND / self.speed
+
 
 class RunTable(dict[str, RunRecord]):
-    def __init__(self) -> None:
+    def __init__(self, lock: threading.RLock | None = None) -> None:
         super().__init__()
         self._by_workflow: dict[str, dict[str, RunRecord]] = {}
         self._ordered: dict[str, list[RunRecord]] = {}
         self._versions: dict[str, int] = {}
         self._derived: dict[str, tuple[int, Any]] = {}
+        self._seeded: dict[str, SeededRuns] = {}  # workflows whose runs are not built yet
+        self._lock = lock or threading.RLock()
+        self.total_version = 0  # moves with any workflow's version
+
+    # -- seeded runs, built on first read ----------------------------------------------------
+
+    def add_seeded(self, workflow_id: str, seeded: SeededRuns) -> None:
+        self._seeded[workflow_id] = seeded
+
+    def seeded(self, workflow_id: str) -> SeededRuns | None:
+        """The seed's account of the workflow's runs while none is built (else None)."""
+        return self._seeded.get(workflow_id)
+
+    def pending_seeded(self) -> dict[str, SeededRuns]:
+        return dict(self._seeded)
+
+    def build(self, workflow_id: str) -> None:
+        """Build the workflow's seeded runs now, if they are not built yet."""
+        if workflow_id not in self._seeded:
+            return
+        with self._lock:
+            seeded = self._seeded.pop(workflow_id, None)
+            if seeded is None:
+                return
+            for run in seeded.build():
+                self[run.id] = run
+
+    def build_all(self) -> None:
+        for workflow_id in list(self._seeded):
+            self.build(workflow_id)
+
+    def count_of(self, workflow_id: str) -> int:
+        """How many runs the workflow has, without building them."""
+        seeded = self._seeded.get(workflow_id)
+        if seeded is not None:
+            return seeded.count
+        return len(self._by_workflow.get(workflow_id, {}))
+
+    def find(self, workflow_id: str, run_id: str) -> RunRecord | None:
+        """A run of a known workflow: builds only that workflow's runs."""
+        self.build(workflow_id)
+        run = dict.get(self, run_id)
+        if run is None and self._seeded:
+            run = self.get(run_id)  # a run pinned under another workflow's id
+        return run
+
+    def _complete(self, run_id: str | None = None) -> None:
+        """Before a look-up by id alone, or any walk of every run, build what is missing."""
+        if self._seeded and (run_id is None or not dict.__contains__(self, run_id)):
+            self.build_all()
+
+    def __getitem__(self, run_id: str) -> RunRecord:
+        self._complete(run_id)
+        return super().__getitem__(run_id)
+
+    def get(self, run_id: str, default: Any = None) -> Any:
+        self._complete(run_id)
+        return super().get(run_id, default)
+
+    def __contains__(self, run_id: object) -> bool:
+        self._complete(run_id if isinstance(run_id, str) else None)
+        return super().__contains__(run_id)
+
+    def __iter__(self) -> Iterator[str]:
+        self._complete()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._complete()
+        return super().__len__()
+
+    def keys(self) -> Any:
+        self._complete()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._complete()
+        return super().values()
+
+    def items(self) -> Any:
+        self._complete()
+        return super().items()
+
+    def may_be_active(self, now: datetime) -> list[RunRecord]:
+        """Every run that could be pending or running at ``now``: the built ones, and the
+        seeded ones of workflows whose seed leaves a run active or is not decided yet."""
+        for workflow_id, seeded in list(self._seeded.items()):
+            if seeded.active or not seeded.decided_at(now):
+                self.build(workflow_id)
+        return list(dict.values(self))
+
+    # -- the index -----------------------------------------------------------------------------
 
     def __setitem__(self, run_id: str, run: RunRecord) -> None:
-        previous = self.get(run_id)
+        # The workflow's seeded runs come first, as they would have in a workspace built whole.
+        self.build(run.workflow_id)
+        previous = dict.get(self, run_id)
         if previous is not None:
             self._unindex(previous)
         super().__setitem__(run_id, run)
@@ -51,6 +187,7 @@ class RunTable(dict[str, RunRecord]):
 
     def clear(self) -> None:
         super().clear()
+        self._seeded.clear()
         self._by_workflow.clear()
         self._ordered.clear()
         self._derived.clear()
@@ -72,6 +209,7 @@ class RunTable(dict[str, RunRecord]):
 
     def of_workflow(self, workflow_id: str) -> list[RunRecord]:
         """One workflow's runs, oldest first (a fresh list: callers may keep or change it)."""
+        self.build(workflow_id)
         ordered = self._ordered.get(workflow_id)
         if ordered is None:
             runs = self._by_workflow.get(workflow_id, {}).values()
@@ -82,6 +220,7 @@ class RunTable(dict[str, RunRecord]):
     def changed(self, workflow_id: str) -> None:
         """One of the workflow's runs was added, replaced or changed: drop what was derived."""
         self._versions[workflow_id] = self._versions.get(workflow_id, 0) + 1
+        self.total_version += 1
         self._ordered.pop(workflow_id, None)
         self._derived.pop(workflow_id, None)
 

@@ -7,7 +7,7 @@ workspaces never see (or wait for) each other.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -22,16 +22,37 @@ from .journal import Journal
 from .links import LinkSigner
 from .records import UploadRecord, WorkflowRecord
 from .run_table import RunTable
+from .upload_table import UploadTable
+
+_MAX_ORDERS = 64  # prepared list orders kept per workspace (sort and order combinations)
 
 
 class WorkspaceState:
     def __init__(self, workspace: Workspace) -> None:
         self.info = workspace
-        self.workflows: dict[str, WorkflowRecord] = {}
-        self.runs = RunTable()  # by id, and indexed by workflow
-        self.uploads: dict[str, UploadRecord] = {}
-        self.created_workflows = 0  # how many the API created: the next new id's number
         self.lock = threading.RLock()
+        self.workflows: dict[str, WorkflowRecord] = {}
+        self.runs = RunTable(self.lock)  # by id, indexed by workflow, seeded ones built on read
+        self.uploads = UploadTable(self.lock)  # by id, indexed by workflow, built on read
+        self.created_workflows = 0  # how many the API created: the next new id's number
+        # Moves whenever a workflow record is added or changed (appliers, pins): prepared
+        # list orders are kept against it and the run table's version.
+        self.workflows_version = 0
+        self._orders: dict[Any, tuple[tuple[int, int], list[str]]] = {}
+
+    def workflows_changed(self) -> None:
+        self.workflows_version += 1
+
+    def prepared(self, key: Any, make: Callable[[], list[str]]) -> list[str]:
+        """A list order (workflow ids) kept until a workflow or any run count changes."""
+        stamp = (self.workflows_version, self.runs.total_version)
+        kept = self._orders.get(key)
+        if kept is None or kept[0] != stamp:
+            if len(self._orders) >= _MAX_ORDERS:
+                self._orders.clear()
+            kept = (stamp, make())
+            self._orders[key] = kept
+        return kept[1]
 
     @contextmanager
     def writing(self) -> Iterator[WorkspaceState]:
@@ -54,14 +75,13 @@ class WorkspaceState:
 
     def run(self, workflow_id: str, run_id: str) -> RunRecord:
         self.workflow(workflow_id)
-        record = self.runs.get(run_id)
+        record = self.runs.find(workflow_id, run_id)
         if record is None or record.workflow_id != workflow_id:
             raise NotFound("Run not found")
         return record
 
     def uploads_of(self, workflow_id: str) -> list[UploadRecord]:
-        uploads = [u for u in self.uploads.values() if u.workflow_id == workflow_id]
-        return sorted(uploads, key=lambda u: (u.created_at, u.id))
+        return self.uploads.of_workflow(workflow_id)
 
 
 class Seeder(Protocol):
@@ -120,6 +140,7 @@ class World:
             for workspace_id, state in self._states.items():
                 with state.lock:
                     self.seeder.apply_pins(self, state, *extra.pins_for(workspace_id))
+                    state.workflows_changed()
                     state.runs.changed_all()  # pins may change existing runs in place
 
     def parse_fixtures(self, text: str, source: str) -> Fixtures:
@@ -147,8 +168,16 @@ class World:
             self.clock.follow_real_time()
 
     def find_run(self, run_id: str) -> tuple[WorkspaceState, RunRecord] | None:
-        """A run in any workspace (generating the ones not used yet)."""
+        """A run in any workspace (generating the ones not used yet).
+
+        Runs already built are looked up first: building every seeded run of a large
+        workspace to find one is the last resort.
+        """
         states = [self.workspace(w) for w in list(self.fixtures.workspaces)]
+        for state in states:
+            run = dict.get(state.runs, run_id)
+            if run is not None:
+                return state, run
         for state in states:
             run = state.runs.get(run_id)
             if run is not None:

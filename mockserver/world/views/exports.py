@@ -125,7 +125,9 @@ def export_file(world: World, claims: dict[str, Any]) -> Served:
             voice = str(claims.get("voice"))
             return Served(tone_wav(voice, int(str(claims.get("ms", "3000")))), "audio/wav",
                           f"{voice}.wav")
-        run = state.runs.get(str(claims.get("run")))
+        # The link names the workflow, so only its runs are built (older links: any run).
+        run = (state.runs.find(str(claims["wf"]), str(claims.get("run"))) if claims.get("wf")
+               else state.runs.get(str(claims.get("run"))))
         if run is None:
             raise LinkError("no such run")
         if kind == "audio":

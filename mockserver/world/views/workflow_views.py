@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from ...envelope import iso
 from ..runs.record import RunRecord
 from ..state.records import WorkflowRecord
+from ..state.run_table import SeededRuns
 from ..state.store import WorkspaceState
 
 # Latest-run status -> list bucket; "cancelled" is in no bucket, "pending" counts as running.
@@ -57,10 +58,23 @@ class _SettledAggregates:
     value: Aggregates
 
 
+def _seeded_aggregates(seeded: SeededRuns, statuses: tuple[str, ...]) -> Aggregates:
+    """What ``aggregates`` will find once the runs are built, read from the seed alone."""
+    counts = {status: seeded.statuses.get(status, 0) for status in statuses}
+    return Aggregates(runs_count=seeded.count, last_run_at=seeded.latest_at,
+                      last_run_status=seeded.latest_status, counts=counts,
+                      has_failed=counts.get("failed", 0) > 0)
+
+
 def workflow_aggregates(state: WorkspaceState, workflow_id: str, now: datetime,
                         statuses: tuple[str, ...]) -> Aggregates:
     """``aggregates`` of one workflow, reused while none of its runs changes and all are
-    settled (terminal, nothing ahead): a list page then costs nothing per run."""
+    settled (terminal, nothing ahead): a list page then costs nothing per run. A workflow
+    whose seeded runs are not built yet answers from the seed, once its runs have reached
+    the statuses the seed gave them."""
+    seeded = state.runs.seeded(workflow_id)
+    if seeded is not None and seeded.decided_at(now):
+        return _seeded_aggregates(seeded, statuses)
     kept = state.runs.derived(workflow_id)
     if isinstance(kept, _SettledAggregates) and kept.at <= now and kept.statuses == statuses:
         return kept.value
@@ -111,11 +125,8 @@ def _matches(row: Row, query: ListQuery) -> bool:
     record, agg = row
     if query.status is not None and agg.bucket != query.status:
         return False
-    if query.search:
-        needle = query.search.casefold()
-        haystack = f"{record.name}\n{record.description or ''}".casefold()
-        if needle not in haystack:
-            return False
+    if query.search and query.search.casefold() not in _haystack(record):
+        return False
     if query.has_failed_run is not None and agg.has_failed != query.has_failed_run:
         return False
     if query.last_run_after or query.last_run_before:
@@ -128,22 +139,70 @@ def _matches(row: Row, query: ListQuery) -> bool:
     return True
 
 
-def _key(field: str) -> Callable[[Row], Any]:
-    getters: dict[str, Callable[[Row], Any]] = {
-        "name": lambda row: row[0].name.casefold(),
-        "updated_at": lambda row: row[0].updated_at,
-        "runs_count": lambda row: row[1].runs_count,
+def _sorted(records: list[WorkflowRecord], query: ListQuery,
+            runs_count: Callable[[str], int]) -> list[WorkflowRecord]:
+    """Sort by the requested keys in priority order with an ``id ASC`` tiebreak."""
+    getters: dict[str, Callable[[WorkflowRecord], Any]] = {
+        "name": lambda w: w.name.casefold(),
+        "updated_at": lambda w: w.updated_at,
+        "runs_count": lambda w: runs_count(w.id),
     }
-    return getters[field]
-
-
-def filter_and_sort(rows: list[Row], query: ListQuery) -> list[Row]:
-    """Filter, then sort by the requested keys in priority order with an ``id ASC`` tiebreak."""
-    kept = [row for row in rows if _matches(row, query)]
-    kept.sort(key=lambda row: row[0].id)  # stable sorts below keep this as the last key
+    ordered = sorted(records, key=lambda w: w.id)  # stable sorts below keep it the last key
     keys = list(query.sort) or ["updated_at"]
     for position in reversed(range(len(keys))):
         field = keys[position]
         order = query.order[position] if position < len(query.order) else _DEFAULT_ORDER[field]
-        kept.sort(key=_key(field), reverse=order == "desc")
-    return kept
+        ordered.sort(key=getters[field], reverse=order == "desc")
+    return ordered
+
+
+class _Page(Sequence[Row]):
+    """Listed workflows in order, whose aggregates are read only for the rows sliced out."""
+
+    def __init__(self, state: WorkspaceState, ids: list[str], now: datetime,
+                 statuses: tuple[str, ...]) -> None:
+        self._state, self._ids, self._now, self._statuses = state, ids, now, statuses
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def _row(self, workflow_id: str) -> Row:
+        return (self._state.workflows[workflow_id],
+                workflow_aggregates(self._state, workflow_id, self._now, self._statuses))
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self._row(workflow_id) for workflow_id in self._ids[index]]
+        return self._row(self._ids[index])
+
+
+def list_rows(state: WorkspaceState, query: ListQuery, now: datetime,
+              statuses: tuple[str, ...]) -> Sequence[Row]:
+    """``GET /workflows`` in order: a slice of a prepared order unless a filter needs runs.
+
+    The order depends only on names, dates and run counts (never on the clock), so it is
+    kept per workspace until a workflow or a run count changes; ``offset=9000`` then costs
+    a slice, and aggregates are read only for the page. Filters on run statuses still read
+    every workflow's aggregates (from the seed where runs are not built).
+    """
+    key = ("workflows", query.sort, query.order)
+    ids = state.prepared(key, lambda: [w.id for w in _sorted(
+        state.live_workflows(), query, state.runs.count_of)])
+    if query.search:
+        needle = query.search.casefold()
+        ids = [i for i in ids if needle in _haystack(state.workflows[i])]
+    rows = _Page(state, ids, now, statuses)
+    if query.status is None and query.has_failed_run is None and not (
+            query.last_run_after or query.last_run_before):
+        return rows
+    return [row for row in rows[:] if _matches(row, query)]
+
+
+def _haystack(record: WorkflowRecord) -> str:
+    return f"{record.name}\n{record.description or ''}".casefold()
