@@ -10,11 +10,6 @@ from __future__ import annotations
 _NO_INPUT_TO_REFUSE = ("its only input is the node type in the path, and an unknown type is "
                        "404 (openapi.yaml's NodeTypePath), so nothing is left to be invalid")
 ALLOWED_GAPS: dict[str, str] = {
-    "enum: NodeCategory decision":
-        "no node type is a decision node: SDK 0.16.1's NodeType (generated from the API's "
-        "own schema, and the enum list_run_steps checks its node_type filter against) has "
-        "no decision slug and contract §4.3 maps every slug to another category, so a "
-        "decision node in the catalog would be one the real API cannot send",
     "optional: ApiErrorDetail line_numbers":
         "only script checks of writes (uploads, run starts) name lines; no GET carries a script",
     "optional: ApiErrorDetail min_chars":

@@ -35,8 +35,10 @@ from mockserver.testing import DEMO_KEY, MockServer
 STATUSES = ("pending", "running", "paused", "completed", "failed", "cancelled")
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 NODE_TYPES = tuple(typing.get_args(typing.get_args(onepin.NodeType)[0]))
+# The catalog's previews: listed, readable, never placeable (they are not NodeType values).
+PREVIEW_NODE_TYPES = ("decision_score_router",)
 CATEGORY_BY_PREFIX = {"source": "source", "operator": "operator", "validator": "validation",
-                      "sink": "output"}
+                      "sink": "output", "decision": "decision"}
 # Workflow-list `status` buckets: the latest run's raw status (contract workflows.md §3.1).
 LIST_BUCKETS: dict[str, frozenset[str | None]] = {
     "draft": frozenset({None}),
@@ -182,7 +184,7 @@ def test_list_nodes_returns_the_whole_catalog(client: OnePinClient) -> None:
     assert isinstance(page, onepin.ApiListResponseNodePortsOut)
     assert all(isinstance(n, onepin.NodePortsOut) for n in page.data)
     types = [n.node_type for n in page.data]
-    assert sorted(types) == sorted(NODE_TYPES)
+    assert sorted(types) == sorted([*NODE_TYPES, *PREVIEW_NODE_TYPES])
     assert page.pagination.limit >= len(page.data)
     for node in page.data:
         assert node.display_name and node.description and node.version >= 1
@@ -190,7 +192,7 @@ def test_list_nodes_returns_the_whole_catalog(client: OnePinClient) -> None:
         assert (not node.outputs) == node.node_type.startswith("sink_")
 
 
-@pytest.mark.parametrize("node_type", NODE_TYPES)
+@pytest.mark.parametrize("node_type", NODE_TYPES + PREVIEW_NODE_TYPES)
 def test_get_node_detail_v2(client: OnePinClient, node_type: str) -> None:
     """v2 node detail (API key) has the right category and links providers instead of models."""
     detail = client.nodes.get_node_detail_v2(node_type)
@@ -208,7 +210,7 @@ def test_get_node_detail_v2(client: OnePinClient, node_type: str) -> None:
         assert options["voices"].target == "/api/v1/voices"
 
 
-@pytest.mark.parametrize("node_type", NODE_TYPES)
+@pytest.mark.parametrize("node_type", NODE_TYPES + PREVIEW_NODE_TYPES)
 def test_get_node_detail_v1_with_session(session_client: OnePinClient, client: OnePinClient,
                                          node_type: str) -> None:
     """v1 node detail (session) matches v2 except that the generator inlines its model catalog."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from onepin.types import NodeDetailOut, NodePortsOut, NodeType
+from onepin.types import NodeCategory, NodeDetailOut, NodePortsOut, NodeType
 
 from mockserver.errors import CatalogError, UnknownNodeType
 from mockserver.world.catalog.catalog import Catalog
@@ -28,7 +28,10 @@ CATEGORY_BY_PREFIX = {
     "operator": "operator",
     "validator": "validation",
     "sink": "output",
+    "decision": "decision",
 }
+# Listed before NodeType names them: readable in the catalog, refused in a graph.
+PREVIEWS = {"decision_score_router"}
 VALIDATORS = [t for t in NODE_TYPES if t.startswith("validator_")]
 
 
@@ -40,16 +43,25 @@ def sdk_node_types() -> set[str]:
 # -- data -------------------------------------------------------------------------------
 
 
-def test_catalog_holds_exactly_the_sdk_node_types() -> None:
-    """Every NodeType slug of SDK 0.16.1 is in the catalog, and nothing else."""
-    assert set(NODE_TYPES) == sdk_node_types()
-    assert len(NODE_TYPES) == 11
+def test_catalog_holds_the_sdk_node_types_and_only_unplaceable_previews_besides() -> None:
+    """Every NodeType slug of SDK 0.16.1 is a placeable node; anything else is a preview."""
+    placeable = {t for t in NODE_TYPES if CATALOG.get(t).placeable}  # type: ignore[union-attr]
+    assert placeable == sdk_node_types()
+    assert len(placeable) == 11
+    assert set(NODE_TYPES) - placeable == PREVIEWS
 
 
-def test_only_the_0_16_1_additions_are_beta() -> None:
-    """The three node types added in 0.16.1 carry the beta badge; the others do not."""
+def test_every_node_category_of_the_api_is_in_the_catalog() -> None:
+    """A client meets each NodeCategory value, `decision` through the preview node."""
+    categories = {CATALOG.category(t) for t in NODE_TYPES}
+    assert categories == set(typing.get_args(typing.get_args(NodeCategory)[0]))
+    assert {t for t in NODE_TYPES if CATALOG.category(t) == "decision"} == PREVIEWS
+
+
+def test_only_the_0_16_1_additions_and_previews_are_beta() -> None:
+    """The three node types added in 0.16.1 and the previews carry the beta badge."""
     beta = {t for t in NODE_TYPES if CATALOG.ports_out(t)["beta"]}
-    assert beta == NEW_IN_0_16_1
+    assert beta == NEW_IN_0_16_1 | PREVIEWS
 
 
 @pytest.mark.parametrize("node_type", NODE_TYPES)

@@ -164,6 +164,12 @@ STRUCTURAL_CASES = [
         id="unknown-type",
     ),
     pytest.param(
+        changed((*NODES, 1, "type"), "decision_score_router"),
+        "definition.graph.nodes[1].type",
+        "unknown_node_type",
+        id="catalog-preview-type",
+    ),
+    pytest.param(
         changed((*NODES, 0, "position"), DELETE),
         "definition.graph.nodes[0].position",
         "invalid_definition",

@@ -277,6 +277,12 @@ def _unknown_type(d: dict[str, Any]) -> str:
     return "definition.graph.nodes[1].type"
 
 
+def _catalog_preview_type(d: dict[str, Any]) -> str:
+    # Listed by GET /nodes (category decision), but not a NodeType a graph may hold.
+    d["graph"]["nodes"][1]["type"] = "decision_score_router"
+    return "definition.graph.nodes[1].type"
+
+
 def _dangling_edge(d: dict[str, Any]) -> str:
     d["graph"]["edges"][0]["target"] = "ghost"
     return "definition.graph.edges[0].target"
@@ -309,6 +315,7 @@ def _unknown_step(d: dict[str, Any]) -> str:
 
 BREAKAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "unknown node type": _unknown_type,
+    "catalog preview node type": _catalog_preview_type,
     "dangling edge": _dangling_edge,
     "duplicate node id": _duplicate_node_id,
     "duplicate edge id": _duplicate_edge_id,

@@ -50,6 +50,7 @@ _NODE_KEYS = frozenset(
         "input_schema",
         "options",
         "pricing",
+        "placeable",
     }
 )
 
@@ -206,9 +207,10 @@ def _read_option(r: _Reader, raw: object, where: str) -> OptionSpec:
 def _read_node(r: _Reader, raw: object, where: str) -> NodeSpec:
     data = r.mapping(raw, where)
     r.known_keys(data, _NODE_KEYS, where)
-    beta = data.get("beta", False)
-    if not isinstance(beta, bool):
-        raise r.error(f"{where}.beta", "expected true or false")
+    beta, placeable = data.get("beta", False), data.get("placeable", True)
+    for key, flag in (("beta", beta), ("placeable", placeable)):
+        if not isinstance(flag, bool):
+            raise r.error(f"{where}.{key}", "expected true or false")
     config_schema = r.mapping(data.get("config_schema", {}), f"{where}.config_schema")
     for key, fragment in config_schema.items():
         r.mapping(fragment, f"{where}.config_schema.{key}")
@@ -231,6 +233,7 @@ def _read_node(r: _Reader, raw: object, where: str) -> NodeSpec:
             for i, o in enumerate(r.items(data.get("options", []), f"{where}.options"))
         ),
         pricing=_read_price(r, data["pricing"], f"{where}.pricing") if "pricing" in data else None,
+        placeable=placeable,
     )
 
 

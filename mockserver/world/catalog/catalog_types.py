@@ -76,6 +76,9 @@ class NodeSpec:
     input_schema: JSON | None
     options: tuple[OptionSpec, ...]
     pricing: PriceBand | None
+    # False for a node the catalog lists before the API's graph schema (NodeType) names it:
+    # readable in GET /nodes and its detail, refused in a workflow graph.
+    placeable: bool = True
 
 
 @dataclass(frozen=True)

@@ -132,9 +132,13 @@ def _check_node_type(
     node: dict[str, Any], at: str, catalog: Catalog, problems: list[Problem]
 ) -> str | None:
     node_type, node_id = node.get("type"), node.get("id")
-    if isinstance(node_type, str) and catalog.get(node_type) is not None:
+    spec = catalog.get(node_type) if isinstance(node_type, str) else None
+    if spec is not None and spec.placeable:
         return node_type
     message = f"unknown node type {_short(node_type)}; GET /api/v1/nodes lists the valid ones"
+    if spec is not None:
+        message = (f"node type {_short(node_type)} is a catalog preview: it is listed by "
+                   "GET /api/v1/nodes but cannot be placed in a workflow yet")
     owner = node_id if is_id(node_id) else None
     problems.append(Problem(f"{at}.type", message, "unknown_node_type", owner))
     return None
