@@ -7,8 +7,6 @@ from datetime import timedelta
 import jwt
 import pytest
 from flask.testing import FlaskClient
-
-from mockserver.world.catalog.catalog import Catalog
 from support import (
     ACME,
     ADA,
@@ -24,6 +22,8 @@ from support import (
     bearer,
     session,
 )
+
+from mockserver.world.catalog.catalog import Catalog
 
 WORKFLOWS = "/api/v1/workflows"
 
