@@ -43,3 +43,22 @@ def test_coverage_outlives_a_rotating_journal(open_state: Callable[..., EventLog
     assert listing["validation_failures"] == [{**failure, "count": 3}]
     assert report["operations_not_called"] == ["get_workflow"]
     assert report["workspaces"]["ws-1"]["requests"] == 10
+
+
+def test_one_record_journals_and_counts_for_every_handle(
+        open_state: Callable[..., EventLog]) -> None:
+    """A request is journaled and counted in one write; another handle sees both."""
+    writer, reader = open_state(), open_state()
+    Journal(writer).record(**ENTRY, status=200)
+    entries = reader.journal_entries()
+    assert [(e["path"], e["status"]) for e in entries] == [("/api/v1/workflows", 200)]
+    assert reader.coverage_counts() == writer.coverage_counts() != {}
+
+
+def test_a_journal_of_size_zero_still_counts(open_state: Callable[..., EventLog]) -> None:
+    state = open_state(journal_size=0)
+    Journal(state).record(**ENTRY, status=404)
+    assert state.journal_entries() == []
+    report = Journal(state).coverage.report()
+    assert report["requests"] == 1
+    assert report["operations"]["list_workflows"]["statuses"] == {"404": 1}

@@ -66,6 +66,12 @@ class JournalStore(ABC):
     @abstractmethod
     def coverage_clear(self) -> None: ...
 
+    def record_request(self, entry: dict[str, Any], coverage_keys: list[str]) -> None:
+        """Journal one request and count it, in one round trip where the store allows:
+        every API request pays for this, so shared stores override it."""
+        self.coverage_add(coverage_keys)
+        self.journal_add(entry)
+
 
 class EventLog(JournalStore):
     """An append-only, totally ordered log shared by every process that opens it."""

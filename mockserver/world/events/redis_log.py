@@ -93,6 +93,15 @@ class RedisLog(EventLog):
             pipe.hincrby(self._coverage_key, key, 1)
         pipe.execute()
 
+    def record_request(self, entry: dict[str, Any], coverage_keys: list[str]) -> None:
+        pipe = self._redis.pipeline(transaction=False)  # one round trip for both
+        for key in coverage_keys:
+            pipe.hincrby(self._coverage_key, key, 1)
+        if self._journal_size > 0:
+            self._journal_add(keys=[self._journal_key, f"{self._journal_key}:seq"],
+                              args=[self._journal_size, encode("request", entry)], client=pipe)
+        pipe.execute()
+
     def coverage_counts(self) -> dict[str, int]:
         counts: dict[bytes, bytes] = self._redis.hgetall(self._coverage_key)  # type: ignore[assignment]
         return {key.decode(): int(value) for key, value in counts.items()}

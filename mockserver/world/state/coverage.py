@@ -90,9 +90,6 @@ class Coverage:
         # report lists the ones never called.
         self.spec_operations: tuple[str, ...] = ()
 
-    def record(self, keys: list[str]) -> None:
-        self._store.coverage_add(keys)
-
     def counts(self) -> dict[str, int]:
         return self._store.coverage_counts()
 

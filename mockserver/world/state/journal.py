@@ -92,9 +92,9 @@ class Journal:
     def record(self, **entry: Any) -> None:
         """Keep an entry (fields as ``Entry``'s, less ``seq``) and count it as covered."""
         failures = [Failure(**item) for item in entry.get("validation_failures", ())]
-        self.coverage.record(counter_keys(entry.get("workspace_id"), entry.get("operation_id"),
-                                          entry["status"], entry.get("attribution"), failures))
-        self._store.journal_add(entry)
+        self._store.record_request(entry, counter_keys(
+            entry.get("workspace_id"), entry.get("operation_id"), entry["status"],
+            entry.get("attribution"), failures))
 
     def find(self, where: JournalFilter, limit: int) -> list[Entry]:
         """The newest ``limit`` matching entries, oldest first."""
