@@ -5,6 +5,8 @@ parent's. Appends are single ``INSERT … WHERE head = expected`` statements, at
 lock is held across the caller's checks.
 ``synchronous=NORMAL`` under WAL keeps every acknowledged write through a crash of the
 server process (``kill -9``); only a power cut could lose the last ones.
+The request journal and coverage counters are kept per process beside it
+(``sqlite_requests.py``).
 """
 
 from __future__ import annotations
@@ -18,14 +20,9 @@ from urllib.parse import unquote, urlsplit
 
 from ...errors import StateUrlError
 from .base import Event, EventLog, decode, encode
+from .sqlite_requests import RequestFiles
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS coverage (key TEXT PRIMARY KEY, hits INTEGER NOT NULL)",
-)
-_COUNT = ("INSERT INTO coverage (key, hits) VALUES (?, 1) "
-          "ON CONFLICT (key) DO UPDATE SET hits = hits + 1")
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)",)
 
 
 def sqlite_path(url: str) -> Path:
@@ -40,7 +37,7 @@ class SqliteLog(EventLog):
     def __init__(self, url: str, journal_size: int) -> None:
         self.url = url
         self.path = sqlite_path(url)
-        self._journal_size = journal_size
+        self._requests = RequestFiles(self.path, journal_size)
         self._local = threading.local()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,53 +83,33 @@ class SqliteLog(EventLog):
             return None  # the head moved: the caller catches up and decides again
         return decode(expected_head + 1, text)
 
-    def journal_add(self, entry: dict[str, Any]) -> None:
-        if self._journal_size > 0:
-            self._insert_entry(self._db(), entry)
+    # The journal and the coverage counters live in one file per process (why: see
+    # sqlite_requests.py); only the events are shared through this file.
 
-    def _insert_entry(self, db: sqlite3.Connection, entry: dict[str, Any]) -> None:
-        cursor = db.execute("INSERT INTO journal (body) VALUES (?)", (encode("request", entry),))
-        newest = cursor.lastrowid or 0
-        if newest % 64 == 0:  # trim now and then, not on every request
-            db.execute("DELETE FROM journal WHERE id <= ?", (newest - self._journal_size,))
+    def journal_add(self, entry: dict[str, Any]) -> None:
+        self._requests.record(entry, [])
 
     def record_request(self, entry: dict[str, Any], coverage_keys: list[str]) -> None:
-        # One transaction, not one per statement: each commit takes the write lock that
-        # every worker competes for (measured: a fifth of a list request's throughput).
-        db = self._db()
-        with db:
-            db.execute("BEGIN")
-            db.executemany(_COUNT, [(key,) for key in coverage_keys])
-            if self._journal_size > 0:
-                self._insert_entry(db, entry)
+        self._requests.record(entry, coverage_keys)
 
     def journal_entries(self) -> list[dict[str, Any]]:
-        rows = self._db().execute("SELECT id, body FROM journal ORDER BY id DESC LIMIT ?",
-                                  (self._journal_size,))
-        return [{**decode(0, body).data, "seq": seq} for seq, body in reversed(rows.fetchall())]
+        return self._requests.entries()
 
     def journal_clear(self) -> int:
-        before = len(self.journal_entries())
-        self._db().execute("DELETE FROM journal")
-        return before
+        return self._requests.clear_journal()
 
     def coverage_add(self, keys: list[str]) -> None:
-        db = self._db()
-        if len(keys) == 1:  # the usual case: one statement, its own transaction
-            db.execute(_COUNT, (keys[0],))
-            return
-        with db:  # autocommit mode: make the several counts one transaction
-            db.execute("BEGIN")
-            db.executemany(_COUNT, [(key,) for key in keys])
+        self._requests.record(None, keys)
 
     def coverage_counts(self) -> dict[str, int]:
-        return dict(self._db().execute("SELECT key, hits FROM coverage").fetchall())
+        return self._requests.counts()
 
     def coverage_clear(self) -> None:
-        self._db().execute("DELETE FROM coverage")
+        self._requests.clear_counts()
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None and self._local.pid == os.getpid():
             db.close()
         self._local = threading.local()
+        self._requests.close()

@@ -1,0 +1,162 @@
+"""The request journal and coverage counters of a SQLite state file: one small SQLite file
+per process, in a folder beside the state file, read together.
+
+Why not tables in the state file: every API request writes its journal entry and its
+counters, and with several workers on one file those writes queued on SQLite's write lock,
+whose busy handler sleeps (1 ms, 2 ms, 5 ms, ... 100 ms) instead of waking the waiter.
+Measured with 2 workers on the list endpoint: half the throughput, and a p99 of 0.4-0.8 s
+against 60 ms without the writes. A process that is the only writer of its file never
+waits on another; readers (the control API, rarely) open every file and merge.
+
+Entries are numbered by the microsecond they were written at, times 16, plus the low 4
+bits of the writer's pid: numbers grow with time across processes (a live view asks for
+"entries after N"), stay distinct unless two writers whose pids agree in those bits write
+in the same microsecond, and stay below 2**53 (exact in JavaScript) for 17 years from
+the epoch below.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from .base import decode, encode
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS coverage (key TEXT PRIMARY KEY, hits INTEGER NOT NULL)",
+)
+_COUNT = ("INSERT INTO coverage (key, hits) VALUES (?, 1) "
+          "ON CONFLICT (key) DO UPDATE SET hits = hits + 1")
+_EPOCH_US = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
+_WRITER_BITS = 4
+_TRIM_EVERY = 64  # rows; trimming on every write would double its cost
+
+
+class _ProcessWriter:
+    """What every handle in one process shares: the turn to write (so two handles on one
+    state file never wait on SQLite's sleeping lock) and the last number handed out."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.last_seq = 0
+
+    def next_seq(self) -> int:
+        now = (time.time_ns() // 1000 - _EPOCH_US) << _WRITER_BITS | os.getpid() % (
+            1 << _WRITER_BITS)
+        # A clock stepped back must not reorder this process's own entries.
+        self.last_seq = max(now, self.last_seq + (1 << _WRITER_BITS))
+        return self.last_seq
+
+
+_WRITER = _ProcessWriter()
+
+
+def _after_fork() -> None:
+    global _WRITER
+    _WRITER = _ProcessWriter()  # a lock held by a parent's thread would never be released
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+def requests_folder(state_file: Path) -> Path:
+    return state_file.with_name(f"{state_file.name}-requests")
+
+
+class RequestFiles:
+    """This process's file (written) and every process's file (read) of one state file."""
+
+    def __init__(self, state_file: Path, journal_size: int) -> None:
+        self.folder = requests_folder(state_file)
+        self._journal_size = journal_size
+        self._own: sqlite3.Connection | None = None
+        self._own_pid = 0
+        self._writes = 0
+
+    # -- writing (this process) -------------------------------------------------------------
+
+    def record(self, entry: dict[str, Any] | None, coverage_keys: list[str]) -> None:
+        """Count the keys and keep the entry (None: count only), in one transaction."""
+        with _WRITER.lock:
+            db = self._connection()
+            with db:
+                db.execute("BEGIN")
+                db.executemany(_COUNT, [(key,) for key in coverage_keys])
+                if entry is not None and self._journal_size > 0:
+                    self._insert(db, entry)
+
+    def _insert(self, db: sqlite3.Connection, entry: dict[str, Any]) -> None:
+        seq = _WRITER.next_seq()
+        db.execute("INSERT INTO journal (seq, body) VALUES (?, ?)",
+                   (seq, encode("request", entry)))
+        self._writes += 1
+        if self._writes % _TRIM_EVERY == 0:
+            db.execute("DELETE FROM journal WHERE seq NOT IN "
+                       "(SELECT seq FROM journal ORDER BY seq DESC LIMIT ?)",
+                       (self._journal_size,))
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._own is None or self._own_pid != os.getpid():  # a forked child: its own file
+            self.folder.mkdir(parents=True, exist_ok=True)
+            db = self._open(self.folder / f"{os.getpid()}.db")
+            db.execute("PRAGMA journal_mode=WAL")
+            for statement in _SCHEMA:
+                db.execute(statement)
+            self._own, self._own_pid = db, os.getpid()
+        return self._own
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    # -- reading and clearing (every process's file) -----------------------------------------
+
+    def _each(self) -> Iterator[sqlite3.Connection]:
+        if not self.folder.is_dir():
+            return
+        for path in sorted(self.folder.glob("*.db")):
+            with closing(self._open(path)) as db:
+                try:
+                    db.execute("SELECT 1 FROM coverage LIMIT 1")
+                except sqlite3.OperationalError:
+                    continue  # a file whose writer has not made its tables yet
+                yield db
+
+    def entries(self) -> list[dict[str, Any]]:
+        rows: list[tuple[int, str]] = []
+        for db in self._each():
+            rows += db.execute("SELECT seq, body FROM journal ORDER BY seq DESC LIMIT ?",
+                               (self._journal_size,)).fetchall()
+        newest = sorted(rows)[-self._journal_size:] if self._journal_size > 0 else []
+        return [{**decode(0, body).data, "seq": seq} for seq, body in newest]
+
+    def clear_journal(self) -> int:
+        before = len(self.entries())
+        for db in self._each():
+            db.execute("DELETE FROM journal")
+        return before
+
+    def counts(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for db in self._each():
+            for key, hits in db.execute("SELECT key, hits FROM coverage"):
+                total[key] = total.get(key, 0) + hits
+        return total
+
+    def clear_counts(self) -> None:
+        for db in self._each():
+            db.execute("DELETE FROM coverage")
+
+    def close(self) -> None:
+        if self._own is not None and self._own_pid == os.getpid():
+            self._own.close()
+        self._own = None

@@ -1,0 +1,72 @@
+"""The SQLite state's journal and coverage: each process writes its own file, and every
+process reads them all as one journal, in the order the requests were made."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+from mockserver.world.events import open_log
+from mockserver.world.events.sqlite_requests import requests_folder
+
+PER_PROCESS = 40
+
+
+def _write(url: str, name: str, start: multiprocessing.synchronize.Event) -> None:
+    log = open_log(url, 1000)
+    start.wait()
+    for n in range(PER_PROCESS):
+        log.record_request({"writer": name, "n": n}, ["op:list_workflows", f"writer:{name}"])
+    log.close()
+
+
+def _run_writers(url: str, names: list[str]) -> None:
+    context = multiprocessing.get_context("fork")
+    start = context.Event()
+    processes = [context.Process(target=_write, args=(url, name, start)) for name in names]
+    for process in processes:
+        process.start()
+    start.set()
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+
+
+def test_writers_in_several_processes_read_as_one_journal(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    _run_writers(url, ["a", "b", "c"])
+    reader = open_log(url, 1000)
+    entries = reader.journal_entries()
+    assert len(entries) == 3 * PER_PROCESS
+    seqs = [e["seq"] for e in entries]
+    assert seqs == sorted(set(seqs)), "numbers are distinct and in the order read"
+    for name in "abc":  # each writer's entries keep the order it wrote them in
+        assert [e["n"] for e in entries if e["writer"] == name] == list(range(PER_PROCESS))
+    assert reader.coverage_counts() == {"op:list_workflows": 3 * PER_PROCESS,
+                                        "writer:a": PER_PROCESS, "writer:b": PER_PROCESS,
+                                        "writer:c": PER_PROCESS}
+    assert len(list(requests_folder(tmp_path / "state.db").glob("*.db"))) == 3
+
+
+def test_the_bound_and_a_clear_apply_to_every_process(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    _run_writers(url, ["a", "b"])
+    bounded = open_log(url, 50)
+    entries = bounded.journal_entries()
+    assert len(entries) == 50
+    everything = open_log(url, 1000).journal_entries()
+    assert entries == everything[-50:], "the newest 50 of all processes"
+    assert bounded.journal_clear() == 50
+    assert open_log(url, 1000).journal_entries() == []
+    bounded.coverage_clear()
+    assert open_log(url, 1000).coverage_counts() == {}
+
+
+def test_two_handles_in_one_process_share_one_numbering(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    first, second = open_log(url, 100), open_log(url, 100)
+    for n in range(20):
+        (first if n % 2 else second).record_request({"n": n}, [])
+    entries = first.journal_entries()
+    assert [e["n"] for e in entries] == list(range(20))
+    assert len({e["seq"] for e in entries}) == 20
