@@ -70,3 +70,12 @@ def test_two_handles_in_one_process_share_one_numbering(tmp_path: Path) -> None:
     entries = first.journal_entries()
     assert [e["n"] for e in entries] == list(range(20))
     assert len({e["seq"] for e in entries}) == 20
+
+
+def test_a_damaged_file_of_another_process_is_skipped(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    log = open_log(url, 100)
+    log.record_request({"n": 1}, ["op:whoami"])
+    (requests_folder(tmp_path / "state.db") / "999999.db").write_bytes(b"not a database" * 64)
+    assert [e["n"] for e in log.journal_entries()] == [1]
+    assert log.coverage_counts() == {"op:whoami": 1}
