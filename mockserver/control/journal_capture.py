@@ -93,8 +93,11 @@ def captured_body(data: bytes, content_type: str | None, compact_json: bool = Fa
     if not _is_text(content_type):
         return f"<{len(data)} bytes of {content_type or 'unknown type'}>"
     text = data.decode("utf-8", errors="replace")
+    # Only the kept part can show a secret: masking a value changes the text from that
+    # value on, so a kept part naming no secret key reads the same masked or not.
+    kept = text[:BODY_LIMIT].encode() if len(text) > BODY_LIMIT else data
     if "json" in content_type.lower() and not (compact_json
-                                                and not _may_name_a_secret(data)):
+                                                and not _may_name_a_secret(kept)):
         # A malformed (or absurdly nested) body is kept as the client sent it.
         with contextlib.suppress(ValueError, RecursionError):
             text = json.dumps(_mask_json(json.loads(text)), ensure_ascii=False,

@@ -137,3 +137,17 @@ def test_the_shortcut_knows_every_non_ascii_letter_a_secret_key_can_use() -> Non
     found = {chr(cp) for cp in range(128, sys.maxunicode + 1)
              if not 0xD800 <= cp <= 0xDFFF and letters.fullmatch(chr(cp))}
     assert {letter.encode() for letter in found} == set(NON_ASCII_LOOKALIKES)
+
+
+@pytest.mark.parametrize("secret_at", [10, BODY_LIMIT - 200, BODY_LIMIT + 500])
+def test_a_long_body_keeps_its_head_with_any_secret_there_masked(secret_at: int) -> None:
+    """Only the kept head of a long answer is looked at for secrets: one inside it is
+    masked, and the head reads as the slow path's wherever the secret is."""
+    head = {"pad": "x" * secret_at}
+    body = {**head, "token": "t0k-secret", "rest": "y" * BODY_LIMIT}
+    data = json.dumps(body, separators=(",", ":")).encode()
+    fast = captured_body(data, "application/json", compact_json=True)
+    slow = captured_body(data, "application/json")
+    assert "t0k-secret" not in fast
+    assert fast.split("…")[0] == slow.split("…")[0]
+    assert len(fast.split("…")[0]) == BODY_LIMIT
