@@ -137,7 +137,7 @@ class Pipeline:
         return RequestContext(
             operation_id=operation.operation_id, inputs=inputs, principal=principal,
             world=self.world, engine=self.engine, settings=self.settings, now=now,
-            base_url=request.host_url.rstrip("/"), path_url=request.base_url,
+            request_urls=_request_urls,
             query_items=tuple(request.args.items(multi=True)), faults=self.overrides.faults,
         )
 
@@ -278,3 +278,7 @@ def check_response(operation: Operation, response: Response) -> None:
     if errors:
         detail = "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
         raise ResponseContractError(f"{operation.operation_id} {response.status_code}: {detail}")
+
+
+def _request_urls() -> tuple[str, str]:
+    return request.host_url.rstrip("/"), request.base_url

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..envelope import PageRequest
@@ -32,10 +33,25 @@ class RequestContext:
     engine: StateEngine
     settings: Settings
     now: datetime
-    base_url: str  # scheme://host of this request, for absolute links
-    path_url: str  # base_url + request path, for pagination links
+    # (scheme://host, scheme://host/path) of this request, worked out when a link or a page
+    # needs them: werkzeug's URL building is a fair share of a small request's time.
+    request_urls: Callable[[], tuple[str, str]]
     query_items: tuple[tuple[str, str], ...]
     faults: RuntimeFaults | None = None  # fault injection the console may change
+
+    @cached_property
+    def _urls(self) -> tuple[str, str]:
+        return self.request_urls()
+
+    @property
+    def base_url(self) -> str:
+        """scheme://host of this request, for absolute links."""
+        return self._urls[0]
+
+    @property
+    def path_url(self) -> str:
+        """base_url + request path, for pagination links."""
+        return self._urls[1]
 
     @property
     def query(self) -> dict[str, Any]:
