@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import httpx
 from .credentials import ACME_WORKSPACE, ADA_USER, api_key, session_token
 
 ACTIVE = ("pending", "running", "paused")
+_REAL_TIME_SLACK_S = 5.0  # a mock whose clock is this close to ours follows real time
 TERMINAL = ("completed", "failed", "cancelled")
 _AUDIO_ID = re.compile(r"([0-9a-f]{16})$")
 
@@ -45,6 +47,7 @@ class Scene:
         self.http = httpx.Client(base_url=self.base_url, timeout=30,
                                  headers={"Authorization": f"Bearer {key or api_key()}"})
         self._fresh: list[str] = []
+        self._thaw = False  # held_run froze the mock's clock: clean-up returns it to real time
         self._token: str | None = None
         self.workspace_id = self._own_workspace()
         self._seeds: Seeds | None = None
@@ -112,6 +115,24 @@ class Scene:
         run = self.post(f"/api/v1/workflows/{workflow_id}/runs")
         return workflow_id, str(run["id"])
 
+    def held_run(self) -> tuple[str, str]:
+        """A fresh run that cannot settle before the case's call. At the matrix's run speed
+        a run settles in 0.1-0.3 s, so a slow moment between start and call used to find
+        it completed; on a mock following real time the clock is frozen until clean-up.
+        Elsewhere (a real server, a mock on a set clock) it is a plain fresh run."""
+        answer = self.http.get("/__mock/clock")
+        if answer.status_code == 200 and self._follows_real_time(answer.json()["data"]):
+            now = answer.json()["data"]["now"]
+            self._thaw = self.http.post("/__mock/clock", json={"freeze_at": now}).is_success
+        return self.fresh_run()
+
+    @staticmethod
+    def _follows_real_time(clock: dict[str, Any]) -> bool:
+        if clock.get("frozen"):
+            return False
+        shown = datetime.fromisoformat(str(clock["now"]).replace("Z", "+00:00"))
+        return abs((shown - datetime.now(UTC)).total_seconds()) < _REAL_TIME_SLACK_S
+
     def paused_run(self, timeout: float = 20.0) -> tuple[str, str]:
         workflow_id, run_id = self.fresh_run()
         self.post(f"/api/v1/workflows/{workflow_id}/runs/{run_id}/pause")
@@ -143,6 +164,9 @@ class Scene:
                 continue
             for run in response.json()["data"]:
                 self.http.post(f"/api/v1/workflows/{workflow_id}/runs/{run['id']}/cancel")
+        if self._thaw:
+            self.http.post("/__mock/clock", json={"real": True})
+            self._thaw = False
 
     def session(self) -> str:
         """A session JWT for Ada: from the mock's token endpoint, else minted locally."""

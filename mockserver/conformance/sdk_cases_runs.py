@@ -129,8 +129,8 @@ def _node_build(scene: Scene, kit: Kit) -> Call:
 # -- controls on fresh runs --------------------------------------------------------------
 
 
-def _fresh_run(scene: Scene, kit: Kit) -> Call:
-    return Call(scene.fresh_run())
+def _held_run(scene: Scene, kit: Kit) -> Call:
+    return Call(scene.held_run())
 
 
 def _paused_run(scene: Scene, kit: Kit) -> Call:
@@ -159,8 +159,8 @@ CASES = table(
     SdkCase("workflows.runs.get", f"GET {_RUN}", _seeded, _get_check),
     SdkCase("workflows.runs.status", f"GET {_RUN}/status", _seeded, _status_check),
     SdkCase("workflows.runs.steps", f"GET {_RUN}/steps", _steps_build, _steps_check),
-    SdkCase("workflows.runs.cancel", f"POST {_RUN}/cancel", _fresh_run, _cancel_check),
-    SdkCase("workflows.pause_run", f"POST {_RUN}/pause", _fresh_run, _pause_check),
+    SdkCase("workflows.runs.cancel", f"POST {_RUN}/cancel", _held_run, _cancel_check),
+    SdkCase("workflows.pause_run", f"POST {_RUN}/pause", _held_run, _pause_check),
     SdkCase("workflows.resume_run", f"POST {_RUN}/resume", _paused_run, _resume_check),
     SdkCase("workflows.get_run_overview", f"GET {_RUN}/overview", _seeded, _overview_check),
     SdkCase("workflows.get_run_analysis", f"GET {_RUN}/analysis", _seeded, _analysis_check),

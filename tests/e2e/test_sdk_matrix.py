@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from conformance_support import LEGACY_SDK, assert_row, live_server, sdk_python
 from mockserver import conformance
 from mockserver.conformance import sdk_runner
 from mockserver.conformance.results import FAIL, Result, by_name
+from mockserver.conformance.scene import Scene
 from mockserver.conformance.sdk_cases import CASES, CLIENTS
 from mockserver.conformance.sdk_enumerate import MethodRef, enumerate_methods, import_sdk
 from mockserver.conformance.workers import run_worker
@@ -120,3 +122,19 @@ def test_report_without_sdk_fails_cleanly(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("onepin-mock conformance: the onepin SDK is not importable")
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_a_held_run_waits_for_the_case_and_the_clock_thaws_after(server: MockServer) -> None:
+    """At the matrix's speed a run settles in well under a second; a held run must still be
+    active however slow the moment before the call, and clean-up gives back real time."""
+    scene = Scene(server.url)
+    try:
+        workflow_id, run_id = scene.held_run()
+        time.sleep(1.0)
+        assert scene.run_status(workflow_id, run_id) in ("pending", "running")
+        scene.cleanup()
+        clock = scene.http.get("/__mock/clock").json()["data"]
+        assert clock["frozen"] is False
+        assert scene.wait_for(workflow_id, run_id, ("cancelled",), 5.0) == "cancelled"
+    finally:
+        scene.close()
