@@ -17,8 +17,8 @@ import httpx
 from .credentials import ACME_WORKSPACE, ADA_USER, api_key, session_token
 
 ACTIVE = ("pending", "running", "paused")
-_REAL_TIME_SLACK_S = 5.0  # a mock whose clock is this close to ours follows real time
 TERMINAL = ("completed", "failed", "cancelled")
+_REAL_TIME_SLACK_S = 5.0  # a mock whose clock is this close to ours follows real time
 _AUDIO_ID = re.compile(r"([0-9a-f]{16})$")
 
 
@@ -121,9 +121,10 @@ class Scene:
         it completed; on a mock following real time the clock is frozen until clean-up.
         Elsewhere (a real server, a mock on a set clock) it is a plain fresh run."""
         answer = self.http.get("/__mock/clock")
-        if answer.status_code == 200 and self._follows_real_time(answer.json()["data"]):
-            now = answer.json()["data"]["now"]
-            self._thaw = self.http.post("/__mock/clock", json={"freeze_at": now}).is_success
+        clock = answer.json()["data"] if answer.status_code == 200 else None
+        if clock is not None and self._follows_real_time(clock):
+            self._thaw = self.http.post("/__mock/clock",
+                                        json={"freeze_at": clock["now"]}).is_success
         return self.fresh_run()
 
     @staticmethod

@@ -68,9 +68,7 @@ class RedisLog(EventLog):
         return decode(expected_head + 1, text)
 
     def journal_add(self, entry: dict[str, Any]) -> None:
-        if self._journal_size > 0:
-            self._journal_add(keys=[self._journal_key, f"{self._journal_key}:seq"],
-                              args=[self._journal_size, encode("request", entry)])
+        self._write(entry, [])
 
     def journal_entries(self) -> list[dict[str, Any]]:
         entries = []
@@ -88,16 +86,17 @@ class RedisLog(EventLog):
         return int(count)
 
     def coverage_add(self, keys: list[str]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        for key in keys:
-            pipe.hincrby(self._coverage_key, key, 1)
-        pipe.execute()
+        self._write(None, keys)
 
     def record_request(self, entry: dict[str, Any], coverage_keys: list[str]) -> None:
-        pipe = self._redis.pipeline(transaction=False)  # one round trip for both
+        self._write(entry, coverage_keys)
+
+    def _write(self, entry: dict[str, Any] | None, coverage_keys: list[str]) -> None:
+        """Count the keys and keep the entry (None: count only), in one round trip."""
+        pipe = self._redis.pipeline(transaction=False)
         for key in coverage_keys:
             pipe.hincrby(self._coverage_key, key, 1)
-        if self._journal_size > 0:
+        if entry is not None and self._journal_size > 0:
             self._journal_add(keys=[self._journal_key, f"{self._journal_key}:seq"],
                               args=[self._journal_size, encode("request", entry)], client=pipe)
         pipe.execute()

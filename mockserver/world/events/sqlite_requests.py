@@ -21,6 +21,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -149,11 +150,10 @@ class RequestFiles:
         return before
 
     def counts(self) -> dict[str, int]:
-        total: dict[str, int] = {}
+        total: Counter[str] = Counter()
         for db in self._each():
-            for key, hits in db.execute("SELECT key, hits FROM coverage"):
-                total[key] = total.get(key, 0) + hits
-        return total
+            total.update(dict(db.execute("SELECT key, hits FROM coverage").fetchall()))
+        return dict(total)
 
     def clear_counts(self) -> None:
         for db in self._each():
