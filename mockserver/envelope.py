@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,12 @@ def iso(instant: datetime) -> str:
 def truncate_ms(instant: datetime) -> datetime:
     """Drop sub-millisecond precision, so stored times equal what the wire shows."""
     return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+
+
+def compact_json(value: Any) -> bytes:
+    """The wire encoding of a JSON body: compact, key order kept, non-ASCII as UTF-8.
+    Raises UnicodeEncodeError for lone surrogates (echoed from a request)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def new_meta(now: datetime) -> dict[str, str]:

@@ -25,7 +25,7 @@ from .auth import WORKSPACE_HEADER, Authenticator, Principal
 from .control.admin_guard import check_control_request
 from .control.canned import CannedBodies
 from .control.overrides import NO_OVERRIDES, OverrideReader, Overrides
-from .envelope import error_body, new_meta, truncate_ms
+from .envelope import compact_json, error_body, new_meta, truncate_ms
 from .errors import (
     ApiError,
     PayloadTooLarge,
@@ -208,6 +208,8 @@ class Pipeline:
             response.headers.update(part.headers)
         elif reply.body_bytes is not None:
             response = Response(reply.body_bytes, status=status, content_type=reply.content_type)
+        elif reply.data_json is not None:
+            response = encoded_envelope(reply.data_json, meta, reply.pagination, status)
         else:
             body: Any = reply.data
             if not reply.raw:
@@ -249,13 +251,29 @@ class CompactJson(Response):
 
 
 def json_response(body: Any, status: int) -> Response:
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     try:
-        data = text.encode("utf-8")
+        data = compact_json(body)
     except UnicodeEncodeError:  # lone surrogates echoed from a request: escape them
         data = json.dumps(body, separators=(",", ":")).encode("ascii")
         return Response(data, status=status, content_type="application/json")
     return CompactJson(data, status=status, content_type="application/json")
+
+
+def encoded_envelope(data_json: bytes, meta: dict[str, str], pagination: dict[str, Any] | None,
+                     status: int) -> Response:
+    """The envelope around a ``data`` encoded earlier: the same bytes ``json_response``
+    would give for ``{"data": ..., "meta": ..., "pagination": ...}``, without encoding
+    ``data`` again."""
+    try:
+        parts = [b'{"data":', data_json, b',"meta":', compact_json(meta)]
+        if pagination is not None:
+            parts += [b',"pagination":', compact_json(pagination)]
+    except UnicodeEncodeError:  # a link repeating a lone surrogate: the whole body escaped
+        body = {"data": json.loads(data_json), "meta": meta}
+        if pagination is not None:
+            body["pagination"] = pagination
+        return json_response(body, status)
+    return CompactJson(b"".join(parts) + b"}", status=status, content_type="application/json")
 
 
 def render_error(error: ApiError, meta: dict[str, str]) -> Response:

@@ -85,6 +85,7 @@ class Reply:
     body_bytes: bytes | None = None  # a non-JSON body (downloads)
     content_type: str | None = None
     byte_ranges: bool = False  # serve ``body_bytes`` honouring a Range header (206/416)
+    data_json: bytes | None = None  # ``data`` already encoded (compact JSON, UTF-8)
 
 
 Handler = Callable[[RequestContext], Reply]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from ..envelope import compact_json
+from ..world.service.read_cache import EncodedRead
 from ..world.state.store import WorkspaceState
 from ..world.views.run_views import RunView
 from .base import Handler, Reply, RequestContext
@@ -20,6 +24,31 @@ def _view(ctx: RequestContext) -> tuple[WorkspaceState, RunView]:
     with state.lock:
         run = state.run(ctx.path["workflow_id"], ctx.path["run_id"])
         return state, run_view(ctx, state, run)
+
+
+def _run_read(ctx: RequestContext, build: Callable[[RunView], Reply]) -> Reply:
+    """One run's read. A settled run's answer is built and encoded once per stamp (events
+    applied, link expiry second) and then sent as it is (world/service/read_cache.py)."""
+    state = ctx.workspace()
+    with state.lock:
+        run = state.run(ctx.path["workflow_id"], ctx.path["run_id"])
+        stamp = (ctx.engine.applied, ctx.world.links.expiry(ctx.now))
+        view = None if run.settled(ctx.now) else run_view(ctx, state, run)
+    if view is not None:
+        return build(view)
+    key = (ctx.operation_id, state.info.id, run.id, ctx.query_items, ctx.path_url)
+    kept = ctx.engine.reads.get(stamp, key)
+    if kept is None:
+        with state.lock:
+            view = run_view(ctx, state, run)
+        reply = build(view)
+        try:
+            kept = EncodedRead(compact_json(reply.data), reply.pagination, reply.headers)
+        except UnicodeEncodeError:
+            return reply
+        ctx.engine.reads.put(stamp, key, kept)
+    return Reply(None, pagination=kept.pagination, headers=dict(kept.headers),
+                 data_json=kept.data_json)
 
 
 def _sorted(views: list[RunView], field: str, descending: bool) -> list[RunView]:
@@ -49,7 +78,7 @@ def list_runs(ctx: RequestContext) -> Reply:
 
 
 def get_run(ctx: RequestContext) -> Reply:
-    return Reply(_view(ctx)[1].detail_out())
+    return _run_read(ctx, lambda view: Reply(view.detail_out()))
 
 
 def get_run_status(ctx: RequestContext) -> Reply:
@@ -57,31 +86,33 @@ def get_run_status(ctx: RequestContext) -> Reply:
 
 
 def get_run_steps(ctx: RequestContext) -> Reply:
-    view = _view(ctx)[1]
-    return Reply(view.steps(include_result=bool(ctx.query.get("include_result", False)),
-                            node_type=ctx.query.get("node_type"),
-                            node_id=ctx.query.get("node_id")))
+    return _run_read(ctx, lambda view: Reply(view.steps(
+        include_result=bool(ctx.query.get("include_result", False)),
+        node_type=ctx.query.get("node_type"), node_id=ctx.query.get("node_id"))))
 
 
 def get_run_overview(ctx: RequestContext) -> Reply:
-    return Reply(_view(ctx)[1].overview())
+    return _run_read(ctx, lambda view: Reply(view.overview()))
 
 
 def get_run_analysis(ctx: RequestContext) -> Reply:
-    return Reply(_view(ctx)[1].analysis())
+    return _run_read(ctx, lambda view: Reply(view.analysis()))
 
 
 def get_run_data(ctx: RequestContext) -> Reply:
-    view = _view(ctx)[1]
-    rows = view.data_rows(search=ctx.query.get("search"), language=ctx.query.get("language"),
-                          include_dropped=bool(ctx.query.get("include_dropped", False)))
-    page, pagination = paged(ctx, rows, counted=True)
-    return Reply(view.data_out(page), pagination=pagination,
-                 headers={"Cache-Control": "no-store"})
+    def build(view: RunView) -> Reply:
+        rows = view.data_rows(search=ctx.query.get("search"),
+                              language=ctx.query.get("language"),
+                              include_dropped=bool(ctx.query.get("include_dropped", False)))
+        page, pagination = paged(ctx, rows, counted=True)
+        return Reply(view.data_out(page), pagination=pagination,
+                     headers={"Cache-Control": "no-store"})
+
+    return _run_read(ctx, build)
 
 
 def get_run_outputs(ctx: RequestContext) -> Reply:
-    return Reply(_view(ctx)[1].outputs())
+    return _run_read(ctx, lambda view: Reply(view.outputs()))
 
 
 # operationId -> handler; handlers/__init__.py merges every module's table.

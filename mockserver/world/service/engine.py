@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from ..events import Event, EventLog
 from ..state.store import World
 from .appliers import apply_event, is_full_reset
+from .read_cache import ReadCache
 
 T = TypeVar("T")
 Proposal = tuple[str, dict[str, Any]]
@@ -31,6 +32,7 @@ class StateEngine:
         self.log = log
         self.applied = 0
         self._lock = threading.RLock()
+        self.reads = ReadCache()  # answers that only the next event can change
 
     def sync(self) -> None:
         if self.log.head() != self.applied:

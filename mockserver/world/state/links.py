@@ -36,9 +36,13 @@ class LinkSigner:
     def _sign(self, claims: tuple[tuple[str, str], ...], expires: int) -> str:
         return str(self._serializer.dumps({**dict(claims), "exp": expires}))
 
+    def expiry(self, now: datetime) -> int:
+        """The expiry a link made at ``now`` carries: the one way ``now`` shows in a link."""
+        return int((now + self.ttl).timestamp())
+
     def make(self, base_url: str, now: datetime, **claims: str) -> Link:
         expires = now + self.ttl
-        token = self._token(tuple(claims.items()), int(expires.timestamp()))
+        token = self._token(tuple(claims.items()), self.expiry(now))
         return Link(f"{base_url}{FILES_PREFIX}{token}", expires.replace(microsecond=0))
 
     def read(self, token: str, now: datetime) -> dict[str, Any]:
