@@ -58,6 +58,16 @@ def test_a_second_handle_sees_the_first_ones_appends(open_state: Opener) -> None
     assert [e.kind for e in writer.read(0)] == ["one", "two"]
 
 
+def test_a_handle_that_keeps_asking_sees_each_append_at_once(open_state: Opener) -> None:
+    """Workers ask for the head before every request: a cheap answer must never be stale."""
+    writer, reader = open_state(), open_state()
+    for seq in range(1, 6):
+        assert reader.head() == seq - 1
+        assert reader.head() == seq - 1
+        assert writer.append(seq - 1, "tick", {"n": seq}) is not None
+        assert reader.head() == seq
+
+
 def test_racing_threads_each_win_exactly_one_position(open_state: Opener) -> None:
     log = open_state()
     wins: list[int] = []
