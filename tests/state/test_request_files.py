@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-from mockserver.world.events import open_log
+from mockserver.world.events import open_log, sqlite_requests
 from mockserver.world.events.sqlite_requests import requests_folder
 
 PER_PROCESS = 40
@@ -79,3 +79,26 @@ def test_a_damaged_file_of_another_process_is_skipped(tmp_path: Path) -> None:
     (requests_folder(tmp_path / "state.db") / "999999.db").write_bytes(b"not a database" * 64)
     assert [e["n"] for e in log.journal_entries()] == [1]
     assert log.coverage_counts() == {"op:whoami": 1}
+
+
+def test_a_full_journal_overwrites_its_oldest_entries_across_handles(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    first, second = open_log(url, 5), open_log(url, 5)
+    for n in range(12):
+        (first if n % 3 else second).record_request({"n": n}, [])
+    assert [e["n"] for e in first.journal_entries()] == [7, 8, 9, 10, 11]
+    assert [e["n"] for e in open_log(url, 100).journal_entries()] == [7, 8, 9, 10, 11]
+
+
+def test_a_new_process_with_a_reused_pid_carries_on_after_the_newest_entry(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    earlier = open_log(url, 10)
+    for n in range(3):
+        earlier.record_request({"n": n}, [])
+    earlier.close()
+    sqlite_requests._after_fork()  # what a new process starts from: nothing in memory
+    later = open_log(url, 10)
+    for n in range(3, 5):
+        later.record_request({"n": n}, [])
+    assert [e["n"] for e in later.journal_entries()] == [0, 1, 2, 3, 4]
