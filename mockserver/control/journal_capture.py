@@ -60,9 +60,9 @@ def _mask_json(value: Any) -> Any:
 # How every key _SECRET_KEYS matches ends (its "$" lets a final newline through) in
 # compact JSON written with ensure_ascii=False, which never escapes a letter: a body
 # without one of these, ASCII letters lowered, has no key to mask...
-_SECRET_KEY_ENDINGS = tuple(f'{word}{newline}":'.encode() for word in ("token", "api_key",
-                                                                         "password", "secret")
-                            for newline in ("", "\\n"))
+_SECRET_WORDS = tuple(word.encode() for word in ("token", "api_key", "password", "secret"))
+_SECRET_KEY_ENDINGS = tuple(word + newline + b'":' for word in _SECRET_WORDS
+                            for newline in (b"", b"\\n"))
 # ...unless it holds one of the four non-ASCII letters re's IGNORECASE takes for an ASCII
 # one ("i" twice, "s", "k"; checked over every code point).
 NON_ASCII_LOOKALIKES = tuple(letter.encode() for letter in "\u0130\u0131\u017f\u212a")
@@ -77,7 +77,9 @@ def _may_name_a_secret(data: bytes) -> bool:
             letter in data for letter in NON_ASCII_LOOKALIKES):
         return True
     lowered = data.lower()  # bytes.lower() changes ASCII letters only
-    return any(ending in lowered for ending in _SECRET_KEY_ENDINGS)
+    # Every ending holds its word: four scans rule most bodies out, not eight.
+    return any(word in lowered for word in _SECRET_WORDS) and any(
+        ending in lowered for ending in _SECRET_KEY_ENDINGS)
 
 
 def captured_body(data: bytes, content_type: str | None, compact_json: bool = False) -> str:
