@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from ..envelope import compact_json
 from ..world.service.read_cache import EncodedRead
-from ..world.state.store import WorkspaceState
 from ..world.views.run_views import RunView
 from .base import Handler, Reply, RequestContext
 from .common import paged, run_view
@@ -17,13 +16,6 @@ _SORT_KEYS = {
     "completed_at": lambda v: v.completed_at,
     "status": lambda v: v.status,
 }
-
-
-def _view(ctx: RequestContext) -> tuple[WorkspaceState, RunView]:
-    state = ctx.workspace()
-    with state.lock:
-        run = state.run(ctx.path["workflow_id"], ctx.path["run_id"])
-        return state, run_view(ctx, state, run)
 
 
 def _run_read(ctx: RequestContext, build: Callable[[RunView], Reply]) -> Reply:
@@ -82,7 +74,7 @@ def get_run(ctx: RequestContext) -> Reply:
 
 
 def get_run_status(ctx: RequestContext) -> Reply:
-    return Reply(_view(ctx)[1].status_out())
+    return _run_read(ctx, lambda view: Reply(view.status_out()))
 
 
 def get_run_steps(ctx: RequestContext) -> Reply:

@@ -19,7 +19,7 @@ from mockserver.envelope import iso
 WORKFLOWS = "/api/v1/workflows"
 MULTI = "57a77a21-4d3c-5065-9a3b-c05876bfddc2"  # Acme, 4 locales, 6 finished runs
 _META = re.compile(rb',"meta":\{"request_id":"[0-9A-Z]{26}","timestamp":"[^"]+"\}')
-READS = ["", "/steps?include_result=true", "/overview", "/analysis", "/outputs",
+READS = ["", "/status", "/steps?include_result=true", "/overview", "/analysis", "/outputs",
          "/data?limit=50&include_dropped=true", "/data?limit=2&offset=1&language=de-DE"]
 
 
