@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from . import handlers
@@ -21,9 +21,9 @@ from .auth import Authenticator
 from .clock import ControllableClock
 from .control.canned import CannedBodies
 from .control.cors import CorsPolicy, install_cors, is_preflight
-from .control.journal_capture import captured_body, captured_headers
+from .control.journal_exchange import Exchange, header_environ
 from .docs_site import install_docs_site, is_own_page
-from .envelope import iso, new_meta
+from .envelope import new_meta
 from .errors import (
     ApiError,
     CatalogError,
@@ -45,9 +45,7 @@ from .world.dataset.generate import SeededDataset
 from .world.events import EventLog, open_log
 from .world.events.files import read_events
 from .world.service import StateEngine
-from .world.state.coverage import Failure, attribution
 from .world.state.fixtures import FixtureRules, VoiceVocabulary, load_fixtures
-from .world.state.journal import VALIDATION_FAILED, VALIDATION_NOT_CHECKED, VALIDATION_PASSED
 from .world.state.store import World
 
 EXTENSION_KEY = "onepin_mock"
@@ -253,51 +251,47 @@ def _observe(world: World, settings: Settings) -> Any:
     its /__mock/ control calls, or the preflights a browser sends on its own."""
 
     def observe(response: Response) -> Response:
-        started = getattr(g, "onepin_started", time.perf_counter())
+        # The objects behind Flask's proxies, looked up once (each proxy access is one).
+        seen = g._get_current_object()
+        request_now: Request = request._get_current_object()  # type: ignore[attr-defined]
+        started = getattr(seen, "onepin_started", time.perf_counter())
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         if settings.access_log:
-            access_log.info("%s %s %s %.1fms", request.method, request.full_path.rstrip("?"),
-                            response.status_code, duration_ms)
-        path = request.path
+            access_log.info("%s %s %s %.1fms", request_now.method,
+                            request_now.full_path.rstrip("?"), response.status_code,
+                            duration_ms)
+        path = request_now.path
         if not (path.startswith("/__mock/") or is_own_page(path) or is_preflight()):
-            _journal(world, response, duration_ms)
+            _journal(world, request_now, vars(seen), response, duration_ms)
         return response
 
     return observe
 
 
-def _journal(world: World, response: Response, duration_ms: float) -> None:
+def _journal(world: World, asked: Request, seen: dict[str, Any], response: Response,
+             duration_ms: float) -> None:
+    """Hand the journal what it needs of this exchange (``seen``: what the pipeline noted
+    on ``g``)."""
     # A streamed answer (a dropped connection, a file) must not be consumed here.
     readable = not (response.is_streamed or response.direct_passthrough
-                    or request.method == "HEAD")
-    outcome, failures = _validation_outcome()
-    operation_id = getattr(g, "onepin_operation", None)
-    world.journal.record(
-        at=iso(world.clock.now()), method=request.method, path=request.path,
-        query=request.query_string.decode("latin-1"), status=response.status_code,
-        operation_id=operation_id, workspace_id=getattr(g, "onepin_workspace", None),
-        request_id=getattr(g, "onepin_request_id", None), duration_ms=duration_ms,
-        worker=os.getpid(),
-        request_headers=captured_headers(request.headers.items()),
-        request_body=captured_body(getattr(g, "onepin_request_body", b""),
-                                   request.content_type),
-        response_headers=captured_headers(response.headers.items()),
-        response_body=(captured_body(response.get_data(), response.content_type,
-                                     compact_json=isinstance(response, CompactJson))
-                       if readable else ""),
-        validation=outcome, validation_failures=[f.to_wire() for f in failures],
-        attribution=attribution(response.status_code, getattr(g, "onepin_forced", False),
-                                failures, operation_id),
-    )
+                    or asked.method == "HEAD")
+    world.journal.keep(Exchange(
+        at=world.clock.now(), method=asked.method, path=asked.path,
+        query=asked.query_string, status=response.status_code,
+        operation_id=seen.get("onepin_operation"), workspace_id=seen.get("onepin_workspace"),
+        request_id=seen.get("onepin_request_id"), duration_ms=duration_ms,
+        worker=os.getpid(), request_headers=header_environ(asked.environ),
+        request_body=seen.get("onepin_request_body", b""), request_type=asked.content_type,
+        response_headers=response.headers.to_wsgi_list(),
+        response_body=_body_parts(response) if readable else None,
+        response_type=response.content_type, compact_json=isinstance(response, CompactJson),
+        validation=seen.get("onepin_validation"), forced=seen.get("onepin_forced", False),
+    ))
 
 
-def _validation_outcome() -> tuple[str, list[Failure]]:
-    """What the pipeline's request validation said (it records the details on ``g``)."""
-    details = getattr(g, "onepin_validation", None)
-    if details is None:
-        return VALIDATION_NOT_CHECKED, []
-    failures = [Failure(d.field, d.rule, d.message) for d in details]
-    return (VALIDATION_FAILED if failures else VALIDATION_PASSED), failures
+def _body_parts(response: Response) -> tuple[bytes, ...]:
+    parts = response.body_parts if isinstance(response, CompactJson) else None
+    return parts or (response.get_data(),)
 
 
 def _version_header(required: str) -> Any:

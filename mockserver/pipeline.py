@@ -249,6 +249,14 @@ class CompactJson(Response):
     and encoding it again the same way gives the same text, so the journal can keep it
     as it is (see ``captured_body``)."""
 
+    # The body in the pieces it was made of, one of them a page kept encoded that other
+    # answers share: the journal holds these instead of a copy of the whole.
+    body_parts: tuple[bytes, ...] | None = None
+
+    def set_data(self, value: bytes | str) -> None:
+        self.body_parts = None  # a new body: the pieces no longer make it
+        super().set_data(value)
+
 
 def json_response(body: Any, status: int) -> Response:
     try:
@@ -273,7 +281,10 @@ def encoded_envelope(data_json: bytes, meta: dict[str, str], pagination: dict[st
         if pagination is not None:
             body["pagination"] = pagination
         return json_response(body, status)
-    return CompactJson(b"".join(parts) + b"}", status=status, content_type="application/json")
+    parts.append(b"}")
+    response = CompactJson(b"".join(parts), status=status, content_type="application/json")
+    response.body_parts = (parts[0], data_json, b"".join(parts[2:]))
+    return response
 
 
 def render_error(error: ApiError, meta: dict[str, str]) -> Response:

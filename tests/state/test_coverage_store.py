@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mockserver.world.events import EventLog
-from mockserver.world.state.journal import Journal
+from mockserver.world.state.journal import Journal, JournalFilter
 
 ENTRY = {"at": "2026-11-01T10:00:00Z", "method": "GET", "path": "/api/v1/workflows",
          "query": "", "operation_id": "list_workflows", "workspace_id": "ws-1",
@@ -26,7 +26,7 @@ def test_counters_add_up_across_handles(open_state: Callable[..., EventLog]) -> 
 def test_coverage_outlives_a_rotating_journal(open_state: Callable[..., EventLog]) -> None:
     """A journal of 3 entries keeps 3; the coverage still counts all 10 requests, and a
     journal clear (as a full reset does) leaves it alone."""
-    journal = Journal(open_state(journal_size=3))
+    journal = Journal(open_state(journal_size=3), 3)
     for _ in range(7):
         journal.record(**ENTRY, status=200)
     failure = {"field": "limit", "rule": "minimum", "message": "too small"}
@@ -47,18 +47,22 @@ def test_coverage_outlives_a_rotating_journal(open_state: Callable[..., EventLog
 
 def test_one_record_journals_and_counts_for_every_handle(
         open_state: Callable[..., EventLog]) -> None:
-    """A request is journaled and counted in one write; another handle sees both."""
+    """A request's entry and counts reach every handle: a read through another handle's
+    journal has the writer's held entries written first."""
     writer, reader = open_state(), open_state()
-    Journal(writer).record(**ENTRY, status=200)
-    entries = reader.journal_entries()
-    assert [(e["path"], e["status"]) for e in entries] == [("/api/v1/workflows", 200)]
+    Journal(writer, 100).record(**ENTRY, status=200)
+    reading = Journal(reader, 100)
+    entries = reading.find(JournalFilter(), 100)
+    assert [(e.path, e.status) for e in entries] == [("/api/v1/workflows", 200)]
     assert reader.coverage_counts() == writer.coverage_counts() != {}
+    assert reading.coverage.counts() == writer.coverage_counts()
 
 
 def test_a_journal_of_size_zero_still_counts(open_state: Callable[..., EventLog]) -> None:
     state = open_state(journal_size=0)
-    Journal(state).record(**ENTRY, status=404)
+    journal = Journal(state, 0)
+    journal.record(**ENTRY, status=404)
+    report = journal.coverage.report()
     assert state.journal_entries() == []
-    report = Journal(state).coverage.report()
     assert report["requests"] == 1
     assert report["operations"]["list_workflows"]["statuses"] == {"404": 1}

@@ -4,6 +4,7 @@ process reads them all as one journal, in the order the requests were made."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 from pathlib import Path
 
 from mockserver.world.events import open_log, sqlite_requests
@@ -102,3 +103,26 @@ def test_a_new_process_with_a_reused_pid_carries_on_after_the_newest_entry(
     for n in range(3, 5):
         later.record_request({"n": n}, [])
     assert [e["n"] for e in later.journal_entries()] == [0, 1, 2, 3, 4]
+
+
+def _open_at_once(url: str, start: multiprocessing.synchronize.Event) -> None:
+    start.wait()
+    log = open_log(url, 10)
+    log.record_request({"pid": os.getpid()}, [])
+    log.close()
+
+
+def test_processes_opening_one_new_state_file_at_once_all_succeed(tmp_path: Path) -> None:
+    """Several workers (or servers) starting together on a state file not made yet."""
+    for attempt in range(5):
+        url = f"sqlite:///{tmp_path / f'fresh-{attempt}.db'}"
+        context = multiprocessing.get_context("fork")
+        start = context.Event()
+        processes = [context.Process(target=_open_at_once, args=(url, start))
+                     for _ in range(6)]
+        for process in processes:
+            process.start()
+        start.set()
+        for process in processes:
+            process.join(timeout=60)
+        assert [p.exitcode for p in processes] == [0] * 6

@@ -17,6 +17,7 @@ from support import KEY, make_settings, ok
 
 from mockserver.app import create_app
 from mockserver.control.journal_capture import BODY_LIMIT, NON_ASCII_LOOKALIKES, captured_body
+from mockserver.pipeline import encoded_envelope
 
 WORKFLOWS = "/api/v1/workflows"
 
@@ -151,3 +152,33 @@ def test_a_long_body_keeps_its_head_with_any_secret_there_masked(secret_at: int)
     assert "t0k-secret" not in fast
     assert fast.split("…")[0] == slow.split("…")[0]
     assert len(fast.split("…")[0]) == BODY_LIMIT
+
+
+def _settled_run(client: FlaskClient) -> str:
+    workflow = ok(client.get(f"{WORKFLOWS}?limit=1&status=completed", headers=KEY))[0]["id"]
+    run = ok(client.get(f"{WORKFLOWS}/{workflow}/runs?status=completed", headers=KEY))[0]
+    return f"{WORKFLOWS}/{workflow}/runs/{run['id']}"
+
+
+@pytest.mark.parametrize("suffix", ["", "/data?limit=50"])
+def test_a_page_sent_again_from_the_kept_pages_is_journaled_as_sent(
+        client: FlaskClient, suffix: str) -> None:
+    """A settled run's reads are sent from pages kept encoded, spliced into a new envelope;
+    the journal holds the pieces, and its entry reads as the body sent (bounded)."""
+    path = _settled_run(client) + suffix
+    ok(client.delete("/__mock/requests"))
+    sent = [client.get(path, headers=KEY).get_data(as_text=True) for _ in range(3)]
+    assert len(set(sent)) == 3, "each answer has its own meta"
+    kept = [e["response_body"] for e in entries(client)]
+    expected = [body if len(body) <= BODY_LIMIT else
+                f"{body[:BODY_LIMIT]}… ({len(body) - BODY_LIMIT} more characters)"
+                for body in sent]
+    assert kept == expected
+
+
+def test_a_new_body_set_on_a_spliced_answer_is_the_one_journaled() -> None:
+    response = encoded_envelope(b'{"id":"a"}', {"request_id": "r"}, None, 200)
+    assert response.body_parts is not None
+    assert b"".join(response.body_parts) == response.get_data()
+    response.set_data(b'{"other":true}')
+    assert response.body_parts is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,6 +72,43 @@ class JournalStore(ABC):
         every API request pays for this, so shared stores override it."""
         self.coverage_add(coverage_keys)
         self.journal_add(entry)
+
+    # Writing behind (``world/state/journal_writer.py``): a store that says so lets each
+    # process hold its entries until they may be read. One shared across machines does
+    # not (nothing there carries a reader's question to every writer), and is written at
+    # once.
+    writes_behind = False
+    # A name every handle on the same store shares (None: each handle is its own store).
+    shared_name: str | None = None
+
+    def stamp(self) -> int | None:
+        """The number of an entry recorded now, for a store that numbers entries when
+        they are recorded rather than when written (None: when written)."""
+        return None
+
+    def record_batch(self, entries: list[tuple[int | None, dict[str, Any]]],
+                     counts: Mapping[str, int], settled: int | None) -> None:
+        """Keep held entries (each with its ``stamp()``, oldest first) and add held
+        counts, in one write where the store allows. ``settled``: a ``stamp()`` taken
+        before the entries were gathered, which readers waiting on this process compare
+        with their ``settle_mark()``."""
+        self.coverage_add([key for key, hits in counts.items() for _ in range(hits)])
+        for _, entry in entries:
+            self.journal_add(entry)
+
+    def settle_wanted(self) -> int | None:
+        """What readers in other processes last asked for (it changes with each question);
+        None for a store only one process writes, where nobody else asks."""
+        return None
+
+    def settle_mark(self) -> int | None:
+        """Ask every other writing process to write what it holds; returns the newest
+        entry number the answer may hold (None: any), for ``wait_settled``."""
+        return None
+
+    def wait_settled(self, mark: int) -> None:  # noqa: B027 - nothing to wait for by default
+        """Wait (bounded) until every live writing process wrote what it held at
+        ``settle_mark()`` time."""
 
 
 class EventLog(JournalStore):

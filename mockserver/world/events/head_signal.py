@@ -14,13 +14,12 @@ a reader also makes the real read when its last one is older than ``max_age`` se
 
 from __future__ import annotations
 
-import mmap
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-_SIZE = 8
+from .shared_word import SharedWord
 
 
 def signal_path(state_file: Path) -> Path:
@@ -30,18 +29,12 @@ def signal_path(state_file: Path) -> Path:
 class HeadSignal:
     def __init__(self, state_file: Path, max_age: float = 0.05) -> None:
         self.max_age = max_age
-        fd = os.open(signal_path(state_file), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            if os.fstat(fd).st_size < _SIZE:
-                os.ftruncate(fd, _SIZE)  # grows with zeros; never shrinks another's sign
-            self._map = mmap.mmap(fd, _SIZE)
-        finally:
-            os.close(fd)  # the mapping keeps the file open
+        self._word = SharedWord(signal_path(state_file))
         # (sign seen just before the last real read, what that read returned, when)
         self._last: tuple[bytes, int, float] | None = None
 
     def _sign(self) -> bytes:
-        return self._map[:_SIZE]
+        return self._word.raw()
 
     def head(self, read_head: Callable[[], int]) -> int:
         """The log's head: ``read_head()`` only if the sign moved or the last real read
@@ -56,4 +49,4 @@ class HeadSignal:
 
     def appended(self, seq: int) -> None:
         """Call after an append is committed."""
-        self._map[:_SIZE] = ((seq << 22) | (os.getpid() & 0x3FFFFF)).to_bytes(_SIZE, "little")
+        self._word.write((seq << 22) | (os.getpid() & 0x3FFFFF))

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -34,11 +36,27 @@ def sqlite_path(url: str) -> Path:
     return Path(unquote(parts.path[1:]))
 
 
+def _use_wal(db: sqlite3.Connection, patience: float = 30.0) -> None:
+    """Switch a fresh file to WAL. Two processes opening one new file at once can find it
+    locked: SQLite answers that switch with "locked" at once rather than calling the busy
+    handler, so it is tried again here, as the busy timeout would have."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class SqliteLog(EventLog):
     def __init__(self, url: str, journal_size: int) -> None:
         self.url = url
         self.path = sqlite_path(url)
         self._requests = RequestFiles(self.path, journal_size)
+        self.shared_name = str(self._requests.folder.resolve())
         self._local = threading.local()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,7 +66,7 @@ class SqliteLog(EventLog):
             self._signal = HeadSignal(self.path)
         except (OSError, sqlite3.Error) as exc:
             raise StateUrlError(f"{url!r}: cannot open the state file ({exc})") from exc
-        db.execute("PRAGMA journal_mode=WAL")
+        _use_wal(db)
         for statement in _SCHEMA:
             db.execute(statement)
 
@@ -99,6 +117,24 @@ class SqliteLog(EventLog):
 
     def record_request(self, entry: dict[str, Any], coverage_keys: list[str]) -> None:
         self._requests.record(entry, coverage_keys)
+
+    writes_behind = True
+
+    def stamp(self) -> int:
+        return self._requests.stamp()
+
+    def record_batch(self, entries: list[tuple[int | None, dict[str, Any]]],
+                     counts: Mapping[str, int], settled: int | None) -> None:
+        self._requests.record_batch(entries, counts, settled)
+
+    def settle_wanted(self) -> int:
+        return self._requests.settle_wanted()
+
+    def settle_mark(self) -> int:
+        return self._requests.settle_mark()
+
+    def wait_settled(self, mark: int) -> None:
+        self._requests.wait_settled(mark)
 
     def journal_entries(self) -> list[dict[str, Any]]:
         return self._requests.entries()

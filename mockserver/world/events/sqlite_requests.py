@@ -23,12 +23,13 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from .base import decode, encode
+from .shared_word import SharedWord
 
 _SCHEMA = (
     # A ring of journal_size slots, each entry overwriting the oldest: a write then replaces
@@ -37,11 +38,24 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS journal_ring (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL, "
     "body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS coverage (key TEXT PRIMARY KEY, hits INTEGER NOT NULL)",
+    # One row: the newest stamp this process had written everything it held by, and when
+    # it last wrote at all (its heartbeat), both in entry numbers.
+    "CREATE TABLE IF NOT EXISTS writer (id INTEGER PRIMARY KEY CHECK (id = 0), "
+    "settled INTEGER NOT NULL, alive INTEGER NOT NULL)",
 )
-_COUNT = ("INSERT INTO coverage (key, hits) VALUES (?, 1) "
-          "ON CONFLICT (key) DO UPDATE SET hits = hits + 1")
+_COUNT = ("INSERT INTO coverage (key, hits) VALUES (?, ?) "
+          "ON CONFLICT (key) DO UPDATE SET hits = hits + excluded.hits")
 _EPOCH_US = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
 _WRITER_BITS = 4
+# A writer that has not written for this long (it beats every second) is taken for dead,
+# and a reader stops waiting for it; nor does a reader wait longer than READ_WAIT.
+_SILENT_FOR_DEAD = 3_000_000 << _WRITER_BITS
+READ_WAIT = 2.0
+
+
+def _now_number() -> int:
+    """The entry number of this microsecond, above every writer's number in it."""
+    return ((time.time_ns() // 1000 - _EPOCH_US) << _WRITER_BITS) | ((1 << _WRITER_BITS) - 1)
 
 
 class _ProcessWriter:
@@ -51,15 +65,17 @@ class _ProcessWriter:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.seq_lock = threading.Lock()  # apart: numbering must not wait for a write
         self.last_seq = 0
         self.next_slots: dict[Path, int] = {}
 
     def next_seq(self) -> int:
         now = (time.time_ns() // 1000 - _EPOCH_US) << _WRITER_BITS | os.getpid() % (
             1 << _WRITER_BITS)
-        # A clock stepped back must not reorder this process's own entries.
-        self.last_seq = max(now, self.last_seq + (1 << _WRITER_BITS))
-        return self.last_seq
+        with self.seq_lock:
+            # A clock stepped back must not reorder this process's own entries.
+            self.last_seq = max(now, self.last_seq + (1 << _WRITER_BITS))
+            return self.last_seq
 
 
 _WRITER = _ProcessWriter()
@@ -86,20 +102,35 @@ class RequestFiles:
         self._own: sqlite3.Connection | None = None
         self._own_pid = 0
         self._own_path = self.folder  # this process's file, set with its connection
+        self._question: SharedWord | None = None
 
     # -- writing (this process) -------------------------------------------------------------
 
+    @staticmethod
+    def stamp() -> int:
+        return _WRITER.next_seq()
+
     def record(self, entry: dict[str, Any] | None, coverage_keys: list[str]) -> None:
         """Count the keys and keep the entry (None: count only), in one transaction."""
+        self.record_batch([] if entry is None else [(None, entry)], Counter(coverage_keys),
+                          None)
+
+    def record_batch(self, entries: list[tuple[int | None, dict[str, Any]]],
+                     counts: Mapping[str, int], settled: int | None) -> None:
+        """Count, keep the entries (numbered when recorded, or now), and beat, in one
+        transaction. ``settled``: see ``JournalStore.record_batch``."""
         with _WRITER.lock:
             db = self._connection()
             with db:
                 db.execute("BEGIN")
-                db.executemany(_COUNT, [(key,) for key in coverage_keys])
-                if entry is not None and self._journal_size > 0:
-                    self._insert(db, entry)
+                db.executemany(_COUNT, counts.items())
+                if self._journal_size > 0:
+                    for seq, entry in entries[-self._journal_size:]:
+                        self._insert(db, entry, seq)
+                db.execute("UPDATE writer SET settled = MAX(settled, ?), alive = ?",
+                           (settled or 0, _now_number()))
 
-    def _insert(self, db: sqlite3.Connection, entry: dict[str, Any]) -> None:
+    def _insert(self, db: sqlite3.Connection, entry: dict[str, Any], seq: int | None) -> None:
         path = self._own_path
         slot = _WRITER.next_slots.get(path)
         if slot is None:  # after the newest entry already in the file (a reused pid)
@@ -109,7 +140,7 @@ class RequestFiles:
         slot %= self._journal_size
         _WRITER.next_slots[path] = slot + 1
         db.execute("INSERT OR REPLACE INTO journal_ring (slot, seq, body) VALUES (?, ?, ?)",
-                   (slot, _WRITER.next_seq(), encode("request", entry)))
+                   (slot, seq or _WRITER.next_seq(), encode("request", entry)))
 
     def _connection(self) -> sqlite3.Connection:
         if self._own is None or self._own_pid != os.getpid():  # a forked child: its own file
@@ -119,6 +150,8 @@ class RequestFiles:
             db.execute("PRAGMA journal_mode=WAL")
             for statement in _SCHEMA:
                 db.execute(statement)
+            db.execute("INSERT OR REPLACE INTO writer (id, settled, alive) VALUES (0, 0, ?)",
+                       (_now_number(),))
             self._own, self._own_pid = db, os.getpid()
         return self._own
 
@@ -131,9 +164,49 @@ class RequestFiles:
         db.execute("PRAGMA synchronous=OFF")
         return db
 
+    # -- a reader's question to every writing process ----------------------------------------
+
+    def _shared_question(self) -> SharedWord:
+        if self._question is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._question = SharedWord(self.folder / "settle")
+        return self._question
+
+    def settle_wanted(self) -> int:
+        return self._shared_question().read()
+
+    def settle_mark(self) -> int:
+        mark = _now_number()
+        self._shared_question().write(mark)
+        return mark
+
+    def wait_settled(self, mark: int, timeout: float = READ_WAIT) -> None:
+        deadline = time.monotonic() + timeout
+        while self._behind(mark) and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+    def _behind(self, mark: int) -> bool:
+        """Whether a live writer, other than this process, has not yet written all it held
+        at ``mark``."""
+        alive_since = _now_number() - _SILENT_FOR_DEAD
+        for path, db in self._each_with_path():
+            if path.name == f"{os.getpid()}.db":
+                continue  # this process writes its own before it reads
+            try:
+                row = db.execute("SELECT settled, alive FROM writer").fetchone()
+            except sqlite3.OperationalError:
+                continue  # an earlier version's file: it never holds entries back
+            if row is not None and row[1] >= alive_since and row[0] < mark:
+                return True
+        return False
+
     # -- reading and clearing (every process's file) -----------------------------------------
 
     def _each(self) -> Iterator[sqlite3.Connection]:
+        for _, db in self._each_with_path():
+            yield db
+
+    def _each_with_path(self) -> Iterator[tuple[Path, sqlite3.Connection]]:
         if not self.folder.is_dir():
             return
         for path in sorted(self.folder.glob("*.db")):
@@ -142,7 +215,7 @@ class RequestFiles:
                     db.execute("SELECT 1 FROM coverage LIMIT 1")
                 except sqlite3.DatabaseError:
                     continue  # its writer has not made its tables yet, or it is damaged
-                yield db
+                yield path, db
 
     def entries(self) -> list[dict[str, Any]]:
         rows: list[tuple[int, str]] = []

@@ -19,7 +19,7 @@ Every 4xx is attributed:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,16 +84,20 @@ def merge_counts(*many: Mapping[str, int]) -> dict[str, int]:
 class Coverage:
     """The coverage counters of one mock, kept in its state backend."""
 
-    def __init__(self, store: JournalStore) -> None:
+    def __init__(self, store: JournalStore,
+                 before_read: Callable[[], object] = lambda: None) -> None:
         self._store = store
+        self._before_read = before_read  # the journal's: held counts are written first
         # The operations of openapi.yaml, in the spec's order (set by create_app): the
         # report lists the ones never called.
         self.spec_operations: tuple[str, ...] = ()
 
     def counts(self) -> dict[str, int]:
+        self._before_read()
         return self._store.coverage_counts()
 
     def clear(self) -> None:
+        self._before_read()
         self._store.coverage_clear()
 
     def report(self, workspace_id: str | None = None) -> dict[str, Any]:

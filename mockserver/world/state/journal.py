@@ -18,6 +18,7 @@ from typing import Any
 
 from ..events import JournalStore
 from .coverage import Coverage, Failure, counter_keys
+from .journal_writer import PendingEntry, WriteBehind
 
 # The outcome of request validation against openapi.yaml, as an entry reports it.
 VALIDATION_PASSED, VALIDATION_FAILED = "passed", "failed"
@@ -85,22 +86,63 @@ class JournalFilter:
 
 
 class Journal:
-    def __init__(self, store: JournalStore) -> None:
+    def __init__(self, store: JournalStore, journal_size: int, *, idle: float = 0.2) -> None:
         self._store = store
-        self.coverage = Coverage(store)
+        self._behind = (WriteBehind(store, journal_size, idle=idle) if store.writes_behind
+                        else None)
+        self.coverage = Coverage(store, before_read=self._settled)
 
     def record(self, **entry: Any) -> None:
-        """Keep an entry (fields as ``Entry``'s, less ``seq``) and count it as covered."""
-        failures = [Failure(**item) for item in entry.get("validation_failures", ())]
-        self._store.record_request(entry, counter_keys(
-            entry.get("workspace_id"), entry.get("operation_id"), entry["status"],
-            entry.get("attribution"), failures))
+        """Keep an entry given as fields (``Entry``'s, less ``seq``)."""
+        self.keep(_Fields(entry))
+
+    def keep(self, pending: PendingEntry) -> None:
+        """Keep an answered request's entry and count it as covered: held, where the
+        store allows, until it may be read."""
+        if self._behind is not None:
+            self._behind.add(pending)
+        else:
+            self._store.record_request(pending.entry(), pending.coverage_keys())
+
+    def _settled(self) -> int | None:
+        """Have every process write what it holds; returns the newest entry number the
+        store may now be read up to (None: all of it)."""
+        mark = self._store.settle_mark()
+        if self._behind is not None:
+            self._behind.write_with_peers()
+        if mark is not None:
+            self._store.wait_settled(mark)
+        return mark
 
     def find(self, where: JournalFilter, limit: int) -> list[Entry]:
         """The newest ``limit`` matching entries, oldest first."""
+        mark = self._settled()
         entries = (Entry.from_stored(item) for item in self._store.journal_entries())
-        matching = [e for e in entries if where.matches(e)]
+        # Entries numbered after the mark may still be held by a process that already
+        # answered: left for the next read, so a live view ("since") never skips one.
+        matching = [e for e in entries
+                    if where.matches(e) and (mark is None or e.seq <= mark)]
         return matching[-limit:] if limit else []
 
     def clear(self) -> int:
+        self._settled()
         return self._store.journal_clear()
+
+
+class _Fields:
+    """An entry already given as its fields."""
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self._fields = fields
+
+    def entry(self) -> dict[str, Any]:
+        return self._fields
+
+    def held_buffers(self) -> tuple[bytes, ...]:
+        return ()
+
+    def coverage_keys(self) -> list[str]:
+        entry = self._fields
+        failures = [Failure(**item) for item in entry.get("validation_failures", ())]
+        return counter_keys(entry.get("workspace_id"), entry.get("operation_id"),
+                            entry["status"], entry.get("attribution"), failures)

@@ -106,7 +106,7 @@ class World:
         self.catalog = catalog
         self.clock = clock
         self.links = LinkSigner(settings.jwt_secret, settings.link_ttl_seconds)
-        self.journal = Journal(journal_store)
+        self.journal = Journal(journal_store, settings.journal_size)
         self.fixture_rules: FixtureRules | None = None  # set by create_app
         self._states: dict[str, WorkspaceState] = {}
         self._lock = threading.RLock()
