@@ -83,6 +83,28 @@ def test_links_repeat_the_query_and_are_null_at_the_ends(client: FlaskClient) ->
     assert parse_qs(urlsplit(last["prev"]).query)["offset"] == [str(first["total"] - 6)]
 
 
+@pytest.mark.parametrize("base", ["http://a.example:8000", "https://b.example",
+                                  "http://a.example:8000/mounted"])
+def test_links_name_the_host_and_mount_point_each_request_came_to(
+        client: FlaskClient, base: str) -> None:
+    """The same path asked through different hosts (and mount points) links back through
+    each one's own, however often it is asked."""
+    for _ in range(2):
+        for other in ("http://localhost", base):
+            response = client.get(f"{WORKFLOWS}?limit=5", headers=KEY, base_url=other)
+            link = response.get_json()["pagination"]["next"]
+            assert link.startswith(f"{other}{WORKFLOWS}?"), (other, link)
+
+
+def test_links_follow_the_host_header_over_the_server_address(client: FlaskClient) -> None:
+    """Behind a proxy the Host header names the site, not the address the server bound."""
+    for _ in range(2):
+        for host in ("localhost", "c.example:7000", "d.example"):
+            response = client.get(f"{WORKFLOWS}?limit=5", headers={**KEY, "Host": host})
+            link = response.get_json()["pagination"]["next"]
+            assert link.startswith(f"http://{host}{WORKFLOWS}?"), (host, link)
+
+
 @pytest.mark.parametrize("status", ["draft", "running", "completed", "failed", "paused"])
 def test_status_buckets_follow_the_latest_run(client: FlaskClient, status: str) -> None:
     """status filters by the latest run: running includes paused and pending; paused is empty."""
