@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from ..runs.record import RunRecord
@@ -44,6 +45,8 @@ class SeededRuns:
     latest_status: str | None
     speed: float
     build: Callable[[], list[RunRecord]] = field(repr=False)
+    # What the views derive from the seed alone, by their own key (it never changes).
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def active(self) -> bool:
@@ -56,9 +59,11 @@ class SeededRuns:
         Before that (a clock set back before the dataset, or a very slow --run-speed) the
         runs must be built and folded.
         """
-        if self.latest_at is None:
-            return True
-        return now >= self.latest_at + SEEDED_RUN_BOUND / self.speed
+        return self.decided_from is None or now >= self.decided_from
+
+    @cached_property
+    def decided_from(self) -> datetime | None:
+        return None if self.latest_at is None else self.latest_at + SEEDED_RUN_BOUND / self.speed
 
 
 class RunTable(dict[str, RunRecord]):

@@ -59,11 +59,16 @@ class _SettledAggregates:
 
 
 def _seeded_aggregates(seeded: SeededRuns, statuses: tuple[str, ...]) -> Aggregates:
-    """What ``aggregates`` will find once the runs are built, read from the seed alone."""
-    counts = {status: seeded.statuses.get(status, 0) for status in statuses}
-    return Aggregates(runs_count=seeded.count, last_run_at=seeded.latest_at,
-                      last_run_status=seeded.latest_status, counts=counts,
-                      has_failed=counts.get("failed", 0) > 0)
+    """What ``aggregates`` will find once the runs are built, read from the seed alone
+    (kept with the seed: it never changes; readers copy ``counts``)."""
+    kept: Aggregates | None = seeded.derived.get(statuses)
+    if kept is None:
+        counts = {status: seeded.statuses.get(status, 0) for status in statuses}
+        kept = Aggregates(runs_count=seeded.count, last_run_at=seeded.latest_at,
+                          last_run_status=seeded.latest_status, counts=counts,
+                          has_failed=counts.get("failed", 0) > 0)
+        seeded.derived[statuses] = kept
+    return kept
 
 
 def workflow_aggregates(state: WorkspaceState, workflow_id: str, now: datetime,
