@@ -167,11 +167,17 @@ class Progress:
             return line.takes[line.delivered]
         return None
 
-    @property
+    # Both walk every line; a Progress is one timeline's, and a settled run's is kept
+    # across reads (a runs summary asks each run of the workflow on every request).
+    @cached_property
     def has_audio(self) -> bool:
         return any(self.delivered(line) for line in self.plan.line_locales)
 
     def delivered_audio_ms(self) -> int:
+        return self._delivered_audio_ms
+
+    @cached_property
+    def _delivered_audio_ms(self) -> int:
         return sum(t.duration_ms for line in self.plan.line_locales
                    if (t := self.delivered(line)) is not None)
 
