@@ -8,7 +8,7 @@ Measured with 2 workers on the list endpoint: half the throughput, and a p99 of 
 against 60 ms without the writes. A process that is the only writer of its file never
 waits on another; readers (the control API, rarely) open every file and merge.
 
-Entries are numbered by the microsecond they were written at, times 16, plus the low 4
+Entries are numbered by the microsecond they were recorded at, times 16, plus the low 4
 bits of the writer's pid: numbers grow with time across processes (a live view asks for
 "entries after N"), stay distinct unless two writers whose pids agree in those bits write
 in the same microsecond, and stay below 2**53 (exact in JavaScript) for 17 years from
