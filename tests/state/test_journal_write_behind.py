@@ -178,3 +178,34 @@ def test_entries_the_bound_drops_unwritten_still_count(tmp_path: Path) -> None:
     behind.write()
     assert [e["n"] for e in store.journal_entries()] == [7, 8, 9, 10, 11]
     assert store.coverage_counts() == {"seen": 12}
+
+
+def _child_records_and_reads(journal: Journal, done: EventType, paths: Any) -> None:
+    journal.record(**_fields("child", 0))
+    journal.record(**_fields("child", 1))
+    paths.extend(_paths(journal.find(JournalFilter(), 1000)))
+    done.set()
+    time.sleep(60)
+
+
+def test_a_forked_worker_starts_with_nothing_held_and_nothing_is_written_twice(
+        tmp_path: Path) -> None:
+    """A worker forked from a process that holds entries (as served workers are forked
+    from the parent's app) writes only its own; the parent's reach readers once."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    journal = Journal(open_log(url, 1000), 1000, idle=FOREVER)
+    for n in range(3):
+        journal.record(**_fields("parent", n))
+    manager = CONTEXT.Manager()
+    paths, done = manager.list(), CONTEXT.Event()
+    child = CONTEXT.Process(target=_child_records_and_reads, args=(journal, done, paths))
+    child.start()
+    try:
+        assert done.wait(60)
+        expected = sorted([f"/parent/{n}" for n in range(3)] + ["/child/0", "/child/1"])
+        assert sorted(paths) == expected, "the child's read got the parent's entries too"
+        assert sorted(_paths(journal.find(JournalFilter(), 1000))) == expected
+    finally:
+        child.kill()
+        child.join(30)
+        manager.shutdown()

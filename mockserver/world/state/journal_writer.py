@@ -53,6 +53,17 @@ _WRITE_SLICE = 50  # entries built and written at a time
 # The write-behind journals of this process, by the store they write to (two apps in one
 # process may share a state file): a read in one writes what the others hold too.
 _PEERS: dict[str, weakref.WeakSet[WriteBehind]] = {}
+_EVERY: weakref.WeakSet[WriteBehind] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    # At once, while the child has one thread: its first requests, on several threads,
+    # then find their journal already this process's own.
+    for behind in list(_EVERY):
+        behind._own_process()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 class WriteBehind:
@@ -63,6 +74,7 @@ class WriteBehind:
         self.max_bytes, self.idle, self.poll, self.beat = max_bytes, idle, poll, beat
         self._pid = -1  # the process the queue and the writer thread belong to
         self._own_process()
+        _EVERY.add(self)
         if store.shared_name is not None:
             _PEERS.setdefault(store.shared_name, weakref.WeakSet()).add(self)
 
