@@ -91,10 +91,8 @@ class JournalStore(ABC):
         """Keep held entries (each with its ``stamp()``, oldest first) and add held
         counts, in one write where the store allows. ``settled``: a ``stamp()`` taken
         before the entries were gathered, which readers waiting on this process compare
-        with their ``settle_mark()``."""
-        self.coverage_add([key for key, hits in counts.items() for _ in range(hits)])
-        for _, entry in entries:
-            self.journal_add(entry)
+        with their ``settle_mark()``. Only stores that set ``writes_behind`` are asked."""
+        raise NotImplementedError(f"{type(self).__name__} does not write behind")
 
     def settle_wanted(self) -> int | None:
         """What readers in other processes last asked for (it changes with each question);

@@ -53,9 +53,13 @@ _SILENT_FOR_DEAD = 3_000_000 << _WRITER_BITS
 READ_WAIT = 2.0
 
 
+def _number_now(low_bits: int) -> int:
+    return ((time.time_ns() // 1000 - _EPOCH_US) << _WRITER_BITS) | low_bits
+
+
 def _now_number() -> int:
     """The entry number of this microsecond, above every writer's number in it."""
-    return ((time.time_ns() // 1000 - _EPOCH_US) << _WRITER_BITS) | ((1 << _WRITER_BITS) - 1)
+    return _number_now((1 << _WRITER_BITS) - 1)
 
 
 class _ProcessWriter:
@@ -70,8 +74,7 @@ class _ProcessWriter:
         self.next_slots: dict[Path, int] = {}
 
     def next_seq(self) -> int:
-        now = (time.time_ns() // 1000 - _EPOCH_US) << _WRITER_BITS | os.getpid() % (
-            1 << _WRITER_BITS)
+        now = _number_now(os.getpid() % (1 << _WRITER_BITS))
         with self.seq_lock:
             # A clock stepped back must not reorder this process's own entries.
             self.last_seq = max(now, self.last_seq + (1 << _WRITER_BITS))

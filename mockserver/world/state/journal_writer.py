@@ -76,6 +76,8 @@ class WriteBehind:
         self._own_process()
         _EVERY.add(self)
         if store.shared_name is not None:
+            for gone in [name for name, peers in _PEERS.items() if not peers]:
+                del _PEERS[gone]  # every journal on that store was collected
             _PEERS.setdefault(store.shared_name, weakref.WeakSet()).add(self)
 
     def write_with_peers(self) -> None:
