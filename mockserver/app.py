@@ -29,13 +29,16 @@ from .errors import (
     CatalogError,
     EventFileError,
     Forbidden,
+    MisdirectedRequest,
     StartupError,
     StateUrlError,
     error_for_status,
+    excerpt,
 )
 from .errors import MethodNotAllowed as ApiMethodNotAllowed
 from .errors import NotFound as ApiNotFound
 from .handlers.base import Handler
+from .hosts import HostPolicy, split_host_header
 from .pipeline import VERSION_HEADER, CompactJson, Pipeline, render_error
 from .settings import Settings
 from .spec import Operation, Spec
@@ -104,6 +107,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(_observe(world, settings))
     app.after_request(_version_header(settings.required_sdk_version))
     app.before_request(_start_timer)
+    # Before CORS and routing: a rebinding page's preflights, pages and files are refused too.
+    app.before_request(_host_check(HostPolicy.for_bind(settings.host, settings.allowed_hosts),
+                                   world))
     install_cors(app, CorsPolicy(settings.cors_origins, settings.cors_allow_null_origin),
                  lambda message: render_error(Forbidden(message), new_meta(clock.now())))
     app.extensions[EXTENSION_KEY] = MockApp(settings, spec, admin_spec, world, engine, pipeline,
@@ -240,6 +246,23 @@ def _install_error_pages(app: Flask, world: World) -> None:
     def other_http(exc: HTTPException) -> Response:
         # Anything else werkzeug raises (e.g. 413, 431) still leaves in the envelope.
         return envelope(error_for_status(exc.code or 500, exc.description or "HTTP error"))
+
+
+def _host_check(policy: HostPolicy, world: World) -> Any:
+    """Refuse a request whose ``Host`` this mock does not serve (DNS rebinding: see
+    ``hosts.py``), for the API, the file links, the pages and the control API alike."""
+
+    def check() -> Response | None:
+        host = request.environ.get("HTTP_HOST")
+        if policy.accepts(host):
+            return None
+        parts = split_host_header(host or "")
+        name = parts[0] if parts else host
+        return render_error(MisdirectedRequest(
+            f"This mock does not serve the host {excerpt(host)}; start it with "
+            f"--allowed-host {excerpt(name)} to accept it"), new_meta(world.clock.now()))
+
+    return check
 
 
 def _start_timer() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import ipaddress
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from typing import Any
 
 from .errors import StartupError
 from .formats import parse_zoned_datetime
+from .hosts import is_loopback_bind
 from .settings import Settings
 from .world.events import StateUrlError
 
@@ -245,6 +245,12 @@ def _add_serve(commands: Any) -> None:
                        help="allowed browser origin (repeatable; '*' for any). Default: "
                             f"loopback origins only; env {env_name('cors-origin')} "
                             "(comma list)")
+    serve.add_argument("--allowed-host", action="append", default=None,
+                       help="also answer requests whose Host header names this host (repeatable; "
+                            "'name' any port, 'name:port', '.domain' and its subdomains, '*' any "
+                            "host). On a loopback bind only loopback names are answered "
+                            "otherwise (DNS rebinding); env "
+                            f"{env_name('allowed-host')} (comma list)")
     _switch(serve, "cors-allow-null", "also allow 'Origin: null' (pages opened from file://)")
     _switch(serve, "no-admin", "turn the /__mock/ API and console off (file links stay)")
     _switch(serve, "strict", "check every response against openapi.yaml (for debugging)")
@@ -299,6 +305,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         return base
     from_env = _env("cors-origin", None) or _env("cors-origins", "")
     origins = args.cors_origin or [o.strip() for o in from_env.split(",") if o.strip()]
+    hosts_from_env = _env("allowed-host", None) or _env("allowed-hosts", "")
+    hosts = args.allowed_host or [h.strip() for h in hosts_from_env.split(",") if h.strip()]
     return dataclasses.replace(
         base, host=args.host, port=args.port, frozen_at=args.frozen_at,
         run_speed=args.run_speed, required_sdk_version=args.required_sdk_version,
@@ -306,7 +314,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         fault_status=args.fault_status, slow_rate=args.slow_rate, slow_ms=args.slow_ms,
         drop_rate=args.drop_rate, admin_token=args.admin_token or None,
         admin_enabled=not args.no_admin, journal_size=args.journal_size,
-        cors_origins=tuple(origins), cors_allow_null_origin=args.cors_allow_null,
+        cors_origins=tuple(origins), allowed_hosts=tuple(hosts),
+        cors_allow_null_origin=args.cors_allow_null,
         access_log=not args.quiet, state_url=args.state, replay_path=args.replay,
         max_delay_ms=args.max_delay_ms,
         max_body_bytes=args.max_body_bytes, insecure_admin=args.insecure_admin,
@@ -315,12 +324,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # any other name may resolve to a public interface
+    """An address on loopback, or a name that resolves only to loopback addresses."""
+    return is_loopback_bind(host)
 
 
 def exposure_settings(settings: Settings, secret_given: bool) -> Settings:

@@ -84,6 +84,13 @@ class MethodNotAllowed(ApiError):
     code = "METHOD_NOT_ALLOWED"
 
 
+class MisdirectedRequest(ApiError):
+    """The request names a host this mock does not serve (``Host`` not allowed)."""
+
+    status = 421
+    code = "MISDIRECTED_REQUEST"
+
+
 class Conflict(ApiError):
     status = 409
     code = "CONFLICT"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from .errors import StartupError
 from .settings import Settings
 
 SETTINGS_VARIABLE = "ONEPIN_MOCK_SERVE_SETTINGS"
@@ -70,8 +71,14 @@ def serve(settings: Settings, workers: int, threads: int, version: str,
     from granian.server import Server
 
     from .app import create_app
+    from .hosts import bind_address
 
     global _BUILT_BY_PARENT
+    try:
+        # granian binds addresses only: `--host localhost` becomes 127.0.0.1.
+        address = bind_address(settings.host)
+    except ValueError as exc:
+        raise StartupError(str(exc)) from exc
     settings, scratch = shared_settings(settings, workers, watch)
     # Built here so a bad flag or file fails once, with a clear message, not in every worker.
     _BUILT_BY_PARENT = create_app(settings)
@@ -88,7 +95,7 @@ def serve(settings: Settings, workers: int, threads: int, version: str,
           f"worker{'s' if workers != 1 else ''}, state {settings.state_url}"
           f"{f'; watching {settings.fixtures_path}' if watch else ''})", flush=True)
     try:
-        Server("mockserver.serving:app_from_environment", address=settings.host,
+        Server("mockserver.serving:app_from_environment", address=address,
                port=settings.port, interface=Interfaces.WSGI, workers=workers,
                blocking_threads=threads, factory=True, log_access=False,
                log_level=LogLevels.error,

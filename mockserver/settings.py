@@ -49,6 +49,10 @@ class Settings:
     # Serving the control API without a token on a non-loopback address needs this opt-in.
     insecure_admin: bool = False
     cors_origins: tuple[str, ...] = ()
+    # Host headers answered besides loopback names (``localhost``, 127.0.0.0/8, ``[::1]``):
+    # a loopback mock refuses every other one (DNS rebinding, see ``hosts.py``); on another
+    # bind the check is on only when hosts are given here. ``*`` accepts any Host.
+    allowed_hosts: tuple[str, ...] = ()
     # Allow ``Origin: null`` (pages opened from file://); off because sandboxed pages send it too.
     cors_allow_null_origin: bool = False
     # One console line per answered request (``--quiet`` turns it off).

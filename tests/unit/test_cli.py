@@ -152,6 +152,8 @@ ENV_VALUES: dict[str, tuple[str, str, object]] = {
     "--journal-size": ("7", "journal_size", 7),
     "--cors-origin": ("https://a.example,https://b.example", "cors_origins",
                       ("https://a.example", "https://b.example")),
+    "--allowed-host": ("mock.test, .corp.example", "allowed_hosts",
+                       ("mock.test", ".corp.example")),
     "--cors-allow-null": ("1", "cors_allow_null_origin", True),
     "--no-admin": ("true", "admin_enabled", False),
     "--strict": ("yes", "strict_responses", True),

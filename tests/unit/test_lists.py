@@ -8,7 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
-from support import DEMO_KEY, bearer
+from support import DEMO_KEY, bearer, make_settings
+
+from mockserver.app import create_app
 
 KEY = bearer(DEMO_KEY)
 WORKFLOWS = "/api/v1/workflows"
@@ -83,24 +85,30 @@ def test_links_repeat_the_query_and_are_null_at_the_ends(client: FlaskClient) ->
     assert parse_qs(urlsplit(last["prev"]).query)["offset"] == [str(first["total"] - 6)]
 
 
+@pytest.fixture(scope="module")
+def proxied() -> FlaskClient:
+    """A mock behind a proxy that forwards the site's names (``--allowed-host .example``)."""
+    return create_app(make_settings(allowed_hosts=(".example",))).test_client()
+
+
 @pytest.mark.parametrize("base", ["http://a.example:8000", "https://b.example",
                                   "http://a.example:8000/mounted"])
 def test_links_name_the_host_and_mount_point_each_request_came_to(
-        client: FlaskClient, base: str) -> None:
+        proxied: FlaskClient, base: str) -> None:
     """The same path asked through different hosts (and mount points) links back through
     each one's own, however often it is asked."""
     for _ in range(2):
         for other in ("http://localhost", base):
-            response = client.get(f"{WORKFLOWS}?limit=5", headers=KEY, base_url=other)
+            response = proxied.get(f"{WORKFLOWS}?limit=5", headers=KEY, base_url=other)
             link = response.get_json()["pagination"]["next"]
             assert link.startswith(f"{other}{WORKFLOWS}?"), (other, link)
 
 
-def test_links_follow_the_host_header_over_the_server_address(client: FlaskClient) -> None:
+def test_links_follow_the_host_header_over_the_server_address(proxied: FlaskClient) -> None:
     """Behind a proxy the Host header names the site, not the address the server bound."""
     for _ in range(2):
         for host in ("localhost", "c.example:7000", "d.example"):
-            response = client.get(f"{WORKFLOWS}?limit=5", headers={**KEY, "Host": host})
+            response = proxied.get(f"{WORKFLOWS}?limit=5", headers={**KEY, "Host": host})
             link = response.get_json()["pagination"]["next"]
             assert link.startswith(f"http://{host}{WORKFLOWS}?"), (host, link)
 

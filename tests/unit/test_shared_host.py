@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
-from support import ADA, GLOBEX, bearer
+from support import ADA, GLOBEX, KEY, assert_error, bearer, ok
 
 from mockserver.app import create_app, mock_of
 from mockserver.cli import build_parser, exposure_settings, is_loopback, main, settings_from
 from mockserver.errors import StartupError
+from mockserver.hosts import bind_address
 from mockserver.settings import Settings
 
 DEFAULT_SECRET = Settings().jwt_secret
@@ -123,3 +125,110 @@ def test_the_docker_image_opts_in_explicitly(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("ONEPIN_MOCK_INSECURE_ADMIN")
     with pytest.raises(StartupError):
         exposure_settings(_serve(), secret_given=False)
+
+
+# -- DNS rebinding: the Host header a mock answers ---------------------------------------------
+
+WHOAMI = "/api/v1/auth/whoami"
+LOOPBACK_HOSTS = ["localhost", "localhost:8080", "LOCALHOST:1", "127.0.0.1", "127.0.0.1:9",
+                  "127.8.9.10:65535", "[::1]", "[::1]:8080"]
+FOREIGN_HOSTS = ["attacker.example", "attacker.example:8080", "localhost.attacker.example",
+                 "127.0.0.1.nip.example:80", "0.0.0.0:8080", "[::2]:80", "localhost:80x",
+                 "evil@127.0.0.1", "[::1", "::1"]
+
+
+@pytest.fixture(scope="module")
+def loopback_app() -> Any:
+    return create_app(dataclasses.replace(Settings(), host="127.0.0.1"))
+
+
+@pytest.mark.parametrize("host", LOOPBACK_HOSTS)
+def test_a_loopback_mock_answers_loopback_host_names(loopback_app: Any, host: str) -> None:
+    response = loopback_app.test_client().get(WHOAMI, headers={**KEY, "Host": host})
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("host", FOREIGN_HOSTS)
+@pytest.mark.parametrize("path", [WHOAMI, "/files/anything", "/__mock/state", "/docs",
+                                  "/__mock/health"])
+def test_a_loopback_mock_refuses_every_other_host(loopback_app: Any, host: str,
+                                                  path: str) -> None:
+    """A page on a rebound name reaches nothing: not the API, the file links, the pages or
+    the control API (421 in the envelope, which names the option that would accept it)."""
+    response = loopback_app.test_client().get(path, headers={**KEY, "Host": host})
+    body = assert_error(response, 421, "MISDIRECTED_REQUEST")
+    assert "--allowed-host" in body["error"]["message"]
+    assert "op_live_" not in response.get_data(as_text=True)
+
+
+def test_a_rebinding_page_cannot_reset_or_read_the_state(loopback_app: Any) -> None:
+    """The requests of the issue: same-origin to the page, so only the Host tells."""
+    client = loopback_app.test_client()
+    created = ok(client.post("/api/v1/workflows", json={"name": "kept"}, headers=KEY), 201)
+    rebound = {"Host": "attacker.example:8080", "Origin": "http://attacker.example:8080"}
+    reset = client.post("/__mock/reset", json={}, headers=rebound)
+    assert_error(reset, 421, "MISDIRECTED_REQUEST")
+    preflight = client.options("/__mock/reset", headers={
+        **rebound, "Access-Control-Request-Method": "POST"})
+    assert_error(preflight, 421, "MISDIRECTED_REQUEST")
+    assert ok(client.get(f"/api/v1/workflows/{created['id']}", headers=KEY))["name"] == "kept"
+
+
+@pytest.mark.parametrize(("allowed", "host", "answered"), [
+    (("mock.test",), "mock.test:8080", True),
+    (("mock.test:8080",), "mock.test:8080", True),
+    (("mock.test:8080",), "mock.test:9090", False),
+    ((".corp.example",), "api.corp.example", True),
+    ((".corp.example",), "corp.example", True),
+    ((".corp.example",), "xcorp.example", False),
+    (("*",), "attacker.example", True),
+    (("mock.test",), "other.test", False),
+])
+def test_allowed_hosts_are_answered_too(allowed: tuple[str, ...], host: str,
+                                        answered: bool) -> None:
+    app = create_app(dataclasses.replace(Settings(), allowed_hosts=allowed))
+    response = app.test_client().get(WHOAMI, headers={**KEY, "Host": host})
+    assert response.status_code == (200 if answered else 421)
+    assert app.test_client().get(WHOAMI, headers={**KEY, "Host": "localhost"}).status_code == 200
+
+
+def test_a_public_bind_checks_hosts_only_when_given_some() -> None:
+    """On 0.0.0.0 the machine's own names are unknown: the network decides, unless hosts
+    are listed (then loopback names and those)."""
+    open_app = create_app(dataclasses.replace(Settings(), host="0.0.0.0"))
+    response = open_app.test_client().get(WHOAMI, headers={**KEY, "Host": "mock.internal"})
+    assert response.status_code == 200
+    listed = create_app(dataclasses.replace(Settings(), host="0.0.0.0",
+                                            allowed_hosts=("mock.internal",)))
+    assert listed.test_client().get(WHOAMI, headers={**KEY, "Host": "mock.internal"}
+                                    ).status_code == 200
+    assert listed.test_client().get(WHOAMI, headers={**KEY, "Host": "other.internal"}
+                                    ).status_code == 421
+
+
+def test_allowed_hosts_come_from_flag_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _serve("--allowed-host", "a.test", "--allowed-host", "b.test:81").allowed_hosts == (
+        "a.test", "b.test:81")
+    monkeypatch.setenv("ONEPIN_MOCK_ALLOWED_HOST", "c.test, .d.test")
+    assert _serve().allowed_hosts == ("c.test", ".d.test")
+    assert _serve("--allowed-host", "a.test").allowed_hosts == ("a.test",)
+
+
+# -- `serve --host NAME` ---------------------------------------------------------------------
+
+
+def test_a_host_name_binds_the_address_it_resolves_to() -> None:
+    """granian binds addresses only: `--host localhost` binds 127.0.0.1 (IPv4 first)."""
+    assert bind_address("localhost") == "127.0.0.1"
+    assert bind_address("[::1]") == "::1"
+    assert bind_address("127.0.0.2") == "127.0.0.2"
+    with pytest.raises(ValueError, match="resolves"):
+        bind_address("no-such-host.invalid")
+
+
+def test_a_name_that_does_not_resolve_stops_serve_in_one_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--host", "no-such-host.invalid", "--insecure-admin", "--secret",
+                 PRIVATE]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no-such-host.invalid" in err
