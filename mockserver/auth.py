@@ -75,13 +75,14 @@ class Authenticator:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token, self.jwt_secret, algorithms=[JWT_ALGORITHM], issuer=JWT_ISSUER,
-                options={"verify_exp": False, "require": ["sub", "exp", "iss"]},
+                # PyJWT would judge exp, iat and nbf by the wall clock: the mock's own
+                # clock judges them all (``_check_times``), so frozen-time tests hold.
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                         "require": ["sub", "exp", "iss"]},
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized("Invalid or malformed session token") from exc
-        # Expiry is judged against the injected clock, so frozen-time tests stay valid.
-        if not isinstance(claims["exp"], int) or claims["exp"] <= now.timestamp():
-            raise Unauthorized("Session token has expired")
+        _check_times(claims, now.timestamp())
         if claims["sub"] not in self.fixtures.users:
             raise Unauthorized("Session token names an unknown user")
         return Principal("clerk", claims["sub"], self.all_scopes)
@@ -113,6 +114,30 @@ class Authenticator:
         if not role_at_least(role, operation.min_role):
             raise Forbidden(f"This action needs the '{operation.min_role}' role")
         return replace(principal, workspace_id=header, role=role)
+
+
+def _is_instant(value: Any) -> bool:
+    """A NumericDate (RFC 7519 §2): a JSON number, not a boolean, that a date can hold."""
+    return isinstance(value, int | float) and not isinstance(value, bool) \
+        and abs(value) < _LAST_INSTANT
+
+
+_LAST_INSTANT = 253402300800  # 10000-01-01: beyond it no datetime can show the claim
+
+
+def _check_times(claims: dict[str, Any], now: float) -> None:
+    """exp, nbf and iat judged by the mock's clock. ``iat`` only has to be a date no later
+    than ``exp``: a token minted on the wall clock (``onepin-mock token``) stays valid on a
+    mock frozen in the past, as its ``exp`` says."""
+    expires = claims["exp"]
+    if not isinstance(expires, int) or isinstance(expires, bool) or expires <= now:
+        raise Unauthorized("Session token has expired")
+    not_before = claims.get("nbf")
+    if not_before is not None and (not _is_instant(not_before) or not_before > now):
+        raise Unauthorized("Session token is not valid yet")
+    issued = claims.get("iat")
+    if issued is not None and (not _is_instant(issued) or issued > expires):
+        raise Unauthorized("Invalid or malformed session token")
 
 
 def _bearer_token(authorization: str | None) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 import pytest
@@ -23,6 +24,7 @@ from support import (
     session,
 )
 
+from mockserver.settings import Settings
 from mockserver.world.catalog.catalog import Catalog
 
 WORKFLOWS = "/api/v1/workflows"
@@ -50,6 +52,63 @@ def test_expired_session_is_401(client: FlaskClient) -> None:
     """A session JWT past its expiry (by the injected clock) is refused."""
     headers = session(ADA, ACME, now=FROZEN_AT - timedelta(hours=2), ttl=3600)
     assert_error(client.get(WORKFLOWS, headers=headers), 401, "INVALID_API_KEY")
+
+
+SECRET = Settings().jwt_secret
+WHOAMI = "/api/v1/auth/whoami"
+IN_2030 = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def _frozen_in_2030(client: FlaskClient) -> None:
+    frozen = client.post("/__mock/clock", json={"freeze_at": "2030-01-01T00:00:00Z"})
+    assert frozen.status_code == 200, frozen.get_data(as_text=True)
+
+
+def _signed(**claims: Any) -> str:
+    return jwt.encode({"sub": ADA, "iss": "onepin-mock", **claims}, SECRET, algorithm="HS256")
+
+
+def test_a_token_minted_on_a_future_mock_clock_is_accepted(client: FlaskClient) -> None:
+    """Frozen at 2030-01-01, a token from POST /__mock/tokens opens whoami: its iat (2030)
+    is judged by the mock's clock, not by the wall clock (where it lies in the future)."""
+    _frozen_in_2030(client)
+    minted = client.post("/__mock/tokens", json={"user_id": ADA})
+    token = minted.get_json()["data"]["token"]
+    assert jwt.decode(token, options={"verify_signature": False})["iat"] == IN_2030.timestamp()
+    response = client.get(WHOAMI, headers=bearer(token, ACME))
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("nbf_hours", "accepted"), [(2, False), (-1, True)])
+def test_not_before_is_judged_by_the_mock_clock(client: FlaskClient, nbf_hours: int,
+                                                accepted: bool) -> None:
+    """nbf two hours after the mock's now is refused; an hour before it is accepted, although
+    both lie years after the wall clock's now."""
+    _frozen_in_2030(client)
+    now = IN_2030.timestamp()
+    token = _signed(iat=int(now), nbf=int(now) + nbf_hours * 3600, exp=int(now) + 7200)
+    response = client.get(WHOAMI, headers=bearer(token, ACME))
+    if accepted:
+        assert response.status_code == 200, response.get_data(as_text=True)
+    else:
+        body = assert_error(response, 401, "INVALID_API_KEY")
+        assert "not valid yet" in body["error"]["message"]
+
+
+def test_not_before_in_the_mock_future_is_refused_on_a_past_clock(client: FlaskClient) -> None:
+    """The suite's clock (2026-11-15) is behind the wall clock: nbf two hours after the mock's
+    now is in the wall clock's past, and still refused."""
+    now = int(FROZEN_AT.timestamp())
+    token = _signed(iat=now, nbf=now + 7200, exp=now + 3 * 3600)
+    assert_error(client.get(WHOAMI, headers=bearer(token, ACME)), 401, "INVALID_API_KEY")
+
+
+@pytest.mark.parametrize("claims", [{"iat": "yesterday"}, {"nbf": "soon"}, {"iat": True},
+                                    {"nbf": 10**30}, {"iat": 4102444800 + 1}])
+def test_malformed_time_claims_are_refused(client: FlaskClient, claims: dict[str, Any]) -> None:
+    """Time claims that are not dates, or an iat after exp, are a malformed token."""
+    token = _signed(exp=4102444800, **claims)
+    assert_error(client.get(WHOAMI, headers=bearer(token, ACME)), 401, "INVALID_API_KEY")
 
 
 def test_session_signed_with_another_secret_is_401(client: FlaskClient) -> None:
