@@ -25,7 +25,12 @@ from werkzeug.datastructures import Headers, MultiDict
 from .errors import Detail, ValidationFailed, excerpt
 from .limits import MAX_BODY_VALUES, MAX_DEPTH, shape_problem
 from .spec import Operation, Parameter, schema_type
-from .validation_messages import FIELD_REQUIRED, JSON_INVALID, pydantic_message
+from .validation_messages import (
+    FIELD_REQUIRED,
+    JSON_INVALID,
+    STRING_UNICODE,
+    pydantic_message,
+)
 
 # ASCII digits only (`\d` matches fullwidth and other Unicode digits), and few enough of
 # them that int() stays cheap; longer strings stay text and fail the type check.
@@ -33,6 +38,10 @@ _INTEGER = re.compile(r"^[+-]?[0-9]{1,30}$")
 _NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 _JSON_MEDIA = re.compile(r"^application/(json|[a-z0-9.!#$&^_-]+\+json)$")
 _MISSING = object()
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Where a body can carry a surrogate after strict decoding: a \uD800-\uDFFF escape
+# (most bodies have none, so the decoded value is walked only when one is there).
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 # Integers with more digits than any 128-bit value are refused before int() sees them
 # (thousands of digits are slow, or a ValueError, to convert). Where a number means
 # something, openapi.yaml or the node catalog bounds it; free-form values are kept as sent.
@@ -171,10 +180,40 @@ def _no_constant(name: str) -> Any:
     raise _NotIJson(f"{name} is not a JSON number")
 
 
-def _decode(raw: bytes) -> Any:
+def _text(raw: bytes) -> str:
+    r"""The body as text, in the encoding JSON's first bytes show (UTF-8, or UTF-16/32 as
+    ``json.loads`` accepts them), decoded strictly: surrogates encoded as UTF-8 (CESU-8,
+    ``\xed\xa0\x80``) are not Unicode text, where ``json.loads`` of bytes would let them in."""
     try:
-        return json.loads(raw, parse_float=_finite_float, parse_int=_safe_int,
-                          parse_constant=_no_constant)
+        return raw.decode(json.detect_encoding(raw))
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed("Request body is not valid JSON", [
+            Detail("body", f"{JSON_INVALID}: {exc.reason} at byte {exc.start}", "json")
+        ]) from exc
+
+
+def _lone_surrogate(value: Any) -> bool:
+    r"""True when a key or string holds a surrogate (``"\ud800"`` escaped alone): text that
+    no UTF-8 answer can carry back. Iterative; the caller has bounded the walk."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _decode(raw: bytes) -> Any:
+    text = _text(raw)
+    try:
+        value = json.loads(text, parse_float=_finite_float, parse_int=_safe_int,
+                           parse_constant=_no_constant)
     except _NotIJson as exc:
         raise ValidationFailed("Request body is not valid JSON",
                                [Detail("body", str(exc), "json")]) from exc
@@ -183,6 +222,10 @@ def _decode(raw: bytes) -> Any:
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed("Request body is not valid JSON",
                                [Detail("body", JSON_INVALID, "json")]) from exc
+    if _ESCAPED_SURROGATE.search(text) and _lone_surrogate(value):
+        raise ValidationFailed("Request body is not valid JSON", [
+            Detail("body", f"{STRING_UNICODE}: a lone surrogate escape", "json")])
+    return value
 
 
 def _out_of_bounds(problem: str) -> ValidationFailed:
@@ -190,8 +233,9 @@ def _out_of_bounds(problem: str) -> ValidationFailed:
 
 
 def parse_body(raw: bytes, content_type: str | None) -> tuple[Any, bool]:
-    """Decode a JSON body; an empty body (even with a JSON content type) is no body."""
-    if not raw.strip():
+    """Decode a JSON body; an empty body (even with a JSON content type) is no body, one of
+    only whitespace is invalid JSON (as the API's JSON parser says)."""
+    if not raw:
         return None, False
     if content_type and not is_json_media(content_type):
         raise ValidationFailed(

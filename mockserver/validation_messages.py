@@ -14,10 +14,12 @@ from typing import Any
 
 from jsonschema import ValidationError
 
-__all__ = ["FIELD_REQUIRED", "JSON_INVALID", "pydantic_message", "value_error"]
+__all__ = ["FIELD_REQUIRED", "JSON_INVALID", "STRING_UNICODE", "pydantic_message", "value_error"]
 
 FIELD_REQUIRED = "Field required"
 JSON_INVALID = "JSON decode error"
+# pydantic's words for text that is not Unicode (a lone surrogate, bytes that are not UTF-8).
+STRING_UNICODE = "Input should be a valid string, unable to parse raw data as a unicode string"
 _TYPE_NAMES = {"string": "a valid string", "integer": "a valid integer",
                "number": "a valid number", "boolean": "a valid boolean",
                "array": "a valid list", "object": "a valid dictionary", "null": "None"}

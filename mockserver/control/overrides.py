@@ -10,9 +10,10 @@ Fault decisions are seeded per request signature and occurrence: the k-th identi
 request fails the same way in every run with the same seed, however other requests
 interleave.
 
-Every delay is clamped to ``Settings.max_delay_ms``, and an injected status must be an
-error (4xx or 5xx): a forced 1xx would break the HTTP exchange and a forced 2xx would
-answer a request that never passed authorisation.
+Every delay is clamped to ``Settings.max_delay_ms``, and an injected status (a fault's or
+``Prefer: code``) must be an error (4xx or 5xx): a forced 1xx would break the HTTP
+exchange and a forced 2xx would claim work the handler never did. The override headers
+are ASCII text or a 422.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ FAULT_HEADER = "X-Mock-Fault"
 # ASCII digits only: `\d` would also accept fullwidth and other Unicode digits.
 _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s)?\s*$")
 _STATUS = re.compile(r"^[0-9]{3}$")
-ANY_STATUS = (100, 599)
 ERROR_STATUS = (400, 599)
 
 
@@ -88,13 +88,26 @@ def parse_prefer(text: str) -> dict[str, str]:
     return prefs
 
 
-def _status(value: str, header: str, allowed: tuple[int, int] = ANY_STATUS) -> int:
+def _status(value: str, header: str, allowed: tuple[int, int] = ERROR_STATUS) -> int:
     low, high = allowed
     if not _STATUS.match(value) or not low <= int(value) <= high:
         shown = value if len(value) <= 12 else value[:9] + "..."
         raise ValidationFailed(f"Bad {header} header", [Detail(
             header, f"{shown!r} is not an HTTP status code from {low} to {high}")])
     return int(value)
+
+
+def _ascii_header(headers: dict[str, str], name: str) -> str | None:
+    """An override header's value; one that is empty or not ASCII is a 422 like any other
+    garbage. (granian hands the app a value with non-ASCII bytes as an empty string, so
+    the two cannot be told apart: both are refused.)"""
+    value = headers.get(name)
+    if value is None:
+        return None
+    if not value.strip() or not value.isascii():
+        raise ValidationFailed(f"Bad {name} header", [Detail(
+            name, "must be ASCII text, not empty (other bytes reach the mock as no text)")])
+    return value
 
 
 def _header_fault(text: str, cap_ms: int) -> Fault:
@@ -105,7 +118,7 @@ def _header_fault(text: str, cap_ms: int) -> Fault:
         delay = parse_duration_ms(prefs["slow"] or "2000", FAULT_HEADER, cap_ms)
         return Fault("slow", delay_ms=delay)
     if "status" in prefs:
-        return Fault("status", status=_status(prefs["status"], FAULT_HEADER, ERROR_STATUS))
+        return Fault("status", status=_status(prefs["status"], FAULT_HEADER))
     raise ValidationFailed(f"Bad {FAULT_HEADER} header",
                            [Detail(FAULT_HEADER, "use status=CODE, slow=DURATION or drop")])
 
@@ -121,10 +134,13 @@ class OverrideReader:
         self._lock = threading.Lock()
 
     def read(self, headers: dict[str, str], signature: str) -> Overrides:
-        prefs = parse_prefer(headers.get(PREFER_HEADER, ""))
+        prefs = parse_prefer(_ascii_header(headers, PREFER_HEADER) or "")
+        # Only errors: a 2xx would skip the handler yet claim its work done (a run start
+        # that started nothing), a 1xx or 3xx would break the exchange. A success body
+        # without touching state is ``Prefer: example=``.
         code = _status(prefs["code"], PREFER_HEADER) if "code" in prefs else None
-        delay = headers.get(DELAY_HEADER)
-        fault_text = headers.get(FAULT_HEADER)
+        delay = _ascii_header(headers, DELAY_HEADER)
+        fault_text = _ascii_header(headers, FAULT_HEADER)
         cap = self.settings.max_delay_ms
         return Overrides(
             code=code, example=prefs.get("example") or None,

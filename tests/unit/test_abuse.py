@@ -125,6 +125,31 @@ ABUSES = [
           headers={"X-Mock-Fault": "status=200"}),
     Abuse("prefer-code-superscript", "GET", WORKFLOWS, 422, "VALIDATION_ERROR",
           headers={**KEY, "Prefer": "code=\u00b2"}, field="Prefer"),
+    *[Abuse(f"prefer-code-{code}", "GET", WORKFLOWS, 422, "VALIDATION_ERROR",
+            headers={**KEY, "Prefer": f"code={code}"}, field="Prefer")
+      for code in (100, 200, 204, 301, 399)],
+    # What granian hands the app for a header value with non-ASCII bytes (`code=４０４`):
+    # an empty string. Refused like garbage, never ignored.
+    *[Abuse(f"empty-{name.lower()}", "GET", WORKFLOWS, 422, "VALIDATION_ERROR",
+            headers={**KEY, name: ""}, field=name)
+      for name in ("Prefer", "X-Mock-Fault", "X-Mock-Delay")],
+    *[Abuse(f"latin1-{name.lower()}", "GET", WORKFLOWS, 422, "VALIDATION_ERROR",
+            headers={**KEY, name: value}, field=name)
+      for name, value in (("Prefer", "example=caf\u00e9"), ("X-Mock-Fault", "drop\u00a0"),
+                          ("X-Mock-Delay", "5\u00b5s"))],
+    # -- text that is not Unicode -----------------------------------------------------------------
+    Abuse("body-only-whitespace", "POST", WORKFLOWS, 422, "VALIDATION_ERROR", " \n\t\r ",
+          field="body"),
+    Abuse("body-lone-high-surrogate", "POST", WORKFLOWS, 422, "VALIDATION_ERROR",
+          '{"name": "\\ud800"}', field="body"),
+    Abuse("body-lone-low-surrogate-in-a-key", "POST", WORKFLOWS, 422, "VALIDATION_ERROR",
+          '{"name": "x", "definition": {"\\udc00": 1}}', field="body"),
+    Abuse("body-reversed-surrogate-pair", "POST", WORKFLOWS, 422, "VALIDATION_ERROR",
+          '{"name": "\\ude00\\ud83d"}', field="body"),
+    Abuse("body-cesu-8-surrogate", "POST", WORKFLOWS, 422, "VALIDATION_ERROR",
+          b'{"name": "\xed\xa0\x80"}', field="body"),
+    Abuse("body-cesu-8-pair", "POST", WORKFLOWS, 422, "VALIDATION_ERROR",
+          b'{"name": "\xed\xa0\xbd\xed\xb8\x80"}', field="body"),
     # -- who am I ------------------------------------------------------------------------------
     Abuse("whoami-garbage-workspace", "GET", "/api/v1/auth/whoami", 403, "FORBIDDEN",
           headers={**KEY, "X-Workspace-Id": "garbage"}),
@@ -155,6 +180,36 @@ def test_abusive_input_gets_its_error_and_changes_nothing(app: Flask, client: Fl
     if abuse.field is not None:
         assert abuse.field in [d["field"] for d in body["error"]["details"]]
     assert _snapshot(app) == before
+
+
+@pytest.mark.parametrize("code", ["200", "202", "302"])
+def test_prefer_code_below_400_never_starts_a_run(app: Flask, client: FlaskClient,
+                                                  code: str) -> None:
+    """`Prefer: code=202` on a start used to start a real run; it is refused (422) and the
+    workflow has no run, as `Prefer: code=409` leaves it."""
+    rows = ok(client.get(f"{WORKFLOWS}?limit=100", headers=KEY))
+    done = next(w for w in rows if w.get("last_run_status") == "completed")
+    fresh = ok(client.post(f"{WORKFLOWS}/{done['id']}/duplicate", headers=KEY), 201)["id"]
+    before = _snapshot(app)
+    response = client.post(f"{WORKFLOWS}/{fresh}/runs", headers={**KEY, "Prefer": f"code={code}"})
+    body = assert_error(response, 422, "VALIDATION_ERROR")
+    assert body["error"]["details"][0]["field"] == "Prefer"
+    assert_error(client.post(f"{WORKFLOWS}/{fresh}/runs", headers={**KEY, "Prefer": "code=409"}),
+                 409, "CONFLICT")
+    assert _snapshot(app) == before
+    assert ok(client.get(f"{WORKFLOWS}/{fresh}/runs", headers=KEY)) == []
+
+
+def test_whitespace_and_unicode_that_json_allows_still_work(client: FlaskClient) -> None:
+    """An empty body is still no body; escaped pairs, astral characters, a UTF-8 BOM and
+    whitespace around a document are fine."""
+    assert ok(client.post(WORKFLOWS, data=b"", headers={**KEY, "Content-Type": JSON}), 201)
+    for raw, name in ((b'{"name": "\\ud83d\\ude00"}', "\U0001f600"),
+                      ('{"name": "\u00e9\U0001f600"}'.encode(), "\u00e9\U0001f600"),
+                      (b'\xef\xbb\xbf{"name": "bom"}', "bom"),
+                      (b'\n {"name": "spaced"} \n', "spaced")):
+        response = client.post(WORKFLOWS, data=raw, headers={**KEY, "Content-Type": JSON})
+        assert ok(response, 201)["name"] == name
 
 
 def test_a_long_value_is_never_echoed_back(client: FlaskClient) -> None:

@@ -93,6 +93,21 @@ def test_a_range_past_the_end_is_416(client: FlaskClient) -> None:
     assert refused.headers["Content-Range"] == f"bytes */{size}"
 
 
+@pytest.mark.parametrize("suffix", ["SIZE", "SIZE+1", "99999999999999999999"])
+def test_a_suffix_longer_than_the_file_selects_all_of_it(client: FlaskClient,
+                                                         suffix: str) -> None:
+    """RFC 9110 §14.1.2: `bytes=-N` with N at least the file's length is the whole file
+    (206 with `bytes 0-(size-1)/size`), however large N is written."""
+    path = download_path(client)
+    whole = client.get(path).data
+    size = len(whole)
+    length = {"SIZE": str(size), "SIZE+1": str(size + 1)}.get(suffix, suffix)
+    response = client.get(path, headers={"Range": f"bytes=-{length}"})
+    assert response.status_code == 206, response.get_data(as_text=True)[:200]
+    assert response.data == whole
+    assert response.headers["Content-Range"] == f"bytes 0-{size - 1}/{size}"
+
+
 def test_unusable_ranges_get_the_whole_file(client: FlaskClient) -> None:
     """Several ranges, another unit or a malformed header are ignored (200, whole file)."""
     path = local(audio_cards(client)[0]["playback_url"])
