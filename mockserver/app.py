@@ -95,6 +95,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.replay_path is not None:
         _replay(engine, settings.replay_path)
     app = Flask("onepin_mock")
+    # A path is matched as sent: werkzeug would redirect `/api/v1//workflows` (308, an HTML
+    # body) and serve `//files/<token>` as `/files/<token>`; both are 404s in the envelope.
+    app.url_map.merge_slashes = False
     pipeline = Pipeline(settings, engine, Authenticator(world, settings.jwt_secret, rules.scopes),
                         CannedBodies(spec, settings.seed))
     operations = list(spec.operations) + [
@@ -110,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Before CORS and routing: a rebinding page's preflights, pages and files are refused too.
     app.before_request(_host_check(HostPolicy.for_bind(settings.host, settings.allowed_hosts),
                                    world))
+    app.before_request(_path_as_sent(world))
     install_cors(app, CorsPolicy(settings.cors_origins, settings.cors_allow_null_origin),
                  lambda message: render_error(Forbidden(message), new_meta(clock.now())))
     app.extensions[EXTENSION_KEY] = MockApp(settings, spec, admin_spec, world, engine, pipeline,
@@ -261,6 +265,18 @@ def _host_check(policy: HostPolicy, world: World) -> Any:
         return render_error(MisdirectedRequest(
             f"This mock does not serve the host {excerpt(host)}; start it with "
             f"--allowed-host {excerpt(name)} to accept it"), new_meta(world.clock.now()))
+
+    return check
+
+
+def _path_as_sent(world: World) -> Any:
+    """werkzeug matches a path with its leading slashes folded into one, so `//files/<token>`
+    would serve the file; a path is matched as sent (interior `//` too: ``merge_slashes``)."""
+
+    def check() -> Response | None:
+        if not request.environ.get("PATH_INFO", "").startswith("//"):
+            return None
+        return render_error(ApiNotFound("No such endpoint"), new_meta(world.clock.now()))
 
     return check
 

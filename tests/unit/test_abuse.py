@@ -1,10 +1,11 @@
 """Hostile and careless input, table-driven: every case gets its documented 4xx in the error
 envelope (never a 500), a short error body, and leaves the workspace as it was.
 
-Each row is one input from the hardening issue: bodies that are too big, too deep or not
-I-JSON, integers with thousands of digits or non-ASCII digits, loose media types, node
-config the catalog forbids, forged download links, and override headers that try to force
-what they must not.
+Each row is one input from the hardening issues: bodies that are too big, too deep, not
+I-JSON, only whitespace or not Unicode (lone or CESU-8 surrogates), integers with thousands
+of digits or non-ASCII digits, loose media types, node config the catalog forbids, forged
+download links, override headers that try to force what they must not (a 2xx `Prefer`
+code, empty or non-ASCII values), and paths with double slashes.
 """
 
 from __future__ import annotations
@@ -128,8 +129,8 @@ ABUSES = [
     *[Abuse(f"prefer-code-{code}", "GET", WORKFLOWS, 422, "VALIDATION_ERROR",
             headers={**KEY, "Prefer": f"code={code}"}, field="Prefer")
       for code in (100, 200, 204, 301, 399)],
-    # What granian hands the app for a header value with non-ASCII bytes (`code=４０４`):
-    # an empty string. Refused like garbage, never ignored.
+    # What granian hands the app for a header value with non-ASCII bytes (fullwidth digits
+    # in `code=404`): an empty string. Refused like garbage, never ignored.
     *[Abuse(f"empty-{name.lower()}", "GET", WORKFLOWS, 422, "VALIDATION_ERROR",
             headers={**KEY, name: ""}, field=name)
       for name in ("Prefer", "X-Mock-Fault", "X-Mock-Delay")],
@@ -210,6 +211,16 @@ def test_whitespace_and_unicode_that_json_allows_still_work(client: FlaskClient)
                       (b'\n {"name": "spaced"} \n', "spaced")):
         response = client.post(WORKFLOWS, data=raw, headers={**KEY, "Content-Type": JSON})
         assert ok(response, 201)["name"] == name
+
+
+@pytest.mark.parametrize("path", ["/api/v1//workflows", "//api/v1/workflows",
+                                  "/api/v1/workflows//", "//__mock/health", "//docs",
+                                  "/api//v1/auth/whoami"])
+def test_a_path_is_matched_as_sent(client: FlaskClient, path: str) -> None:
+    """No 308 with an HTML body, no double-slash alias: a 404 in the envelope."""
+    response = client.get("/", headers=KEY, environ_overrides={"PATH_INFO": path})
+    assert_error(response, 404, "NOT_FOUND")
+    assert "Location" not in response.headers
 
 
 def test_a_long_value_is_never_echoed_back(client: FlaskClient) -> None:

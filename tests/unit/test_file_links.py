@@ -108,6 +108,16 @@ def test_a_suffix_longer_than_the_file_selects_all_of_it(client: FlaskClient,
     assert response.headers["Content-Range"] == f"bytes 0-{size - 1}/{size}"
 
 
+@pytest.mark.parametrize("alias", ["//files/", "/files//", "///files/"])
+def test_a_file_link_is_matched_as_sent(client: FlaskClient, alias: str) -> None:
+    """`//files/<token>` is not the file (werkzeug folded leading slashes): 404 envelope."""
+    path = download_path(client)
+    assert client.get(path).status_code == 200
+    doubled = alias + path.removeprefix("/files/")
+    response = client.get("/", environ_overrides={"PATH_INFO": doubled})
+    assert_error(response, 404, "NOT_FOUND")
+
+
 def test_unusable_ranges_get_the_whole_file(client: FlaskClient) -> None:
     """Several ranges, another unit or a malformed header are ignored (200, whole file)."""
     path = local(audio_cards(client)[0]["playback_url"])
