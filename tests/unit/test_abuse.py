@@ -13,14 +13,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
+import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import ACME, KEY, assert_error, ok
+from support import ACME, ADA, FROZEN_AT, KEY, assert_error, ok
 
 from mockserver.app import mock_of
+from mockserver.settings import Settings
 from mockserver.world.state.links import FILES_PREFIX
 
 WORKFLOWS = "/api/v1/workflows"
@@ -42,6 +45,13 @@ def _nodes(count: int) -> str:
     nodes = [{"id": f"n{i}", "type": "operator_normalizer", "position": {"x": 0, "y": 0}}
              for i in range(count)]
     return json.dumps({"name": "x", "definition": {"graph": {"nodes": nodes, "edges": []}}})
+
+
+def _not_before(instant: datetime) -> str:
+    """A session token of the mock's own secret, valid for a day from ``instant``."""
+    start = int(instant.timestamp())
+    return jwt.encode({"sub": ADA, "iss": "onepin-mock", "iat": start, "nbf": start,
+                       "exp": start + 86400}, Settings().jwt_secret, algorithm="HS256")
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,17 @@ ABUSES = [
           b'{"name": "\xed\xa0\x80"}', field="body"),
     Abuse("body-cesu-8-pair", "POST", WORKFLOWS, 422, "VALIDATION_ERROR",
           b'{"name": "\xed\xa0\xbd\xed\xb8\x80"}', field="body"),
+    # -- DNS rebinding: a page on a name pointed at 127.0.0.1 (same origin to the mock) -----------
+    Abuse("rebound-reset", "POST", "/__mock/reset", 421, "MISDIRECTED_REQUEST", "{}",
+          headers={"Host": "attacker.example:8080", "Origin": "http://attacker.example:8080"}),
+    Abuse("rebound-state-read", "GET", "/__mock/state", 421, "MISDIRECTED_REQUEST",
+          headers={"Host": "attacker.example:8080"}),
+    Abuse("rebound-api-write", "POST", WORKFLOWS, 421, "MISDIRECTED_REQUEST", '{"name": "x"}',
+          headers={**KEY, "Host": "attacker.example"}),
+    # -- session tokens judged by the mock's clock --------------------------------------------
+    Abuse("session-not-valid-for-two-hours", "GET", WORKFLOWS, 401, "INVALID_API_KEY",
+          headers={"Authorization": "Bearer " + _not_before(FROZEN_AT + timedelta(hours=2)),
+                   "X-Workspace-Id": ACME}),
     # -- who am I ------------------------------------------------------------------------------
     Abuse("whoami-garbage-workspace", "GET", "/api/v1/auth/whoami", 403, "FORBIDDEN",
           headers={**KEY, "X-Workspace-Id": "garbage"}),
