@@ -38,6 +38,7 @@ SERVE_EXAMPLES = """examples:
   onepin-mock serve --fault-rate 0.1 --fault-status 503   # 10% of requests fail (seeded)
   onepin-mock serve --cors-origin https://app.example.com --admin-token s3cret
   onepin-mock serve --host 0.0.0.0 --admin-token s3cret --secret "$(openssl rand -hex 32)"
+  onepin-mock serve --allowed-host mock.test          # also answer Host: mock.test (a proxy)
   onepin-mock serve --workers 2                       # two processes sharing one state
   onepin-mock serve --state sqlite:///mock-state.db   # keep every write across restarts
   onepin-mock serve --state redis://10.0.0.5:6379/0   # one mock shared by several machines
