@@ -11,6 +11,7 @@ and nothing else.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -111,12 +112,18 @@ class HostPolicy:
         # No Host at all is no browser's request (every browser sends one).
         if not self.enforced or host_header is None or ANY_HOST in self.allowed:
             return True
-        parts = split_host_header(host_header)
-        if parts is None:
-            return False
-        name, port = parts
-        return is_loopback_name(name) or any(_matches(entry, name, port)
-                                             for entry in self.allowed)
+        return _verdict(self, host_header)
+
+
+# Every request asks, almost always with one of a few Host values: the verdicts are kept
+# (parsing an address costs a few microseconds).
+@functools.lru_cache(maxsize=1024)
+def _verdict(policy: HostPolicy, host_header: str) -> bool:
+    parts = split_host_header(host_header)
+    if parts is None:
+        return False
+    name, port = parts
+    return is_loopback_name(name) or any(_matches(entry, name, port) for entry in policy.allowed)
 
 
 def _matches(entry: str, name: str, port: int | None) -> bool:
