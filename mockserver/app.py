@@ -21,7 +21,6 @@ from .auth import Authenticator
 from .clock import ControllableClock
 from .control.canned import CannedBodies
 from .control.cors import CorsPolicy, install_cors, is_preflight
-from .control.journal_exchange import Exchange, header_environ
 from .docs_site import install_docs_site, is_own_page
 from .envelope import new_meta
 from .errors import (
@@ -40,12 +39,14 @@ from .errors import NotFound as ApiNotFound
 from .handlers.base import Handler
 from .hosts import HostPolicy, split_host_header
 from .pipeline import VERSION_HEADER, CompactJson, Pipeline, render_error
+from .recording.exchange import Exchange, header_environ
+from .recording.journal import Journal
 from .settings import Settings
 from .spec import Operation, Spec
+from .state_backends import OpenedState, open_state
 from .world.catalog.catalog import Catalog
 from .world.catalog.graph_rules import structural_problems
 from .world.dataset.generate import SeededDataset
-from .world.events import EventLog, open_log
 from .world.events.files import read_events
 from .world.service import StateEngine
 from .world.state.fixtures import FixtureRules, VoiceVocabulary, load_fixtures
@@ -65,6 +66,7 @@ class MockApp:
     admin_spec: Spec
     world: World
     engine: StateEngine  # the door for every state change
+    journal: Journal  # what the mock answered, and the API coverage counters
     pipeline: Pipeline
     fixture_rules: FixtureRules
     allow: dict[str, str]  # URL rule endpoint (the spec path) -> its Allow header
@@ -86,11 +88,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     rules = fixture_rules(spec, catalog)
     fixtures = load_fixtures(settings.fixtures_path, rules)
     clock = ControllableClock(settings.frozen_at)
-    log = _open_log(settings)
-    world = World(settings, fixtures, catalog, clock, SeededDataset(), log)
+    opened = _open_state(settings)
+    world = World(settings, fixtures, catalog, clock, SeededDataset())
     world.fixture_rules = rules
-    world.journal.coverage.spec_operations = tuple(op.operation_id for op in spec.operations)
-    engine = StateEngine(world, log)
+    journal = Journal(opened.requests, settings.journal_size)
+    journal.coverage.spec_operations = tuple(op.operation_id for op in spec.operations)
+    engine = StateEngine(world, opened.log)
+    engine.on_full_reset.append(journal.clear)
     engine.sync()  # a shared or durable log may already hold events
     if settings.replay_path is not None:
         _replay(engine, settings.replay_path)
@@ -99,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # body) and serve `//files/<token>` as `/files/<token>`; both are 404s in the envelope.
     app.url_map.merge_slashes = False
     pipeline = Pipeline(settings, engine, Authenticator(world, settings.jwt_secret, rules.scopes),
-                        CannedBodies(spec, settings.seed))
+                        CannedBodies(spec, settings.seed), journal)
     operations = list(spec.operations) + [
         op for op in admin_spec.operations
         if settings.admin_enabled or op.raw.get("x-mock-api-surface")]
@@ -107,7 +111,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _install_error_pages(app, world)
     install_docs_site(app, spec, settings, fixtures)
     # after_request hooks run last-registered first: the journal sees the final headers.
-    app.after_request(_observe(world, settings))
+    app.after_request(_observe(world, journal, settings))
     app.after_request(_version_header(settings.required_sdk_version))
     app.before_request(_start_timer)
     # Before CORS and routing: a rebinding page's preflights, pages and files are refused too.
@@ -116,8 +120,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(_path_as_sent(world))
     install_cors(app, CorsPolicy(settings.cors_origins, settings.cors_allow_null_origin),
                  lambda message: render_error(Forbidden(message), new_meta(clock.now())))
-    app.extensions[EXTENSION_KEY] = MockApp(settings, spec, admin_spec, world, engine, pipeline,
-                                            rules, allow)
+    app.extensions[EXTENSION_KEY] = MockApp(settings, spec, admin_spec, world, engine, journal,
+                                            pipeline, rules, allow)
     return app
 
 
@@ -128,9 +132,9 @@ def _replay(engine: StateEngine, path: Path) -> None:
         raise StartupError(f"--replay {path}: {exc}") from exc
 
 
-def _open_log(settings: Settings) -> EventLog:
+def _open_state(settings: Settings) -> OpenedState:
     try:
-        return open_log(settings.state_url, settings.journal_size)
+        return open_state(settings.state_url, settings.journal_size)
     except StateUrlError as exc:
         raise StartupError(f"--state: {exc}") from exc
 
@@ -285,7 +289,7 @@ def _start_timer() -> None:
     g.onepin_started = time.perf_counter()
 
 
-def _observe(world: World, settings: Settings) -> Any:
+def _observe(world: World, journal: Journal, settings: Settings) -> Any:
     """Log one line per request, and journal the API traffic: not the mock's own pages,
     its /__mock/ control calls, or the preflights a browser sends on its own."""
 
@@ -301,20 +305,20 @@ def _observe(world: World, settings: Settings) -> Any:
                             duration_ms)
         path = request_now.path
         if not (path.startswith("/__mock/") or is_own_page(path) or is_preflight()):
-            _journal(world, request_now, vars(seen), response, duration_ms)
+            _journal(world, journal, request_now, vars(seen), response, duration_ms)
         return response
 
     return observe
 
 
-def _journal(world: World, asked: Request, seen: dict[str, Any], response: Response,
-             duration_ms: float) -> None:
+def _journal(world: World, journal: Journal, asked: Request, seen: dict[str, Any],
+             response: Response, duration_ms: float) -> None:
     """Hand the journal what it needs of this exchange (``seen``: what the pipeline noted
     on ``g``)."""
     # A streamed answer (a dropped connection, a file) must not be consumed here.
     readable = not (response.is_streamed or response.direct_passthrough
                     or asked.method == "HEAD")
-    world.journal.keep(Exchange(
+    journal.keep(Exchange(
         at=world.clock.now(), method=asked.method, path=asked.path,
         query=asked.query_string, status=response.status_code,
         operation_id=seen.get("onepin_operation"), workspace_id=seen.get("onepin_workspace"),

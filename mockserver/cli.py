@@ -376,11 +376,11 @@ def token(settings: Settings, user_id: str, ttl: int) -> int:
 
 
 def export_events(settings: Settings, out: Path) -> int:
-    from .world.events import open_log
+    from .state_backends import open_state
     from .world.events.files import events_document
 
-    log = open_log(settings.state_url, 0)
-    document = events_document(log.read(0))
+    opened = open_state(settings.state_url, 0)
+    document = events_document(opened.log.read(0))
     out.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"{len(document['events'])} events from {settings.state_url} written to {out}")
     return 0

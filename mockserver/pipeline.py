@@ -37,6 +37,7 @@ from .errors import (
     error_for_status,
 )
 from .handlers.base import Handler, Reply, RequestContext
+from .recording.journal import Journal
 from .requests import ParsedInput, parse_request
 from .settings import Settings
 from .spec import Operation
@@ -50,7 +51,7 @@ _SDK_AGENT = re.compile(r"^onepin(?:-python)?/(\S+)")
 
 class Pipeline:
     def __init__(self, settings: Settings, engine: StateEngine, authenticator: Authenticator,
-                 canned: CannedBodies,
+                 canned: CannedBodies, journal: Journal,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
         self.settings = settings
         self.engine = engine
@@ -59,6 +60,7 @@ class Pipeline:
         self.on_error = on_error
         self.overrides = OverrideReader(settings, lambda: engine.world.fault_changes)
         self.canned = canned
+        self.journal = journal
 
     def view_for(self, operation: Operation, handler: Handler) -> Callable[..., Response]:
         def view(**path: str) -> Response:
@@ -136,7 +138,8 @@ class Pipeline:
                  now: datetime) -> RequestContext:
         return RequestContext(
             operation_id=operation.operation_id, inputs=inputs, principal=principal,
-            world=self.world, engine=self.engine, settings=self.settings, now=now,
+            world=self.world, engine=self.engine, journal=self.journal,
+            settings=self.settings, now=now,
             request_urls=_request_urls,
             query_items=tuple(request.args.items(multi=True)), faults=self.overrides.faults,
         )

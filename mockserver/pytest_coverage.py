@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .world.state.coverage import (
+from .recording.coverage import (
     ATTRIBUTIONS,
     CONTRACT_RULE,
     FORCED,

@@ -23,10 +23,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from .app import create_app, mock_of
 from .demo import DEMO_KEY, READ_ONLY_KEY, SECOND_WORKSPACE_KEY
+from .recording.journal import Entry, Journal, JournalFilter
 from .session_tokens import mint_session_token
 from .settings import Settings, with_options
 from .world.service import StateEngine, control, runs
-from .world.state.journal import Entry, JournalFilter
 
 if TYPE_CHECKING:
     from .clock import ControllableClock
@@ -111,6 +111,11 @@ class MockServer:
         return mock_of(self.app).engine
 
     @property
+    def journal(self) -> Journal:
+        """The request journal and its coverage counters."""
+        return mock_of(self.app).journal
+
+    @property
     def clock(self) -> ControllableClock:
         return self.world.clock
 
@@ -143,11 +148,11 @@ class MockServer:
         """Journal entries (oldest first) matching every given filter; ``path`` is a glob."""
         where = JournalFilter(method=method, path=path, status=status,
                               workspace_id=workspace_id, operation_id=operation_id)
-        return self.world.journal.find(where, self.settings.journal_size if limit is None
+        return self.journal.find(where, self.settings.journal_size if limit is None
                                        else limit)
 
     def clear_requests(self) -> int:
-        return self.world.journal.clear()
+        return self.journal.clear()
 
     # -- run helpers --------------------------------------------------------------------------
 
@@ -194,15 +199,15 @@ class MockServer:
 
     def coverage(self, workspace_id: str | None = None) -> dict[str, Any]:
         """The coverage report, as ``GET /__mock/coverage`` answers it."""
-        return self.world.journal.coverage.report(workspace_id)
+        return self.journal.coverage.report(workspace_id)
 
     def coverage_counts(self) -> dict[str, int]:
         """The raw coverage counters (what the pytest plugin merges across servers)."""
-        return self.world.journal.coverage.counts()
+        return self.journal.coverage.counts()
 
     @property
     def spec_operations(self) -> tuple[str, ...]:
-        return self.world.journal.coverage.spec_operations
+        return self.journal.coverage.spec_operations
 
     # -- errors inside the server -------------------------------------------------------------
 

@@ -1,1 +1,1 @@
-"""The mock's own controls: per-request overrides, contract bodies, CORS, the journal page."""
+"""The mock's own controls: per-request overrides, contract bodies, CORS, the console page."""

@@ -76,7 +76,7 @@ def _within_range(field: str, instant: datetime) -> None:
 
 
 def mock_requests_list(ctx: RequestContext) -> Reply:
-    entries = ctx.world.journal.find(journal_filter(ctx.query), int(ctx.query.get("limit", 100)))
+    entries = ctx.journal.find(journal_filter(ctx.query), int(ctx.query.get("limit", 100)))
     return Reply([entry.to_wire() for entry in entries])
 
 
@@ -107,15 +107,15 @@ def mock_faults_set(ctx: RequestContext) -> Reply:
 
 
 def mock_requests_clear(ctx: RequestContext) -> Reply:
-    return Reply({"deleted": ctx.world.journal.clear()})
+    return Reply({"deleted": ctx.journal.clear()})
 
 
 def mock_coverage(ctx: RequestContext) -> Reply:
-    return Reply(ctx.world.journal.coverage.report(ctx.query.get("workspace_id")))
+    return Reply(ctx.journal.coverage.report(ctx.query.get("workspace_id")))
 
 
 def mock_coverage_clear(ctx: RequestContext) -> Reply:
-    ctx.world.journal.coverage.clear()
+    ctx.journal.coverage.clear()
     return Reply({})
 
 

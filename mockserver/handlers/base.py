@@ -18,6 +18,7 @@ from ..errors import NotFound
 if TYPE_CHECKING:
     from ..auth import Principal
     from ..control.fault_settings import RuntimeFaults
+    from ..recording.journal import Journal
     from ..requests import ParsedInput
     from ..settings import Settings
     from ..world.service import StateEngine
@@ -31,6 +32,7 @@ class RequestContext:
     principal: Principal | None
     world: World
     engine: StateEngine
+    journal: Journal  # what this mock answered (the control API reads it)
     settings: Settings
     now: datetime
     # (scheme://host, scheme://host/path) of this request, worked out when a link or a page

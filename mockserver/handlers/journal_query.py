@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..world.state.journal import JournalFilter
+from ..recording.journal import JournalFilter
 
 
 def journal_filter(query: dict[str, Any]) -> JournalFilter:

@@ -1,4 +1,5 @@
-"""Every backend of the event log, as one parametrised fixture (memory, SQLite, Redis)."""
+"""Every state backend (event log and request store), as one parametrised fixture
+(memory, SQLite, Redis)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 from redis_server import running_redis
 
-from mockserver.world.events import EventLog, open_log
+from mockserver.recording.store import RequestStore
+from mockserver.state_backends import OpenedState, open_state
+from mockserver.world.events import EventLog
 
 _namespaces = itertools.count()
 
@@ -31,18 +34,33 @@ def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"{base}?namespace=test-{next(_namespaces)}-{tmp_path.name}"
 
 
-@pytest.fixture
-def open_state(state_url: str) -> Iterator[Callable[..., EventLog]]:
-    """Open the test's log (again, for a second handle); memory hands back the same one."""
-    opened: list[EventLog] = []
-
-    def opener(journal_size: int = 100) -> EventLog:
+def _opener(state_url: str, opened: list[OpenedState]) -> Callable[[int], OpenedState]:
+    def opener(journal_size: int = 100) -> OpenedState:
         if state_url == "memory" and opened:
             return opened[0]
-        log = open_log(state_url, journal_size)
-        opened.append(log)
-        return log
+        state = open_state(state_url, journal_size)
+        opened.append(state)
+        return state
 
-    yield opener
-    for log in opened:
-        log.close()
+    return opener
+
+
+@pytest.fixture
+def open_log(state_url: str) -> Iterator[Callable[..., EventLog]]:
+    """Open the test's log (again, for a second handle); memory hands back the same one."""
+    opened: list[OpenedState] = []
+    opener = _opener(state_url, opened)
+    yield lambda journal_size=100: opener(journal_size).log
+    for state in opened:
+        state.close()
+
+
+@pytest.fixture
+def open_requests(state_url: str) -> Iterator[Callable[..., RequestStore]]:
+    """Open the test's request store (again, for a second handle); memory hands back the
+    same one."""
+    opened: list[OpenedState] = []
+    opener = _opener(state_url, opened)
+    yield lambda journal_size=100: opener(journal_size).requests
+    for state in opened:
+        state.close()

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mockserver.world.events import EventLog
-from mockserver.world.state.journal import Journal, JournalFilter
+from mockserver.recording.journal import Journal, JournalFilter
+from mockserver.recording.store import RequestStore
 
 ENTRY = {"at": "2026-11-01T10:00:00Z", "method": "GET", "path": "/api/v1/workflows",
          "query": "", "operation_id": "list_workflows", "workspace_id": "ws-1",
          "request_id": None, "duration_ms": 1.0}
 
 
-def test_counters_add_up_across_handles(open_state: Callable[..., EventLog]) -> None:
-    first, second = open_state(), open_state()
+def test_counters_add_up_across_handles(open_requests: Callable[..., RequestStore]) -> None:
+    first, second = open_requests(), open_requests()
     first.coverage_add(["a", "b"])
     second.coverage_add(["a"])
     assert first.coverage_counts() == {"a": 2, "b": 1}
@@ -23,10 +23,10 @@ def test_counters_add_up_across_handles(open_state: Callable[..., EventLog]) -> 
     assert first.coverage_counts() == {}
 
 
-def test_coverage_outlives_a_rotating_journal(open_state: Callable[..., EventLog]) -> None:
+def test_coverage_outlives_a_rotating_journal(open_requests: Callable[..., RequestStore]) -> None:
     """A journal of 3 entries keeps 3; the coverage still counts all 10 requests, and a
     journal clear (as a full reset does) leaves it alone."""
-    journal = Journal(open_state(journal_size=3), 3)
+    journal = Journal(open_requests(journal_size=3), 3)
     for _ in range(7):
         journal.record(**ENTRY, status=200)
     failure = {"field": "limit", "rule": "minimum", "message": "too small"}
@@ -46,10 +46,10 @@ def test_coverage_outlives_a_rotating_journal(open_state: Callable[..., EventLog
 
 
 def test_one_record_journals_and_counts_for_every_handle(
-        open_state: Callable[..., EventLog]) -> None:
+        open_requests: Callable[..., RequestStore]) -> None:
     """A request's entry and counts reach every handle: a read through another handle's
     journal has the writer's held entries written first."""
-    writer, reader = open_state(), open_state()
+    writer, reader = open_requests(), open_requests()
     Journal(writer, 100).record(**ENTRY, status=200)
     reading = Journal(reader, 100)
     entries = reading.find(JournalFilter(), 100)
@@ -58,8 +58,8 @@ def test_one_record_journals_and_counts_for_every_handle(
     assert reading.coverage.counts() == writer.coverage_counts()
 
 
-def test_a_journal_of_size_zero_still_counts(open_state: Callable[..., EventLog]) -> None:
-    state = open_state(journal_size=0)
+def test_a_journal_of_size_zero_still_counts(open_requests: Callable[..., RequestStore]) -> None:
+    state = open_requests(journal_size=0)
     journal = Journal(state, 0)
     journal.record(**ENTRY, status=404)
     report = journal.coverage.report()

@@ -8,20 +8,20 @@ import sqlite3
 import time
 from pathlib import Path
 
-from mockserver.world.events import open_log
+from mockserver.state_backends import open_state
 from mockserver.world.events.head_signal import HeadSignal
 from mockserver.world.events.sqlite import SqliteLog
 
 
 def _append_one(url: str, after: int) -> None:
-    log = open_log(url, 10)
+    log = open_state(url, 10).log
     assert log.append(after, "from.another.process", {}) is not None
     log.close()
 
 
 def test_an_append_in_another_process_is_seen_at_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'state.db'}"
-    reader = open_log(url, 10)
+    reader = open_state(url, 10).log
     assert isinstance(reader, SqliteLog)
     reader._signal.max_age = 3600  # only the sign can tell it
     context = multiprocessing.get_context("spawn")
@@ -37,7 +37,7 @@ def test_an_append_in_another_process_is_seen_at_once(tmp_path: Path) -> None:
 
 def test_an_unsigned_append_is_seen_once_the_last_read_is_max_age_old(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'state.db'}"
-    log = open_log(url, 10)
+    log = open_state(url, 10).log
     assert log.head() == 0
     # A writer killed between its commit and its sign: the row is there, the sign is not.
     with sqlite3.connect(tmp_path / "state.db") as raw:

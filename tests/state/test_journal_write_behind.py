@@ -1,4 +1,4 @@
-"""The journal is written behind the answers (world/state/journal_writer.py): entries held
+"""The journal is written behind the answers (recording/write_behind.py): entries held
 in the process that answered reach a reader in any process, in the order they were
 recorded, with nothing skipped; a quiet process writes on its own; a dead one is not
 waited for; and memory held for bodies stays bounded.
@@ -13,10 +13,16 @@ from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from typing import Any
 
-from mockserver.world.events import open_log
-from mockserver.world.events.sqlite_requests import READ_WAIT
-from mockserver.world.state.journal import Journal, JournalFilter
-from mockserver.world.state.journal_writer import WriteBehind
+from mockserver.recording.journal import Journal, JournalFilter
+from mockserver.recording.sqlite_requests import READ_WAIT, SqliteRequests
+from mockserver.recording.write_behind import WriteBehind
+from mockserver.state_backends import open_state
+
+
+def open_requests(url: str, journal_size: int) -> SqliteRequests:
+    requests = open_state(url, journal_size).requests
+    assert isinstance(requests, SqliteRequests)
+    return requests
 
 CONTEXT = multiprocessing.get_context("fork")
 FOREVER = 3600.0  # an idle time no test waits for: only a reader's question writes
@@ -31,7 +37,7 @@ def _fields(writer: str, n: int) -> dict[str, Any]:
 def _hold(url: str, writer: str, count: int, idle: float, pause: float,
           ready: EventType) -> None:
     """Record ``count`` entries, then stay alive (holding them) until killed."""
-    journal = Journal(open_log(url, 1000), 1000, idle=idle)
+    journal = Journal(open_requests(url, 1000), 1000, idle=idle)
     for n in range(count):
         journal.record(**_fields(writer, n))
         time.sleep(pause)
@@ -73,9 +79,9 @@ def test_a_read_in_another_process_gets_what_a_live_writer_holds(tmp_path: Path)
     writers = Writers(url, 30, idle=FOREVER)
     try:
         writers.wait_ready()
-        raw = open_log(url, 1000)
+        raw = open_requests(url, 1000)
         assert raw.journal_entries() == [], "held by the writer, not yet written"
-        reader = Journal(open_log(url, 1000), 1000)
+        reader = Journal(open_requests(url, 1000), 1000)
         started = time.monotonic()
         entries = reader.find(JournalFilter(), 1000)
         assert time.monotonic() - started < READ_WAIT / 2, "the writer answered (no timeout)"
@@ -89,7 +95,7 @@ def test_a_read_in_another_process_gets_what_a_live_writer_holds(tmp_path: Path)
 def test_a_quiet_writer_writes_on_its_own_and_survives_a_kill(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'state.db'}"
     writers = Writers(url, 10, idle=0.2)
-    raw = open_log(url, 1000)
+    raw = open_requests(url, 1000)
     try:
         writers.wait_ready()
         deadline = time.monotonic() + 10
@@ -109,7 +115,7 @@ def test_a_writer_killed_outright_is_not_waited_for_past_the_bound(tmp_path: Pat
         writers.wait_ready()
         writers.stop()
         started = time.monotonic()
-        Journal(open_log(url, 1000), 1000).find(JournalFilter(), 1000)
+        Journal(open_requests(url, 1000), 1000).find(JournalFilter(), 1000)
         assert time.monotonic() - started < READ_WAIT + 1.0
     finally:
         writers.stop()
@@ -120,7 +126,7 @@ def test_a_live_view_polling_since_its_last_entry_never_skips_one(tmp_path: Path
     entry arrives exactly once, although each writer writes only when asked."""
     url = f"sqlite:///{tmp_path / 'state.db'}"
     writers = Writers(url, 150, idle=FOREVER, pause=0.002, names=("a", "b"))
-    reader = Journal(open_log(url, 1000), 1000)
+    reader = Journal(open_requests(url, 1000), 1000)
     seen: list[str] = []
     last = 0
     try:
@@ -158,7 +164,7 @@ class _Body:
 
 
 def test_held_bodies_are_bounded_and_a_shared_body_counts_once(tmp_path: Path) -> None:
-    store = open_log(f"sqlite:///{tmp_path / 'state.db'}", 1000)
+    store = open_requests(f"sqlite:///{tmp_path / 'state.db'}", 1000)
     behind = WriteBehind(store, 1000, max_bytes=3 << 20, idle=FOREVER)
     shared = b"x" * (1 << 20)
     for n in range(50):  # one megabyte, held fifty times
@@ -171,7 +177,7 @@ def test_held_bodies_are_bounded_and_a_shared_body_counts_once(tmp_path: Path) -
 
 
 def test_entries_the_bound_drops_unwritten_still_count(tmp_path: Path) -> None:
-    store = open_log(f"sqlite:///{tmp_path / 'state.db'}", 5)
+    store = open_requests(f"sqlite:///{tmp_path / 'state.db'}", 5)
     behind = WriteBehind(store, 5, idle=FOREVER)
     for n in range(12):
         behind.add(_Body(n, b""))
@@ -193,7 +199,7 @@ def test_a_forked_worker_starts_with_nothing_held_and_nothing_is_written_twice(
     """A worker forked from a process that holds entries (as served workers are forked
     from the parent's app) writes only its own; the parent's reach readers once."""
     url = f"sqlite:///{tmp_path / 'state.db'}"
-    journal = Journal(open_log(url, 1000), 1000, idle=FOREVER)
+    journal = Journal(open_requests(url, 1000), 1000, idle=FOREVER)
     for n in range(3):
         journal.record(**_fields("parent", n))
     manager = CONTEXT.Manager()

@@ -7,14 +7,20 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from mockserver.world.events import open_log, sqlite_requests
-from mockserver.world.events.sqlite_requests import requests_folder
+from mockserver.recording import sqlite_requests
+from mockserver.recording.sqlite_requests import requests_folder
+from mockserver.recording.store import RequestStore
+from mockserver.state_backends import open_state
+
+
+def open_requests(url: str, journal_size: int) -> RequestStore:
+    return open_state(url, journal_size).requests
 
 PER_PROCESS = 40
 
 
 def _write(url: str, name: str, start: multiprocessing.synchronize.Event) -> None:
-    log = open_log(url, 1000)
+    log = open_requests(url, 1000)
     start.wait()
     for n in range(PER_PROCESS):
         log.record_request({"writer": name, "n": n}, ["op:list_workflows", f"writer:{name}"])
@@ -36,7 +42,7 @@ def _run_writers(url: str, names: list[str]) -> None:
 def test_writers_in_several_processes_read_as_one_journal(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'state.db'}"
     _run_writers(url, ["a", "b", "c"])
-    reader = open_log(url, 1000)
+    reader = open_requests(url, 1000)
     entries = reader.journal_entries()
     assert len(entries) == 3 * PER_PROCESS
     seqs = [e["seq"] for e in entries]
@@ -52,20 +58,20 @@ def test_writers_in_several_processes_read_as_one_journal(tmp_path: Path) -> Non
 def test_the_bound_and_a_clear_apply_to_every_process(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'state.db'}"
     _run_writers(url, ["a", "b"])
-    bounded = open_log(url, 50)
+    bounded = open_requests(url, 50)
     entries = bounded.journal_entries()
     assert len(entries) == 50
-    everything = open_log(url, 1000).journal_entries()
+    everything = open_requests(url, 1000).journal_entries()
     assert entries == everything[-50:], "the newest 50 of all processes"
     assert bounded.journal_clear() == 50
-    assert open_log(url, 1000).journal_entries() == []
+    assert open_requests(url, 1000).journal_entries() == []
     bounded.coverage_clear()
-    assert open_log(url, 1000).coverage_counts() == {}
+    assert open_requests(url, 1000).coverage_counts() == {}
 
 
 def test_two_handles_in_one_process_share_one_numbering(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'state.db'}"
-    first, second = open_log(url, 100), open_log(url, 100)
+    first, second = open_requests(url, 100), open_requests(url, 100)
     for n in range(20):
         (first if n % 2 else second).record_request({"n": n}, [])
     entries = first.journal_entries()
@@ -75,7 +81,7 @@ def test_two_handles_in_one_process_share_one_numbering(tmp_path: Path) -> None:
 
 def test_a_damaged_file_of_another_process_is_skipped(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'state.db'}"
-    log = open_log(url, 100)
+    log = open_requests(url, 100)
     log.record_request({"n": 1}, ["op:whoami"])
     (requests_folder(tmp_path / "state.db") / "999999.db").write_bytes(b"not a database" * 64)
     assert [e["n"] for e in log.journal_entries()] == [1]
@@ -84,22 +90,22 @@ def test_a_damaged_file_of_another_process_is_skipped(tmp_path: Path) -> None:
 
 def test_a_full_journal_overwrites_its_oldest_entries_across_handles(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'state.db'}"
-    first, second = open_log(url, 5), open_log(url, 5)
+    first, second = open_requests(url, 5), open_requests(url, 5)
     for n in range(12):
         (first if n % 3 else second).record_request({"n": n}, [])
     assert [e["n"] for e in first.journal_entries()] == [7, 8, 9, 10, 11]
-    assert [e["n"] for e in open_log(url, 100).journal_entries()] == [7, 8, 9, 10, 11]
+    assert [e["n"] for e in open_requests(url, 100).journal_entries()] == [7, 8, 9, 10, 11]
 
 
 def test_a_new_process_with_a_reused_pid_carries_on_after_the_newest_entry(
         tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'state.db'}"
-    earlier = open_log(url, 10)
+    earlier = open_requests(url, 10)
     for n in range(3):
         earlier.record_request({"n": n}, [])
     earlier.close()
     sqlite_requests._after_fork()  # what a new process starts from: nothing in memory
-    later = open_log(url, 10)
+    later = open_requests(url, 10)
     for n in range(3, 5):
         later.record_request({"n": n}, [])
     assert [e["n"] for e in later.journal_entries()] == [0, 1, 2, 3, 4]
@@ -107,7 +113,7 @@ def test_a_new_process_with_a_reused_pid_carries_on_after_the_newest_entry(
 
 def _open_at_once(url: str, start: multiprocessing.synchronize.Event) -> None:
     start.wait()
-    log = open_log(url, 10)
+    log = open_requests(url, 10)
     log.record_request({"pid": os.getpid()}, [])
     log.close()
 

@@ -3,13 +3,14 @@
 State = the dataset generated from the seed and fixtures + this ordered log of accepted
 commands. Every backend offers the same small interface (``EventLog``): read the head,
 read what came after a position, append *only if* the head is still where the caller
-saw it, and a bounded request journal. That conditional append is what makes a check
+saw it. That conditional append is what makes a check
 and its write atomic across worker processes and machines.
 
-Rule: this package knows nothing of records, HTTP or Flask; events are plain JSON.
+Rule: this package knows nothing of records, HTTP or Flask; events are plain JSON. The
+interface never imports its backends: ``state_backends.open_state`` chooses one.
 """
 
 from ...errors import StateUrlError
-from .base import Event, EventLog, JournalStore, open_log
+from .base import Event, EventLog
 
-__all__ = ["Event", "EventLog", "JournalStore", "StateUrlError", "open_log"]
+__all__ = ["Event", "EventLog", "StateUrlError"]

@@ -6,7 +6,7 @@ lock is held across the caller's checks.
 ``synchronous=NORMAL`` under WAL keeps every acknowledged write through a crash of the
 server process (``kill -9``); only a power cut could lose the last ones.
 The request journal and coverage counters are kept per process beside it
-(``sqlite_requests.py``).
+(``recording/sqlite_requests.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -23,7 +22,6 @@ from urllib.parse import unquote, urlsplit
 from ...errors import StateUrlError
 from .base import Event, EventLog, decode, encode
 from .head_signal import HeadSignal
-from .sqlite_requests import RequestFiles
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)",)
 
@@ -52,11 +50,9 @@ def _use_wal(db: sqlite3.Connection, patience: float = 30.0) -> None:
 
 
 class SqliteLog(EventLog):
-    def __init__(self, url: str, journal_size: int) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
         self.path = sqlite_path(url)
-        self._requests = RequestFiles(self.path, journal_size)
-        self.shared_name = str(self._requests.folder.resolve())
         self._local = threading.local()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,51 +105,8 @@ class SqliteLog(EventLog):
         self._signal.appended(expected_head + 1)
         return decode(expected_head + 1, text)
 
-    # The journal and the coverage counters live in one file per process (why: see
-    # sqlite_requests.py); only the events are shared through this file.
-
-    def journal_add(self, entry: dict[str, Any]) -> None:
-        self._requests.record(entry, [])
-
-    def record_request(self, entry: dict[str, Any], coverage_keys: list[str]) -> None:
-        self._requests.record(entry, coverage_keys)
-
-    writes_behind = True
-
-    def stamp(self) -> int:
-        return self._requests.stamp()
-
-    def record_batch(self, entries: list[tuple[int | None, dict[str, Any]]],
-                     counts: Mapping[str, int], settled: int | None) -> None:
-        self._requests.record_batch(entries, counts, settled)
-
-    def settle_wanted(self) -> int:
-        return self._requests.settle_wanted()
-
-    def settle_mark(self) -> int:
-        return self._requests.settle_mark()
-
-    def wait_settled(self, mark: int) -> None:
-        self._requests.wait_settled(mark)
-
-    def journal_entries(self) -> list[dict[str, Any]]:
-        return self._requests.entries()
-
-    def journal_clear(self) -> int:
-        return self._requests.clear_journal()
-
-    def coverage_add(self, keys: list[str]) -> None:
-        self._requests.record(None, keys)
-
-    def coverage_counts(self) -> dict[str, int]:
-        return self._requests.counts()
-
-    def coverage_clear(self) -> None:
-        self._requests.clear_counts()
-
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None and self._local.pid == os.getpid():
             db.close()
         self._local = threading.local()
-        self._requests.close()

@@ -23,12 +23,14 @@ DEFAULT_FAILURE = "Run failed (forced through the mock's control API)"
 
 
 def reset(engine: StateEngine, workspace_id: str | None = None) -> None:
-    """Forget changes (all, or one workspace's); a full reset also empties the journal."""
+    """Forget changes (all, or one workspace's); a full reset also tells whoever asked
+    (``StateEngine.on_full_reset``: the app empties its request journal)."""
     if workspace_id is not None and not engine.world.known_workspace(workspace_id):
         raise NotFound("Unknown workspace")
     engine.execute(lambda: (FULL_RESET, {"workspace": workspace_id}))
     if workspace_id is None:
-        engine.world.journal.clear()
+        for listener in engine.on_full_reset:
+            listener()
 
 
 def set_clock(engine: StateEngine, *, frozen_at: datetime | None = None,

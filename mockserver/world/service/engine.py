@@ -33,6 +33,9 @@ class StateEngine:
         self.applied = 0
         self._lock = threading.RLock()
         self.reads = ReadCache()  # answers that only the next event can change
+        # Called once, in this process, after it took a full reset command (not when a
+        # reset by another process is applied): the app empties its request journal here.
+        self.on_full_reset: list[Callable[[], object]] = []
 
     def sync(self) -> None:
         if self.log.head() != self.applied:

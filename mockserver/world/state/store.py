@@ -15,10 +15,8 @@ from ...clock import ControllableClock
 from ...errors import NotFound
 from ...settings import Settings
 from ..catalog.catalog import Catalog
-from ..events import JournalStore
 from ..runs.record import RunRecord
 from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
-from .journal import Journal
 from .links import LinkSigner
 from .records import UploadRecord, WorkflowRecord
 from .run_table import RunTable
@@ -98,7 +96,7 @@ class World:
     """Every workspace's state plus what is needed to (re)generate it."""
 
     def __init__(self, settings: Settings, fixtures: Fixtures, catalog: Catalog,
-                 clock: ControllableClock, seeder: Seeder, journal_store: JournalStore) -> None:
+                 clock: ControllableClock, seeder: Seeder) -> None:
         self.settings = settings
         self.seeder = seeder
         self.base_fixtures = fixtures  # what reset() returns to
@@ -106,7 +104,6 @@ class World:
         self.catalog = catalog
         self.clock = clock
         self.links = LinkSigner(settings.jwt_secret, settings.link_ttl_seconds)
-        self.journal = Journal(journal_store, settings.journal_size)
         self.fixture_rules: FixtureRules | None = None  # set by create_app
         self._states: dict[str, WorkspaceState] = {}
         self._lock = threading.RLock()

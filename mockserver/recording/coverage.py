@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..events import JournalStore
+from .store import RequestStore
 
 SPEC_VIOLATION = "spec_violation"
 CONTRACT_RULE = "contract_rule"
@@ -84,7 +84,7 @@ def merge_counts(*many: Mapping[str, int]) -> dict[str, int]:
 class Coverage:
     """The coverage counters of one mock, kept in its state backend."""
 
-    def __init__(self, store: JournalStore,
+    def __init__(self, store: RequestStore,
                  before_read: Callable[[], object] = lambda: None) -> None:
         self._store = store
         self._before_read = before_read  # the journal's: held counts are written first

@@ -28,8 +28,10 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from .base import decode, encode
-from .shared_word import SharedWord
+from ..world.events.base import decode, encode
+from ..world.events.shared_word import SharedWord
+from ..world.events.sqlite import sqlite_path
+from .store import HeldRequestStore
 
 _SCHEMA = (
     # A ring of journal_size slots, each entry overwriting the oldest: a write then replaces
@@ -121,7 +123,7 @@ class RequestFiles:
     def record_batch(self, entries: list[tuple[int | None, dict[str, Any]]],
                      counts: Mapping[str, int], settled: int | None) -> None:
         """Count, keep the entries (numbered when recorded, or now), and beat, in one
-        transaction. ``settled``: see ``JournalStore.record_batch``."""
+        transaction. ``settled``: see ``HeldRequestStore.record_batch``."""
         with _WRITER.lock:
             db = self._connection()
             with db:
@@ -252,3 +254,51 @@ class RequestFiles:
         if self._own is not None and self._own_pid == os.getpid():
             self._own.close()
         self._own = None
+
+
+class SqliteRequests(HeldRequestStore):
+    """The request store of a ``sqlite:///PATH`` state: this process's file and the others'."""
+
+    def __init__(self, url: str, journal_size: int) -> None:
+        self._files = RequestFiles(sqlite_path(url), journal_size)
+        self.shared_name = str(self._files.folder.resolve())
+
+    def journal_add(self, entry: dict[str, Any]) -> None:
+        self._files.record(entry, [])
+
+    def record_request(self, entry: dict[str, Any], coverage_keys: list[str]) -> None:
+        self._files.record(entry, coverage_keys)
+
+    def stamp(self) -> int:
+        return self._files.stamp()
+
+    def record_batch(self, entries: list[tuple[int | None, dict[str, Any]]],
+                     counts: Mapping[str, int], settled: int | None) -> None:
+        self._files.record_batch(entries, counts, settled)
+
+    def settle_wanted(self) -> int:
+        return self._files.settle_wanted()
+
+    def settle_mark(self) -> int:
+        return self._files.settle_mark()
+
+    def wait_settled(self, mark: int) -> None:
+        self._files.wait_settled(mark)
+
+    def journal_entries(self) -> list[dict[str, Any]]:
+        return self._files.entries()
+
+    def journal_clear(self) -> int:
+        return self._files.clear_journal()
+
+    def coverage_add(self, keys: list[str]) -> None:
+        self._files.record(None, keys)
+
+    def coverage_counts(self) -> dict[str, int]:
+        return self._files.counts()
+
+    def coverage_clear(self) -> None:
+        self._files.clear_counts()
+
+    def close(self) -> None:
+        self._files.close()

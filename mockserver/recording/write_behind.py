@@ -16,7 +16,7 @@ A process killed outright (SIGKILL) loses the entries it still held; the events 
 mock's state) are never held back.
 
 Entries keep the order they were recorded in: each takes the store's number when it is
-recorded (``JournalStore.stamp``), and writes happen one at a time, oldest first.
+recorded (``HeldRequestStore.stamp``), and writes happen one at a time, oldest first.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import weakref
 from collections import Counter, deque
 from typing import Any, Protocol
 
-from ..events import JournalStore
+from .store import HeldRequestStore
 
 log = logging.getLogger("onepin_mock.journal")
 
@@ -67,7 +67,7 @@ os.register_at_fork(after_in_child=_after_fork)
 
 
 class WriteBehind:
-    def __init__(self, store: JournalStore, journal_size: int, *, max_bytes: int = 16 << 20,
+    def __init__(self, store: HeldRequestStore, journal_size: int, *, max_bytes: int = 16 << 20,
                  idle: float = 0.2, poll: float = 0.005, beat: float = 1.0) -> None:
         self._store = store
         self._keep = max(journal_size, 0)
@@ -75,16 +75,14 @@ class WriteBehind:
         self._pid = -1  # the process the queue and the writer thread belong to
         self._own_process()
         _EVERY.add(self)
-        if store.shared_name is not None:
-            for gone in [name for name, peers in _PEERS.items() if not peers]:
-                del _PEERS[gone]  # every journal on that store was collected
-            _PEERS.setdefault(store.shared_name, weakref.WeakSet()).add(self)
+        for gone in [name for name, peers in _PEERS.items() if not peers]:
+            del _PEERS[gone]  # every journal on that store was collected
+        _PEERS.setdefault(store.shared_name, weakref.WeakSet()).add(self)
 
     def write_with_peers(self) -> None:
         """Write what this journal holds, and what every other one of this process
         writing to the same store holds."""
-        name = self._store.shared_name
-        for behind in list(_PEERS.get(name, ())) if name is not None else [self]:
+        for behind in list(_PEERS.get(self._store.shared_name, ())):
             behind.write()
 
     def _own_process(self) -> None:

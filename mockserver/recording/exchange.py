@@ -1,7 +1,7 @@
 """One answered request as the journal receives it: what the request and its answer were,
 taken as they are (references and small copies, a few microseconds), and turned into a
 journal entry (masked headers and bodies, the validation outcome, the coverage keys) only
-when the journal is written, which under load is rarely (``world/state/journal_writer.py``).
+when the journal is written, which under load is rarely (``write_behind.py``).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any, Protocol
 from werkzeug.datastructures import EnvironHeaders
 
 from ..envelope import iso
-from ..world.state.coverage import Failure, attribution, counter_keys
-from ..world.state.journal import VALIDATION_FAILED, VALIDATION_NOT_CHECKED, VALIDATION_PASSED
-from .journal_capture import captured_body, captured_headers
+from .capture import captured_body, captured_headers
+from .coverage import Failure, attribution, counter_keys
+from .journal import VALIDATION_FAILED, VALIDATION_NOT_CHECKED, VALIDATION_PASSED
 
 
 class ValidationDetail(Protocol):

@@ -1,6 +1,6 @@
 """A bounded, filterable record of the requests the mock answered.
 
-The entries live in the state backend's journal store, so every worker process of one
+The entries live in the state backend's request store, so every worker process of one
 mock (and every machine sharing a Redis) writes to and reads from the same journal. An
 entry is plain data (strings, numbers, string-to-string maps); headers and bodies arrive
 already bounded and with secrets masked.
@@ -16,9 +16,9 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from ..events import JournalStore
 from .coverage import Coverage, Failure, counter_keys
-from .journal_writer import PendingEntry, WriteBehind
+from .store import HeldRequestStore, RequestStore
+from .write_behind import PendingEntry, WriteBehind
 
 # The outcome of request validation against openapi.yaml, as an entry reports it.
 VALIDATION_PASSED, VALIDATION_FAILED = "passed", "failed"
@@ -86,10 +86,11 @@ class JournalFilter:
 
 
 class Journal:
-    def __init__(self, store: JournalStore, journal_size: int, *, idle: float = 0.2) -> None:
+    def __init__(self, store: RequestStore, journal_size: int, *, idle: float = 0.2) -> None:
         self._store = store
-        self._behind = (WriteBehind(store, journal_size, idle=idle) if store.writes_behind
-                        else None)
+        self._held = store if isinstance(store, HeldRequestStore) else None
+        self._behind = (WriteBehind(self._held, journal_size, idle=idle)
+                        if self._held is not None else None)
         self.coverage = Coverage(store, before_read=self._settled)
 
     def record(self, **entry: Any) -> None:
@@ -107,11 +108,12 @@ class Journal:
     def _settled(self) -> int | None:
         """Have every process write what it holds; returns the newest entry number the
         store may now be read up to (None: all of it)."""
-        mark = self._store.settle_mark()
-        if self._behind is not None:
-            self._behind.write_with_peers()
+        if self._held is None or self._behind is None:
+            return None  # written at once
+        mark = self._held.settle_mark()
+        self._behind.write_with_peers()
         if mark is not None:
-            self._store.wait_settled(mark)
+            self._held.wait_settled(mark)
         return mark
 
     def find(self, where: JournalFilter, limit: int) -> list[Entry]:
