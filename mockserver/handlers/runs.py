@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..envelope import compact_json
-from ..world.service.read_cache import EncodedRead
+from ..world.service.reads import settled_read
+from ..world.state.derived import EncodedRead
 from ..world.views.run_views import RunView
 from .base import Handler, Reply, RequestContext
 from .common import paged, run_view
@@ -19,26 +20,31 @@ _SORT_KEYS = {
 
 
 def _run_read(ctx: RequestContext, build: Callable[[RunView], Reply]) -> Reply:
-    """One run's read. A settled run's answer is built and encoded once per stamp (events
-    applied, link expiry second) and then sent as it is (world/service/read_cache.py)."""
+    """One run's read. A settled run's answer is built and encoded once, then sent as it
+    is while nothing it depends on changes (world/service/reads.py)."""
     state = ctx.workspace()
     with state.lock:
         run = state.run(ctx.path["workflow_id"], ctx.path["run_id"])
-        stamp = (ctx.engine.applied, ctx.world.links.expiry(ctx.now))
-        view = None if run.settled(ctx.now) else run_view(ctx, state, run)
-    if view is not None:
-        return build(view)
-    key = (ctx.operation_id, state.info.id, run.id, ctx.query_items, ctx.path_url)
-    kept = ctx.engine.reads.get(stamp, key)
-    if kept is None:
+
+    def reply() -> Reply:
         with state.lock:
             view = run_view(ctx, state, run)
-        reply = build(view)
+        return build(view)
+
+    unkept: list[Reply] = []
+
+    def encode() -> EncodedRead | None:
+        made = reply()
         try:
-            kept = EncodedRead(compact_json(reply.data), reply.pagination, reply.headers)
+            return EncodedRead(compact_json(made.data), made.pagination, made.headers)
         except UnicodeEncodeError:
-            return reply
-        ctx.engine.reads.put(stamp, key, kept)
+            unkept.append(made)  # sent as it is, and not kept
+            return None
+
+    depends_on = (ctx.operation_id, ctx.query_items, ctx.path_url)
+    kept = settled_read(ctx.engine, state, run, ctx.now, depends_on, encode)
+    if kept is None:
+        return unkept[0] if unkept else reply()
     return Reply(None, pagination=kept.pagination, headers=dict(kept.headers),
                  data_json=kept.data_json)
 

@@ -23,7 +23,8 @@ from .common import paged, run_view, window
 
 def full_workflow(ctx: RequestContext, state: WorkspaceState,
                   record: WorkflowRecord) -> dict[str, Any]:
-    agg = workflow_aggregates(state, record.id, ctx.now, ctx.world.run_statuses)
+    agg = workflow_aggregates(ctx.engine.caches, state, record.id, ctx.now,
+                              ctx.world.run_statuses)
     return workflow_out(record, agg)
 
 
@@ -38,7 +39,7 @@ def list_workflows(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     include = bool(ctx.query.get("include_definition", False))
     with state.lock:
-        rows = list_rows(state, query, ctx.now, ctx.world.run_statuses)
+        rows = list_rows(ctx.engine.caches, state, query, ctx.now, ctx.world.run_statuses)
         page, pagination = paged(ctx, rows, counted=True)
         data = [workflow_out(w, agg, definition=include) for w, agg in page]
     return Reply(data, pagination=pagination)

@@ -333,12 +333,13 @@ def test_settled_timelines_are_kept_for_a_bounded_number_of_runs(
     a run that lost its kept timeline folds again to the same one."""
     from mockserver.world.runs import record
 
-    monkeypatch.setattr(record._SETTLED, "limit", 5)
+    monkeypatch.setattr(record.SETTLED_RUNS, "bound", 5)
+    record.SETTLED_RUNS.clear()  # other tests' runs of the same ids may be kept
     world = mock_of(create_app(make_settings())).world
     runs = list(world.workspace(ACME).runs.values())
     now = world.clock.now()
     first = [run.timeline(now) for run in runs]
-    kept = [run for run in runs if run._settled is not None]
+    kept = [run for run in runs if run.id in record.SETTLED_RUNS]
     assert 0 < len(kept) <= 5
     assert [run.timeline(now) for run in runs] == first
 

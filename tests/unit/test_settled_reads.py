@@ -1,4 +1,4 @@
-"""Reads of a settled run are encoded once and sent again (world/service/read_cache.py):
+"""Reads of a settled run are encoded once and sent again (world/service/reads.py):
 the bytes a client gets must be the ones a fresh build gives, and the next event or the
 next second of the links' expiry must show through."""
 
@@ -45,20 +45,20 @@ def read(client: FlaskClient, run_id: str, suffix: str) -> bytes:
 def uncached_app() -> Flask:
     """An app that never keeps a read: the reference for what a fresh build gives."""
     app = create_app(make_settings())
-    mock_of(app).engine.reads.max_bytes = 0
+    mock_of(app).engine.caches.encoded_reads.max_weight = 0
     return app
 
 
 def test_a_kept_read_sends_the_bytes_a_fresh_build_gives(
         client: FlaskClient, app: Flask, uncached_app: Flask) -> None:
-    reads = mock_of(app).engine.reads
+    reads = mock_of(app).engine.caches.encoded_reads
     run_id = completed_run(client)
     first = {suffix: read(client, run_id, suffix) for suffix in READS}
     assert len(reads) == len(READS)  # one per read: queries never share an entry
     again = {suffix: read(client, run_id, suffix) for suffix in READS}
     reference = uncached_app.test_client()
     fresh = {suffix: read(reference, run_id, suffix) for suffix in READS}
-    assert len(mock_of(uncached_app).engine.reads) == 0
+    assert len(mock_of(uncached_app).engine.caches.encoded_reads) == 0
     for suffix in READS:
         assert again[suffix] == first[suffix] == fresh[suffix], suffix
     assert len({first[suffix] for suffix in READS}) == len(READS)

@@ -7,13 +7,12 @@ Run *state* is never stored: ``RunRecord.timeline`` folds the plan and controls 
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
+import operator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from ...caches import StampedCache
 from ..catalog.catalog import Catalog
 from ..catalog.graph_view import GraphView, graph_view
 from ..rng import stable_uuid
@@ -41,42 +40,27 @@ class RunRecord:
     shared_at: datetime | None = None
     # A billing record the run lost (runs/billing.py); only seeded runs ever lose one.
     billing_gap: str | None = None
-    # (fold inputs, instant, timeline) of the first fold that found the run settled: terminal
-    # with no control still ahead. Folding later gives the same timeline, so it is reused.
-    _settled: tuple[tuple[Any, ...], datetime, Timeline] | None = field(
-        default=None, init=False, repr=False, compare=False)
-
-    _graph: tuple[dict[str, Any], GraphView] | None = field(
-        default=None, init=False, repr=False, compare=False)
-    # The Progress of the settled timeline above, with that timeline.
-    _progress: tuple[Timeline, Progress] | None = field(
-        default=None, init=False, repr=False, compare=False)
 
     def graph(self) -> GraphView:
-        """The snapshot's graph, built once: a run's snapshot is never changed in place."""
-        kept = self._graph
-        if kept is None or kept[0] is not self.snapshot:
-            kept = (self.snapshot, graph_view(self.snapshot))
-            self._graph = kept
-        return kept[1]
+        """The snapshot's graph, built once per snapshot object: a run's snapshot is never
+        changed in place (kept in ``RUN_GRAPHS``)."""
+        return RUN_GRAPHS.get_or_make(self.id, self.snapshot, lambda: graph_view(self.snapshot))
 
-    def _fold_inputs(self) -> tuple[Any, ...]:
+    def _settled_stamp(self, now: datetime) -> SettledStamp:
         # Compared with ==, which tries identity first: the same plan object costs nothing.
-        return (self.plan, self.created_at, tuple(self.controls), self.speed, self.stall_ms,
-                self.stall_pending)
+        return SettledStamp((self.plan, self.created_at, tuple(self.controls), self.speed,
+                             self.stall_ms, self.stall_pending, self.billing_gap), now)
 
     def timeline(self, now: datetime) -> Timeline:
         """The run's state at ``now`` (shared when settled: callers must not change it)."""
-        inputs = self._fold_inputs()
-        settled = self._settled
-        # A clock set back before the instant it settled, or any change, means a fresh fold.
-        if settled is not None and settled[1] <= now and settled[0] == inputs:
-            return settled[2]
+        stamp = self._settled_stamp(now)
+        kept = SETTLED_RUNS.get(self.id, stamp)
+        if kept is not None:
+            return kept.timeline
         timeline = fold(self.plan, self.created_at, self.controls, now, speed=self.speed,
                         stall_ms=self.stall_ms, stall_pending=self.stall_pending)
         if timeline.terminal and all(control.at <= now for control in self.controls):
-            self._settled = (inputs, now, timeline)
-            _SETTLED.keep(self)
+            SETTLED_RUNS.put(self.id, stamp, SettledRun(timeline))
         return timeline
 
     def progress(self, timeline: Timeline) -> Progress:
@@ -84,48 +68,55 @@ class RunRecord:
         reads only the plan and the timeline and keeps what it works out, so a settled
         run's is kept with its settled timeline and every later read reuses that work
         (shared: callers must not change what it returns)."""
-        kept = self._progress
-        if kept is not None and kept[0] is timeline and kept[1].plan is self.plan:
-            return kept[1]
+        kept = SETTLED_RUNS.get(self.id, self._settled_stamp(_ANY_LATER))
+        if kept is not None and kept.timeline is timeline and kept.progress is not None:
+            return kept.progress
         progress = Progress(self.plan, timeline,
                             settlement_lost=self.billing_gap == SETTLEMENT_MISSING)
-        settled = self._settled
-        if settled is not None and settled[2] is timeline:
-            self._progress = (timeline, progress)
+        if kept is not None and kept.timeline is timeline:
+            kept.progress = progress
         return progress
 
     def settled(self, now: datetime) -> bool:
         """Whether the run's timeline can no longer change after ``now`` (unless it does)."""
         self.timeline(now)
-        settled = self._settled
-        return settled is not None and settled[1] <= now and settled[0] == self._fold_inputs()
+        return SETTLED_RUNS.get(self.id, self._settled_stamp(now)) is not None
 
 
-class _SettledLru:
-    """Bounds how many runs keep their settled timeline: a workspace of a million runs
-    read end to end would otherwise hold one per run. The least recently settled lose it
-    (and fold again when next read)."""
+@dataclass(frozen=True, slots=True)
+class SettledStamp:
+    """What a settled run's derived state depends on: the fold's inputs (and the billing
+    gap a Progress reads), and the first instant the run was found settled."""
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._kept: OrderedDict[int, weakref.ref[RunRecord]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def keep(self, run: RunRecord) -> None:
-        with self._lock:
-            self._kept[id(run)] = weakref.ref(run)
-            self._kept.move_to_end(id(run))
-            while len(self._kept) > self.limit:
-                _key, ref = self._kept.popitem(last=False)
-                dropped = ref()
-                if dropped is not None:
-                    dropped._settled = None
-
-    def __len__(self) -> int:
-        return len(self._kept)
+    inputs: tuple[Any, ...]
+    at: datetime
 
 
-_SETTLED = _SettledLru(limit=20_000)
+def _still_settled(kept: SettledStamp, asked: SettledStamp) -> bool:
+    """Folding later gives the same timeline; a clock set back before the instant it
+    settled, or any change of the inputs, means a fresh fold."""
+    return kept.at <= asked.at and kept.inputs == asked.inputs
+
+
+@dataclass(slots=True)
+class SettledRun:
+    """Everything worked out of one settled run, kept together under one bound: its
+    timeline and the Progress read from it (which remembers each line's visible takes)."""
+
+    timeline: Timeline
+    progress: Progress | None = None
+
+
+_ANY_LATER = datetime.max.replace(tzinfo=UTC)
+# A workspace of a million runs read end to end would otherwise hold a timeline, a
+# Progress and a graph per run it ever read: the least recently used lose them (and fold
+# or build again when next read). Keyed by run id: equal stamps give equal answers, so two
+# apps of one process reading the same seeded run may share them.
+SETTLED_RUN_BOUND = 20_000
+SETTLED_RUNS: StampedCache[str, SettledStamp, SettledRun] = StampedCache(
+    "settled runs", SETTLED_RUN_BOUND, fits=_still_settled)
+RUN_GRAPHS: StampedCache[str, dict[str, Any], GraphView] = StampedCache(
+    "run graphs", SETTLED_RUN_BOUND, fits=operator.is_)
 
 
 def run_id_for(seed: int, workflow_id: str, run_number: int) -> str:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..events import Event, EventLog
+from ..state.derived import DerivedCaches
 from ..state.store import World
 from .appliers import apply_event, is_full_reset
-from .read_cache import ReadCache
 
 T = TypeVar("T")
 Proposal = tuple[str, dict[str, Any]]
@@ -32,7 +32,7 @@ class StateEngine:
         self.log = log
         self.applied = 0
         self._lock = threading.RLock()
-        self.reads = ReadCache()  # answers that only the next event can change
+        self.caches = DerivedCaches()  # what reads worked out, each with what it depends on
         # Called once, in this process, after it took a full reset command (not when a
         # reset by another process is applied): the app empties its request journal here.
         self.on_full_reset: list[Callable[[], object]] = []

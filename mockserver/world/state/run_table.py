@@ -5,10 +5,9 @@ workflow, every runs page), so scanning the whole workspace each time made a req
 time proportional to the workspace's total runs. The index is kept where runs are added —
 through this mapping, which is the only way records get in — so nothing can forget it.
 
-It also holds one derived value per workflow (the list aggregates), owned by the views:
-the table only stamps it with the workflow's *version*, bumped whenever one of its runs is
-added, replaced or changed in place (appliers call ``changed``), so a stale value is never
-served.
+Each workflow has a *version*, bumped whenever one of its runs is added, replaced or
+changed in place (appliers call ``changed``): what reads derive from its runs is kept
+against it (``state/derived.py``), so a stale value is never served.
 
 Seeded runs are built on first read. The generator registers each workflow's runs as
 ``SeededRuns``: what the seed says about them (count, statuses, the latest) and how to build
@@ -45,8 +44,6 @@ class SeededRuns:
     latest_status: str | None
     speed: float
     build: Callable[[], list[RunRecord]] = field(repr=False)
-    # What the views derive from the seed alone, by their own key (it never changes).
-    derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def active(self) -> bool:
@@ -72,7 +69,6 @@ class RunTable(dict[str, RunRecord]):
         self._by_workflow: dict[str, dict[str, RunRecord]] = {}
         self._ordered: dict[str, list[RunRecord]] = {}
         self._versions: dict[str, int] = {}
-        self._derived: dict[str, tuple[int, Any]] = {}
         self._seeded: dict[str, SeededRuns] = {}  # workflows whose runs are not built yet
         self._lock = lock or threading.RLock()
         self.total_version = 0  # moves with any workflow's version
@@ -195,7 +191,6 @@ class RunTable(dict[str, RunRecord]):
         self._seeded.clear()
         self._by_workflow.clear()
         self._ordered.clear()
-        self._derived.clear()
         for workflow_id in self._versions:
             self._versions[workflow_id] += 1
 
@@ -223,11 +218,11 @@ class RunTable(dict[str, RunRecord]):
         return list(ordered)
 
     def changed(self, workflow_id: str) -> None:
-        """One of the workflow's runs was added, replaced or changed: drop what was derived."""
+        """One of the workflow's runs was added, replaced or changed: what was derived from
+        them no longer holds."""
         self._versions[workflow_id] = self._versions.get(workflow_id, 0) + 1
         self.total_version += 1
         self._ordered.pop(workflow_id, None)
-        self._derived.pop(workflow_id, None)
 
     def changed_all(self, workflow_ids: Iterable[str] | None = None) -> None:
         for workflow_id in list(workflow_ids if workflow_ids is not None else self._versions):
@@ -236,12 +231,3 @@ class RunTable(dict[str, RunRecord]):
     def version(self, workflow_id: str) -> int:
         return self._versions.get(workflow_id, 0)
 
-    def derived(self, workflow_id: str) -> Any | None:
-        """The value last stored for the workflow, if none of its runs changed since."""
-        entry = self._derived.get(workflow_id)
-        if entry is None or entry[0] != self.version(workflow_id):
-            return None
-        return entry[1]
-
-    def keep_derived(self, workflow_id: str, value: Any) -> None:
-        self._derived[workflow_id] = (self.version(workflow_id), value)

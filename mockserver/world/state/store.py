@@ -6,8 +6,9 @@ workspaces never see (or wait for) each other.
 
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -22,7 +23,7 @@ from .records import UploadRecord, WorkflowRecord
 from .run_table import RunTable
 from .upload_table import UploadTable
 
-_MAX_ORDERS = 64  # prepared list orders kept per workspace (sort and order combinations)
+_GENERATIONS = itertools.count(1)  # tells a workspace's states apart across resets
 
 
 class WorkspaceState:
@@ -33,24 +34,13 @@ class WorkspaceState:
         self.runs = RunTable(self.lock)  # by id, indexed by workflow, seeded ones built on read
         self.uploads = UploadTable(self.lock)  # by id, indexed by workflow, built on read
         self.created_workflows = 0  # how many the API created: the next new id's number
-        # Moves whenever a workflow record is added or changed (appliers, pins): prepared
-        # list orders are kept against it and the run table's version.
+        # Moves whenever a workflow record is added or changed (appliers, pins): list
+        # orders are kept against it and the run table's version (state/derived.py).
         self.workflows_version = 0
-        self._orders: dict[Any, tuple[tuple[int, int], list[str]]] = {}
+        self.generation = next(_GENERATIONS)
 
     def workflows_changed(self) -> None:
         self.workflows_version += 1
-
-    def prepared(self, key: Any, make: Callable[[], list[str]]) -> list[str]:
-        """A list order (workflow ids) kept until a workflow or any run count changes."""
-        stamp = (self.workflows_version, self.runs.total_version)
-        kept = self._orders.get(key)
-        if kept is None or kept[0] != stamp:
-            if len(self._orders) >= _MAX_ORDERS:
-                self._orders.clear()
-            kept = (stamp, make())
-            self._orders[key] = kept
-        return kept[1]
 
     @contextmanager
     def writing(self) -> Iterator[WorkspaceState]:

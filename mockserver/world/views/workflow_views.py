@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, overload
 
 from ...envelope import iso
 from ..runs.record import RunRecord
+from ..state.derived import AggregatesStamp, DerivedCaches, OrderStamp
 from ..state.records import WorkflowRecord
 from ..state.run_table import SeededRuns
 from ..state.store import WorkspaceState
@@ -51,42 +52,36 @@ def aggregates(runs: list[RunRecord], now: datetime, statuses: tuple[str, ...]) 
     )
 
 
-@dataclass(frozen=True)
-class _SettledAggregates:
-    at: datetime
-    statuses: tuple[str, ...]
-    value: Aggregates
-
-
 def _seeded_aggregates(seeded: SeededRuns, statuses: tuple[str, ...]) -> Aggregates:
-    """What ``aggregates`` will find once the runs are built, read from the seed alone
-    (kept with the seed: it never changes; readers copy ``counts``)."""
-    kept: Aggregates | None = seeded.derived.get(statuses)
-    if kept is None:
-        counts = {status: seeded.statuses.get(status, 0) for status in statuses}
-        kept = Aggregates(runs_count=seeded.count, last_run_at=seeded.latest_at,
-                          last_run_status=seeded.latest_status, counts=counts,
-                          has_failed=counts.get("failed", 0) > 0)
-        seeded.derived[statuses] = kept
-    return kept
+    """What ``aggregates`` will find once the runs are built, read from the seed alone."""
+    counts = {status: seeded.statuses.get(status, 0) for status in statuses}
+    return Aggregates(runs_count=seeded.count, last_run_at=seeded.latest_at,
+                      last_run_status=seeded.latest_status, counts=counts,
+                      has_failed=counts.get("failed", 0) > 0)
 
 
-def workflow_aggregates(state: WorkspaceState, workflow_id: str, now: datetime,
-                        statuses: tuple[str, ...]) -> Aggregates:
-    """``aggregates`` of one workflow, reused while none of its runs changes and all are
+def workflow_aggregates(caches: DerivedCaches, state: WorkspaceState, workflow_id: str,
+                        now: datetime, statuses: tuple[str, ...]) -> Aggregates:
+    """``aggregates`` of one workflow, kept while none of its runs changes and all are
     settled (terminal, nothing ahead): a list page then costs nothing per run. A workflow
     whose seeded runs are not built yet answers from the seed, once its runs have reached
-    the statuses the seed gave them."""
+    the statuses the seed gave them (shared: readers copy ``counts``)."""
+    key = (state.info.id, workflow_id)
+    asked = AggregatesStamp(state.generation, state.runs.version(workflow_id), statuses, now)
+    kept: Aggregates | None = caches.aggregates.get(key, asked)
+    if kept is not None:
+        return kept
     seeded = state.runs.seeded(workflow_id)
     if seeded is not None and seeded.decided_at(now):
-        return _seeded_aggregates(seeded, statuses)
-    kept = state.runs.derived(workflow_id)
-    if isinstance(kept, _SettledAggregates) and kept.at <= now and kept.statuses == statuses:
-        return kept.value
+        value = _seeded_aggregates(seeded, statuses)
+        # True from the instant the seed's statuses are reached, until a run is built.
+        since = seeded.decided_from or datetime.min.replace(tzinfo=now.tzinfo)
+        caches.aggregates.put(key, replace(asked, at=since), value)
+        return value
     runs = state.runs_of(workflow_id)
     value = aggregates(runs, now, statuses)
     if all(run.settled(now) for run in runs):
-        state.runs.keep_derived(workflow_id, _SettledAggregates(now, statuses, value))
+        caches.aggregates.put(key, asked, value)
     return value
 
 
@@ -164,16 +159,18 @@ def _sorted(records: list[WorkflowRecord], query: ListQuery,
 class _Page(Sequence[Row]):
     """Listed workflows in order, whose aggregates are read only for the rows sliced out."""
 
-    def __init__(self, state: WorkspaceState, ids: list[str], now: datetime,
-                 statuses: tuple[str, ...]) -> None:
-        self._state, self._ids, self._now, self._statuses = state, ids, now, statuses
+    def __init__(self, caches: DerivedCaches, state: WorkspaceState, ids: list[str],
+                 now: datetime, statuses: tuple[str, ...]) -> None:
+        self._caches, self._state, self._ids = caches, state, ids
+        self._now, self._statuses = now, statuses
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def _row(self, workflow_id: str) -> Row:
         return (self._state.workflows[workflow_id],
-                workflow_aggregates(self._state, workflow_id, self._now, self._statuses))
+                workflow_aggregates(self._caches, self._state, workflow_id, self._now,
+                                    self._statuses))
 
     @overload
     def __getitem__(self, index: int) -> Row: ...
@@ -187,7 +184,7 @@ class _Page(Sequence[Row]):
         return self._row(self._ids[index])
 
 
-def list_rows(state: WorkspaceState, query: ListQuery, now: datetime,
+def list_rows(caches: DerivedCaches, state: WorkspaceState, query: ListQuery, now: datetime,
               statuses: tuple[str, ...]) -> Sequence[Row]:
     """``GET /workflows`` in order: a slice of a prepared order unless a filter needs runs.
 
@@ -196,13 +193,14 @@ def list_rows(state: WorkspaceState, query: ListQuery, now: datetime,
     a slice, and aggregates are read only for the page. Filters on run statuses still read
     every workflow's aggregates (from the seed where runs are not built).
     """
-    key = ("workflows", query.sort, query.order)
-    ids = state.prepared(key, lambda: [w.id for w in _sorted(
+    key = (state.info.id, (query.sort, query.order))
+    stamp = OrderStamp(state.generation, state.workflows_version, state.runs.total_version)
+    ids = caches.list_orders.get_or_make(key, stamp, lambda: [w.id for w in _sorted(
         state.live_workflows(), query, state.runs.count_of)])
     if query.search:
         needle = query.search.casefold()
         ids = [i for i in ids if needle in _haystack(state.workflows[i])]
-    rows = _Page(state, ids, now, statuses)
+    rows = _Page(caches, state, ids, now, statuses)
     if query.status is None and query.has_failed_run is None and not (
             query.last_run_after or query.last_run_before):
         return rows
