@@ -10,20 +10,20 @@ changes nothing: the fixtures in force stay in force until the file is fixed.
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from . import process
 from .errors import FixtureError
 from .world.service import StateEngine, control
 
 POLL_SECONDS = 0.5
 
 
-class FixtureWatcher:
+class FixtureWatcher(process.PerProcess):
     """Polls one fixtures file on a daemon thread and reloads it when it changes."""
 
     def __init__(self, engine: StateEngine, path: Path, *, poll_seconds: float = POLL_SECONDS,
@@ -38,11 +38,18 @@ class FixtureWatcher:
         # Held while a reload runs; a fork (granian respawning a worker) waits for it, so a
         # child never inherits the engine's locks mid-reload.
         self._reloading = threading.Lock()
-        os.register_at_fork(before=self._reloading.acquire,
-                            after_in_parent=self._reloading.release,
-                            after_in_child=self._reloading.release)
+        process.register(self)
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name="onepin-mock-watch")
+
+    def before_fork(self) -> None:
+        self._reloading.acquire()
+
+    def after_fork_in_parent(self) -> None:
+        self._reloading.release()
+
+    def after_fork_in_child(self) -> None:
+        self._reloading.release()
 
     def start(self) -> FixtureWatcher:
         self._thread.start()

@@ -18,6 +18,7 @@ from typing import Any
 
 from .coverage import Coverage, Failure, counter_keys
 from .store import HeldRequestStore, RequestStore
+from .timing import IDLE_WRITE
 from .write_behind import PendingEntry, WriteBehind
 
 # The outcome of request validation against openapi.yaml, as an entry reports it.
@@ -86,7 +87,8 @@ class JournalFilter:
 
 
 class Journal:
-    def __init__(self, store: RequestStore, journal_size: int, *, idle: float = 0.2) -> None:
+    def __init__(self, store: RequestStore, journal_size: int, *,
+                 idle: float = IDLE_WRITE) -> None:
         self._store = store
         self._held = store if isinstance(store, HeldRequestStore) else None
         self._behind = (WriteBehind(self._held, journal_size, idle=idle)

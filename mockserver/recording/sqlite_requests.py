@@ -28,10 +28,12 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from .. import process
 from ..world.events.base import decode, encode
 from ..world.events.shared_word import SharedWord
 from ..world.events.sqlite import sqlite_path
 from .store import HeldRequestStore
+from .timing import READ_WAIT, SILENT_FOR_DEAD
 
 _SCHEMA = (
     # A ring of journal_size slots, each entry overwriting the oldest: a write then replaces
@@ -49,10 +51,7 @@ _COUNT = ("INSERT INTO coverage (key, hits) VALUES (?, ?) "
           "ON CONFLICT (key) DO UPDATE SET hits = hits + excluded.hits")
 _EPOCH_US = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
 _WRITER_BITS = 4
-# A writer that has not written for this long (it beats every second) is taken for dead,
-# and a reader stops waiting for it; nor does a reader wait longer than READ_WAIT.
-_SILENT_FOR_DEAD = 3_000_000 << _WRITER_BITS
-READ_WAIT = 2.0
+RETIRED = "retired.db"  # what processes that are gone wrote, folded together
 
 
 def _number_now(low_bits: int) -> int:
@@ -64,12 +63,22 @@ def _now_number() -> int:
     return _number_now((1 << _WRITER_BITS) - 1)
 
 
-class _ProcessWriter:
+def _silent_since(seconds: float) -> int:
+    """The entry number of the instant ``seconds`` ago (writers beat in entry numbers)."""
+    return _now_number() - (int(seconds * 1_000_000) << _WRITER_BITS)
+
+
+class _ProcessWriter(process.PerProcess):
     """What every handle in one process shares: the turn to write (so two handles on one
     state file never wait on SQLite's sleeping lock), the last number handed out, and the
     journal slot each of its files fills next."""
 
     def __init__(self) -> None:
+        self.after_fork_in_child()
+        process.register(self)
+
+    def after_fork_in_child(self) -> None:
+        # A lock held by a parent's thread would never be released here.
         self.lock = threading.Lock()
         self.seq_lock = threading.Lock()  # apart: numbering must not wait for a write
         self.last_seq = 0
@@ -86,28 +95,46 @@ class _ProcessWriter:
 _WRITER = _ProcessWriter()
 
 
-def _after_fork() -> None:
-    global _WRITER
-    _WRITER = _ProcessWriter()  # a lock held by a parent's thread would never be released
+def _running(pid: int) -> bool:
+    """Whether a process of that id exists (this one included)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's
+    return True
 
 
-os.register_at_fork(after_in_child=_after_fork)
+def _silent(path: Path, since: int) -> bool:
+    """Whether the file's writer has not beaten since ``since`` (or never did)."""
+    if not path.exists():
+        return False  # retired meanwhile (connecting would make it again)
+    with closing(sqlite3.connect(path, isolation_level=None, timeout=30)) as db:
+        try:
+            beat = db.execute("SELECT alive FROM writer").fetchone()
+        except sqlite3.DatabaseError:
+            return True  # no heartbeat table: an earlier version's file, or damaged
+    return beat is None or beat[0] < since
 
 
 def requests_folder(state_file: Path) -> Path:
     return state_file.with_name(f"{state_file.name}-requests")
 
 
-class RequestFiles:
+class RequestFiles(process.PerProcess):
     """This process's file (written) and every process's file (read) of one state file."""
 
     def __init__(self, state_file: Path, journal_size: int) -> None:
         self.folder = requests_folder(state_file)
         self._journal_size = journal_size
         self._own: sqlite3.Connection | None = None
-        self._own_pid = 0
         self._own_path = self.folder  # this process's file, set with its connection
         self._question: SharedWord | None = None
+        process.register(self)
+
+    def after_fork_in_child(self) -> None:
+        self._own = None  # the parent's file: this process opens its own
 
     # -- writing (this process) -------------------------------------------------------------
 
@@ -148,8 +175,9 @@ class RequestFiles:
                    (slot, seq or _WRITER.next_seq(), encode("request", entry)))
 
     def _connection(self) -> sqlite3.Connection:
-        if self._own is None or self._own_pid != os.getpid():  # a forked child: its own file
+        if self._own is None:
             self.folder.mkdir(parents=True, exist_ok=True)
+            self.retire_dead()
             self._own_path = self.folder / f"{os.getpid()}.db"
             db = self._open(self._own_path)
             db.execute("PRAGMA journal_mode=WAL")
@@ -157,7 +185,7 @@ class RequestFiles:
                 db.execute(statement)
             db.execute("INSERT OR REPLACE INTO writer (id, settled, alive) VALUES (0, 0, ?)",
                        (_now_number(),))
-            self._own, self._own_pid = db, os.getpid()
+            self._own = db
         return self._own
 
     @staticmethod
@@ -168,6 +196,66 @@ class RequestFiles:
         # fsync at each WAL checkpoint cost 15 % of a list request's throughput.
         db.execute("PRAGMA synchronous=OFF")
         return db
+
+    # -- the files of processes that are gone -------------------------------------------------
+
+    def retire_dead(self, silent_for: float = SILENT_FOR_DEAD) -> int:
+        """Fold the files of writers that are gone (no such process, and silent for
+        ``silent_for`` seconds: a process of another PID namespace sharing the folder still
+        beats) into one retired file, keeping their counts and the newest ``journal_size``
+        entries, and remove them; returns how many. A new process does this when it opens
+        its own file, so respawned workers do not leave a file each behind."""
+        silent_since = _silent_since(silent_for)
+        gone = [path for path in sorted(self.folder.glob("*.db"))
+                if path.stem.isdigit() and not _running(int(path.stem))
+                and _silent(path, silent_since)]
+        if not gone:
+            return 0
+        retired = 0
+        with closing(self._open(self.folder / RETIRED)) as archive:
+            archive.execute("PRAGMA busy_timeout=30000")
+            archive.execute("PRAGMA journal_mode=WAL")
+            for statement in _SCHEMA[:2]:
+                archive.execute(statement)
+            # The archive's write lock is also the turn to retire: two new processes never
+            # fold one file twice.
+            archive.execute("BEGIN IMMEDIATE")
+            try:
+                for path in gone:
+                    retired += self._retire(archive, path, silent_since)
+                self._trim(archive)
+            except BaseException:
+                archive.execute("ROLLBACK")
+                raise
+            archive.execute("COMMIT")
+        return retired
+
+    def _retire(self, archive: sqlite3.Connection, path: Path, silent_since: int) -> int:
+        if not path.exists():
+            return 0  # another process retired it first
+        counts: list[tuple[str, int]] = []
+        rows: list[tuple[int, str]] = []
+        if not _silent(path, silent_since):
+            return 0  # it beat again: not ours to take
+        with closing(sqlite3.connect(path, isolation_level=None, timeout=30)) as db:
+            # A table missing (never made, an earlier version's file) or a damaged file
+            # leaves that part with nothing to keep.
+            with contextlib.suppress(sqlite3.DatabaseError):
+                counts = db.execute("SELECT key, hits FROM coverage").fetchall()
+            with contextlib.suppress(sqlite3.DatabaseError):
+                rows = db.execute("SELECT seq, body FROM journal_ring").fetchall()
+        archive.executemany(_COUNT, counts)
+        archive.executemany("INSERT OR IGNORE INTO journal_ring (slot, seq, body) "
+                            "VALUES (?, ?, ?)", [(seq, seq, body) for seq, body in rows])
+        for leftover in (path, path.with_name(path.name + "-wal"),
+                         path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        return 1
+
+    def _trim(self, archive: sqlite3.Connection) -> None:
+        """Only the newest ``journal_size`` entries can ever be read."""
+        archive.execute("DELETE FROM journal_ring WHERE slot NOT IN (SELECT slot FROM "
+                        "journal_ring ORDER BY seq DESC LIMIT ?)", (max(self._journal_size, 0),))
 
     # -- a reader's question to every writing process ----------------------------------------
 
@@ -193,7 +281,7 @@ class RequestFiles:
     def _behind(self, mark: int) -> bool:
         """Whether a live writer, other than this process, has not yet written all it held
         at ``mark``."""
-        alive_since = _now_number() - _SILENT_FOR_DEAD
+        alive_since = _silent_since(SILENT_FOR_DEAD)
         for path, db in self._each_with_path():
             if path.name == f"{os.getpid()}.db":
                 continue  # this process writes its own before it reads
@@ -215,6 +303,8 @@ class RequestFiles:
         if not self.folder.is_dir():
             return
         for path in sorted(self.folder.glob("*.db")):
+            if not path.exists():
+                continue  # retired since the folder was listed (connecting would make it)
             with closing(sqlite3.connect(path, isolation_level=None, timeout=30)) as db:
                 try:
                     db.execute("SELECT 1 FROM coverage LIMIT 1")
@@ -251,7 +341,7 @@ class RequestFiles:
             db.execute("DELETE FROM coverage")
 
     def close(self) -> None:
-        if self._own is not None and self._own_pid == os.getpid():
+        if self._own is not None:
             self._own.close()
         self._own = None
 

@@ -21,17 +21,16 @@ recorded (``HeldRequestStore.stamp``), and writes happen one at a time, oldest f
 
 from __future__ import annotations
 
-import atexit
 import logging
-import multiprocessing.util
-import os
 import threading
 import time
 import weakref
 from collections import Counter, deque
 from typing import Any, Protocol
 
+from .. import process
 from .store import HeldRequestStore
+from .timing import IDLE_WRITE, WRITER_BEAT, WRITER_POLL
 
 log = logging.getLogger("onepin_mock.journal")
 
@@ -53,28 +52,17 @@ _WRITE_SLICE = 50  # entries built and written at a time
 # The write-behind journals of this process, by the store they write to (two apps in one
 # process may share a state file): a read in one writes what the others hold too.
 _PEERS: dict[str, weakref.WeakSet[WriteBehind]] = {}
-_EVERY: weakref.WeakSet[WriteBehind] = weakref.WeakSet()
 
 
-def _after_fork() -> None:
-    # At once, while the child has one thread: its first requests, on several threads,
-    # then find their journal already this process's own.
-    for behind in list(_EVERY):
-        behind._own_process()
-
-
-os.register_at_fork(after_in_child=_after_fork)
-
-
-class WriteBehind:
+class WriteBehind(process.PerProcess):
     def __init__(self, store: HeldRequestStore, journal_size: int, *, max_bytes: int = 16 << 20,
-                 idle: float = 0.2, poll: float = 0.005, beat: float = 1.0) -> None:
+                 idle: float = IDLE_WRITE, poll: float = WRITER_POLL,
+                 beat: float = WRITER_BEAT) -> None:
         self._store = store
         self._keep = max(journal_size, 0)
         self.max_bytes, self.idle, self.poll, self.beat = max_bytes, idle, poll, beat
-        self._pid = -1  # the process the queue and the writer thread belong to
-        self._own_process()
-        _EVERY.add(self)
+        self._start_afresh()
+        process.register(self)  # a forked child starts afresh; a clean exit writes
         for gone in [name for name, peers in _PEERS.items() if not peers]:
             del _PEERS[gone]  # every journal on that store was collected
         _PEERS.setdefault(store.shared_name, weakref.WeakSet()).add(self)
@@ -85,12 +73,18 @@ class WriteBehind:
         for behind in list(_PEERS.get(self._store.shared_name, ())):
             behind.write()
 
-    def _own_process(self) -> None:
-        """Start afresh in a new (forked) process: the parent writes what it held, and a
+    def after_fork_in_child(self) -> None:
+        # At once, while the child has one thread: its first requests, on several threads,
+        # then find their journal already this process's own.
+        self._start_afresh()
+
+    def at_exit(self) -> None:
+        if self._watched:  # something was recorded in this process
+            self.write()
+
+    def _start_afresh(self) -> None:
+        """A new (forked) process holds nothing: the parent writes what it held, and a
         lock one of its threads held would never be released here."""
-        if self._pid == os.getpid():
-            return
-        self._pid = os.getpid()
         self._queue: deque[tuple[int | None, PendingEntry]] = deque()
         self._lock = threading.Lock()  # the queue
         self._write_lock = threading.Lock()  # one write at a time, so they land in order
@@ -104,8 +98,8 @@ class WriteBehind:
         self._watched = False
 
     def _watch_from_now(self) -> None:
-        """From the first entry on: a writer thread (where other processes may ask for
-        the entries), and a last write at exit."""
+        """From the first entry on: a writer thread, where other processes may ask for
+        the entries (and a last write at exit, ``at_exit``)."""
         self._watched = True
         own = weakref.ref(self)
         seen = self._store.settle_wanted()
@@ -115,13 +109,8 @@ class WriteBehind:
             self._store.record_batch([], {}, self._store.stamp())
             threading.Thread(target=_watch, args=(own, seen), name="journal-writer",
                              daemon=True).start()
-        atexit.register(_write_at_exit, own)
-        # A multiprocessing child (a served worker) leaves through os._exit, which skips
-        # atexit; its own exit functions still run.
-        multiprocessing.util.Finalize(None, _write_at_exit, args=(own,), exitpriority=10)
 
     def add(self, pending: PendingEntry) -> None:
-        self._own_process()
         if not self._watched:
             with self._lock:
                 if not self._watched:
@@ -140,7 +129,6 @@ class WriteBehind:
 
     def write(self) -> None:
         """Store everything held (and this process's heartbeat) in one write."""
-        self._own_process()
         with self._write_lock:
             # Taken before the queue: every entry recorded before a reader's question,
             # which came before this, is in what follows.
@@ -204,12 +192,3 @@ def _watch(own: weakref.ref[WriteBehind], seen: int | None) -> None:
             log.exception("could not write the request journal")
         del behind  # let the journal go when its app does
         time.sleep(poll)
-
-
-def _write_at_exit(own: weakref.ref[WriteBehind]) -> None:
-    behind = own()
-    if behind is not None and behind._pid == os.getpid():
-        try:
-            behind.write()
-        except Exception:
-            log.exception("could not write the request journal at exit")

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.recording.journal import Journal, JournalFilter
-from mockserver.recording.sqlite_requests import READ_WAIT, SqliteRequests
+from mockserver.recording.sqlite_requests import SqliteRequests
+from mockserver.recording.timing import READ_WAIT
 from mockserver.recording.write_behind import WriteBehind
 from mockserver.state_backends import open_state
 

@@ -104,7 +104,7 @@ def test_a_new_process_with_a_reused_pid_carries_on_after_the_newest_entry(
     for n in range(3):
         earlier.record_request({"n": n}, [])
     earlier.close()
-    sqlite_requests._after_fork()  # what a new process starts from: nothing in memory
+    sqlite_requests._WRITER.after_fork_in_child()  # a new process: nothing in memory
     later = open_requests(url, 10)
     for n in range(3, 5):
         later.record_request({"n": n}, [])
@@ -132,3 +132,66 @@ def test_processes_opening_one_new_state_file_at_once_all_succeed(tmp_path: Path
         for process in processes:
             process.join(timeout=60)
         assert [p.exitcode for p in processes] == [0] * 6
+
+
+def _write_and_leave(url: str, name: str, count: int) -> None:
+    requests = open_requests(url, 1000)
+    for n in range(count):
+        requests.record_request({"writer": name, "n": n}, [f"writer:{name}"])
+    requests.close()
+
+
+def _write_and_stay(url: str, written: multiprocessing.synchronize.Event,
+                    leave: multiprocessing.synchronize.Event) -> None:
+    _write_and_leave(url, "live", 3)
+    written.set()
+    leave.wait(60)
+
+
+def test_files_of_processes_that_are_gone_are_folded_into_one(tmp_path: Path) -> None:
+    """Respawned workers must not leave a file each behind: a new process folds the files
+    of writers that are gone into one, and readers see the same journal and counts."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    folder = requests_folder(tmp_path / "state.db")
+    context = multiprocessing.get_context("fork")
+    for name in "ab":  # two workers that wrote and left
+        worker = context.Process(target=_write_and_leave, args=(url, name, PER_PROCESS))
+        worker.start()
+        worker.join(60)
+        assert worker.exitcode == 0
+    written, leave = context.Event(), context.Event()
+    live = context.Process(target=_write_and_stay, args=(url, written, leave))
+    live.start()
+    try:
+        assert written.wait(60)
+        reader = open_requests(url, 50)
+        before = (reader.journal_entries(), reader.coverage_counts())
+        assert len(list(folder.glob("*.db"))) == 3
+        files = sqlite_requests.RequestFiles(tmp_path / "state.db", 50)
+        assert files.retire_dead(silent_for=0) == 2, "the live writer's file is kept"
+        assert sorted(p.name for p in folder.glob("*.db")) == sorted(
+            [sqlite_requests.RETIRED, f"{live.pid}.db"])
+        assert (reader.journal_entries(), reader.coverage_counts()) == before
+        assert files.retire_dead(silent_for=0) == 0, "nothing is folded twice"
+        assert reader.coverage_counts() == before[1]
+    finally:
+        leave.set()
+        live.join(60)
+    assert files.retire_dead(silent_for=0) == 1
+    assert [p.name for p in folder.glob("*.db")] == [sqlite_requests.RETIRED]
+    assert len(reader.journal_entries()) == 50, "the retired file keeps the newest 50"
+    assert reader.coverage_counts() == {"writer:a": PER_PROCESS, "writer:b": PER_PROCESS,
+                                        "writer:live": 3}
+
+
+def test_a_writer_that_still_beats_is_not_retired(tmp_path: Path) -> None:
+    """A process of another PID namespace sharing the folder looks gone to this one; its
+    recent heartbeat keeps its file."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    context = multiprocessing.get_context("fork")
+    worker = context.Process(target=_write_and_leave, args=(url, "a", 3))
+    worker.start()
+    worker.join(60)
+    files = sqlite_requests.RequestFiles(tmp_path / "state.db", 50)
+    assert files.retire_dead(silent_for=3600) == 0
+    assert [e["n"] for e in open_requests(url, 50).journal_entries()] == [0, 1, 2]

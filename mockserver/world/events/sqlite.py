@@ -11,7 +11,6 @@ The request journal and coverage counters are kept per process beside it
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ... import process
 from ...errors import StateUrlError
 from .base import Event, EventLog, decode, encode
 from .head_signal import HeadSignal
@@ -49,11 +49,12 @@ def _use_wal(db: sqlite3.Connection, patience: float = 30.0) -> None:
             time.sleep(0.01)
 
 
-class SqliteLog(EventLog):
+class SqliteLog(EventLog, process.PerProcess):
     def __init__(self, url: str) -> None:
         self.url = url
         self.path = sqlite_path(url)
-        self._local = threading.local()
+        self._local = threading.local()  # each thread's connection
+        process.register(self)  # a forked child opens its own
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = self._db()
@@ -66,16 +67,18 @@ class SqliteLog(EventLog):
         for statement in _SCHEMA:
             db.execute(statement)
 
+    def after_fork_in_child(self) -> None:
+        self._local = threading.local()  # the parent's connections are not this process's
+
     def _db(self) -> sqlite3.Connection:
-        owner = getattr(self._local, "pid", None)
-        if owner != os.getpid():
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
             db = sqlite3.connect(self.path, isolation_level=None, timeout=30,
                                  check_same_thread=False)
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=30000")
-            self._local.db, self._local.pid = db, os.getpid()
-        connection: sqlite3.Connection = self._local.db
-        return connection
+            self._local.db = db
+        return db
 
     def head(self) -> int:
         return self._signal.head(self._read_head)
@@ -107,6 +110,6 @@ class SqliteLog(EventLog):
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
-        if db is not None and self._local.pid == os.getpid():
+        if db is not None:
             db.close()
         self._local = threading.local()
