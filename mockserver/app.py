@@ -1,7 +1,11 @@
 """``create_app(settings)``: build the whole mock from its files, or fail naming the file.
 
-Nothing happens at import time; every app is independent, so tests can build as many
-as they like with different settings.
+Each app holds its own world, engine, journal and read caches, so tests can build as many
+as they like with different settings. What a process shares between its apps: the fork
+hook and exit path (``process.py``, installed when first imported), the bound on what is
+worked out of runs (``world/runs/record.py``: keyed by run id, so equal seeded runs of two
+apps share it), and the write-behind journals of apps on one state file, which write for
+each other.
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 version gate -> (control API: admin token, cross-site guard) -> authenticate/authorize
 -> overrides and faults (never on /__mock/) -> bounded body -> parse + validate -> handler
--> envelope -> (strict: validate the response against the spec) -> journal.
+-> envelope -> (strict: validate the response against the spec).
+
+The journal is not a stage: ``app.py``'s ``after_request`` hands it the exchange once the
+response is final.
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ class Pipeline:
             # header is the mock's own concern, outside the contract too.
             forced = True
             overrides = self._overrides(operation)
-            self._hold(overrides)
+            self._delay(overrides)
             forced = overrides.forces_answer()
             dropped = self._forced_answer(overrides)
             if dropped is not None:
@@ -151,7 +154,8 @@ class Pipeline:
             return NO_OVERRIDES
         return self.overrides.read(dict(request.headers), _signature(request))
 
-    def _hold(self, overrides: Overrides) -> None:
+    def _delay(self, overrides: Overrides) -> None:
+        """Sleep for the delay the request asked for (clamped to --max-delay-ms)."""
         wait_ms = overrides.wait_ms(self.settings.max_delay_ms)
         if wait_ms > 0:
             time.sleep(wait_ms / 1000)

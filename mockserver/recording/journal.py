@@ -93,7 +93,7 @@ class Journal:
         self._held = store if isinstance(store, HeldRequestStore) else None
         self._behind = (WriteBehind(self._held, journal_size, idle=idle)
                         if self._held is not None else None)
-        self.coverage = Coverage(store, before_read=self._settled)
+        self.coverage = Coverage(store, before_read=self._flush_everywhere)
 
     def record(self, **entry: Any) -> None:
         """Keep an entry given as fields (``Entry``'s, less ``seq``)."""
@@ -107,20 +107,20 @@ class Journal:
         else:
             self._store.record_request(pending.entry(), pending.coverage_keys())
 
-    def _settled(self) -> int | None:
+    def _flush_everywhere(self) -> int | None:
         """Have every process write what it holds; returns the newest entry number the
         store may now be read up to (None: all of it)."""
         if self._held is None or self._behind is None:
             return None  # written at once
-        mark = self._held.settle_mark()
+        mark = self._held.ask_flush()
         self._behind.write_with_peers()
         if mark is not None:
-            self._held.wait_settled(mark)
+            self._held.wait_flushed(mark)
         return mark
 
     def find(self, where: JournalFilter, limit: int) -> list[Entry]:
         """The newest ``limit`` matching entries, oldest first."""
-        mark = self._settled()
+        mark = self._flush_everywhere()
         entries = (Entry.from_stored(item) for item in self._store.journal_entries())
         # Entries numbered after the mark may still be held by a process that already
         # answered: left for the next read, so a live view ("since") never skips one.
@@ -129,7 +129,7 @@ class Journal:
         return matching[-limit:] if limit else []
 
     def clear(self) -> int:
-        self._settled()
+        self._flush_everywhere()
         return self._store.journal_clear()
 
 

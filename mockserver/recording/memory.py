@@ -21,7 +21,7 @@ class MemoryRequests(HeldRequestStore):
         self._journal_seq = 0
         self._coverage: Counter[str] = Counter()
 
-    def stamp(self) -> int:
+    def next_number(self) -> int:
         with self._lock:
             self._journal_seq += 1
             return self._journal_seq
@@ -30,7 +30,7 @@ class MemoryRequests(HeldRequestStore):
         self.record_batch([(None, entry)], {}, None)
 
     def record_batch(self, entries: list[tuple[int | None, dict[str, Any]]],
-                     counts: Mapping[str, int], settled: int | None) -> None:
+                     counts: Mapping[str, int], flushed_to: int | None) -> None:
         with self._lock:
             self._coverage.update(counts)
             if self._journal_size <= 0:

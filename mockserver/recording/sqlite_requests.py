@@ -42,10 +42,10 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS journal_ring (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL, "
     "body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS coverage (key TEXT PRIMARY KEY, hits INTEGER NOT NULL)",
-    # One row: the newest stamp this process had written everything it held by, and when
+    # One row: the newest entry number this process had written everything it held by, and when
     # it last wrote at all (its heartbeat), both in entry numbers.
     "CREATE TABLE IF NOT EXISTS writer (id INTEGER PRIMARY KEY CHECK (id = 0), "
-    "settled INTEGER NOT NULL, alive INTEGER NOT NULL)",
+    "flushed_to INTEGER NOT NULL, alive INTEGER NOT NULL)",
 )
 _COUNT = ("INSERT INTO coverage (key, hits) VALUES (?, ?) "
           "ON CONFLICT (key) DO UPDATE SET hits = hits + excluded.hits")
@@ -139,7 +139,7 @@ class RequestFiles(process.PerProcess):
     # -- writing (this process) -------------------------------------------------------------
 
     @staticmethod
-    def stamp() -> int:
+    def next_number() -> int:
         return _WRITER.next_seq()
 
     def record(self, entry: dict[str, Any] | None, coverage_keys: list[str]) -> None:
@@ -148,9 +148,9 @@ class RequestFiles(process.PerProcess):
                           None)
 
     def record_batch(self, entries: list[tuple[int | None, dict[str, Any]]],
-                     counts: Mapping[str, int], settled: int | None) -> None:
+                     counts: Mapping[str, int], flushed_to: int | None) -> None:
         """Count, keep the entries (numbered when recorded, or now), and beat, in one
-        transaction. ``settled``: see ``HeldRequestStore.record_batch``."""
+        transaction. ``flushed_to``: see ``HeldRequestStore.record_batch``."""
         with _WRITER.lock:
             db = self._connection()
             with db:
@@ -159,8 +159,8 @@ class RequestFiles(process.PerProcess):
                 if self._journal_size > 0:
                     for seq, entry in entries[-self._journal_size:]:
                         self._insert(db, entry, seq)
-                db.execute("UPDATE writer SET settled = MAX(settled, ?), alive = ?",
-                           (settled or 0, _now_number()))
+                db.execute("UPDATE writer SET flushed_to = MAX(flushed_to, ?), alive = ?",
+                           (flushed_to or 0, _now_number()))
 
     def _insert(self, db: sqlite3.Connection, entry: dict[str, Any], seq: int | None) -> None:
         path = self._own_path
@@ -181,9 +181,11 @@ class RequestFiles(process.PerProcess):
             self._own_path = self.folder / f"{os.getpid()}.db"
             db = self._open(self._own_path)
             db.execute("PRAGMA journal_mode=WAL")
+            # Its one row is made afresh below; an earlier version named a column otherwise.
+            db.execute("DROP TABLE IF EXISTS writer")
             for statement in _SCHEMA:
                 db.execute(statement)
-            db.execute("INSERT OR REPLACE INTO writer (id, settled, alive) VALUES (0, 0, ?)",
+            db.execute("INSERT OR REPLACE INTO writer (id, flushed_to, alive) VALUES (0, 0, ?)",
                        (_now_number(),))
             self._own = db
         return self._own
@@ -262,18 +264,18 @@ class RequestFiles(process.PerProcess):
     def _shared_question(self) -> SharedWord:
         if self._question is None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._question = SharedWord(self.folder / "settle")
+            self._question = SharedWord(self.folder / "flush")
         return self._question
 
-    def settle_wanted(self) -> int:
+    def flush_asked(self) -> int:
         return self._shared_question().read()
 
-    def settle_mark(self) -> int:
+    def ask_flush(self) -> int:
         mark = _now_number()
         self._shared_question().write(mark)
         return mark
 
-    def wait_settled(self, mark: int, timeout: float = READ_WAIT) -> None:
+    def wait_flushed(self, mark: int, timeout: float = READ_WAIT) -> None:
         deadline = time.monotonic() + timeout
         while self._behind(mark) and time.monotonic() < deadline:
             time.sleep(0.001)
@@ -286,7 +288,7 @@ class RequestFiles(process.PerProcess):
             if path.name == f"{os.getpid()}.db":
                 continue  # this process writes its own before it reads
             try:
-                row = db.execute("SELECT settled, alive FROM writer").fetchone()
+                row = db.execute("SELECT flushed_to, alive FROM writer").fetchone()
             except sqlite3.OperationalError:
                 continue  # an earlier version's file: it never holds entries back
             if row is not None and row[1] >= alive_since and row[0] < mark:
@@ -359,21 +361,21 @@ class SqliteRequests(HeldRequestStore):
     def record_request(self, entry: dict[str, Any], coverage_keys: list[str]) -> None:
         self._files.record(entry, coverage_keys)
 
-    def stamp(self) -> int:
-        return self._files.stamp()
+    def next_number(self) -> int:
+        return self._files.next_number()
 
     def record_batch(self, entries: list[tuple[int | None, dict[str, Any]]],
-                     counts: Mapping[str, int], settled: int | None) -> None:
-        self._files.record_batch(entries, counts, settled)
+                     counts: Mapping[str, int], flushed_to: int | None) -> None:
+        self._files.record_batch(entries, counts, flushed_to)
 
-    def settle_wanted(self) -> int:
-        return self._files.settle_wanted()
+    def flush_asked(self) -> int:
+        return self._files.flush_asked()
 
-    def settle_mark(self) -> int:
-        return self._files.settle_mark()
+    def ask_flush(self) -> int:
+        return self._files.ask_flush()
 
-    def wait_settled(self, mark: int) -> None:
-        self._files.wait_settled(mark)
+    def wait_flushed(self, mark: int) -> None:
+        self._files.wait_flushed(mark)
 
     def journal_entries(self) -> list[dict[str, Any]]:
         return self._files.entries()

@@ -59,28 +59,28 @@ class HeldRequestStore(RequestStore):
     shared_name: str
 
     @abstractmethod
-    def stamp(self) -> int:
+    def next_number(self) -> int:
         """The number of an entry recorded now (entries are numbered when recorded,
         not when written)."""
 
     @abstractmethod
     def record_batch(self, entries: list[tuple[int | None, dict[str, Any]]],
-                     counts: Mapping[str, int], settled: int | None) -> None:
-        """Keep held entries (each with its ``stamp()``, oldest first) and add held
-        counts, in one write where the store allows. ``settled``: a ``stamp()`` taken
+                     counts: Mapping[str, int], flushed_to: int | None) -> None:
+        """Keep held entries (each with its ``next_number()``, oldest first) and add held
+        counts, in one write where the store allows. ``flushed_to``: a ``next_number()`` taken
         before the entries were gathered, which readers waiting on this process compare
-        with their ``settle_mark()``."""
+        with their ``ask_flush()``."""
 
-    def settle_wanted(self) -> int | None:
+    def flush_asked(self) -> int | None:
         """What readers in other processes last asked for (it changes with each question);
         None for a store only one process writes, where nobody else asks."""
         return None
 
-    def settle_mark(self) -> int | None:
+    def ask_flush(self) -> int | None:
         """Ask every other writing process to write what it holds; returns the newest
-        entry number the answer may hold (None: any), for ``wait_settled``."""
+        entry number the answer may hold (None: any), for ``wait_flushed``."""
         return None
 
-    def wait_settled(self, mark: int) -> None:
+    def wait_flushed(self, mark: int) -> None:
         """Wait (bounded) until every live writing process wrote what it held at
-        ``settle_mark()`` time."""
+        ``ask_flush()`` time."""

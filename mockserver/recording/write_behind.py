@@ -16,7 +16,7 @@ A process killed outright (SIGKILL) loses the entries it still held; the events 
 mock's state) are never held back.
 
 Entries keep the order they were recorded in: each takes the store's number when it is
-recorded (``HeldRequestStore.stamp``), and writes happen one at a time, oldest first.
+recorded (``HeldRequestStore.next_number``), and writes happen one at a time, oldest first.
 """
 
 from __future__ import annotations
@@ -102,11 +102,11 @@ class WriteBehind(process.PerProcess):
         the entries (and a last write at exit, ``at_exit``)."""
         self._watched = True
         own = weakref.ref(self)
-        seen = self._store.settle_wanted()
+        seen = self._store.flush_asked()
         if seen is not None:
             # Every question asked so far needs nothing of entries not yet recorded:
             # say so (this also makes the process known to readers) before the first.
-            self._store.record_batch([], {}, self._store.stamp())
+            self._store.record_batch([], {}, self._store.next_number())
             threading.Thread(target=_watch, args=(own, seen), name="journal-writer",
                              daemon=True).start()
 
@@ -116,7 +116,7 @@ class WriteBehind(process.PerProcess):
                 if not self._watched:
                     self._watch_from_now()
         with self._lock:
-            self._queue.append((self._store.stamp(), pending))
+            self._queue.append((self._store.next_number(), pending))
             self._hold(pending.held_buffers())
             self._last_add = time.monotonic()
             while len(self._queue) > self._keep:
@@ -132,7 +132,7 @@ class WriteBehind(process.PerProcess):
         with self._write_lock:
             # Taken before the queue: every entry recorded before a reader's question,
             # which came before this, is in what follows.
-            settled = self._store.stamp()
+            flushed_to = self._store.next_number()
             with self._lock:
                 taken, counts = list(self._queue), self._dropped
                 self._queue.clear()
@@ -146,7 +146,7 @@ class WriteBehind(process.PerProcess):
                     counts.update(pending.coverage_keys())
                 last = start + _WRITE_SLICE >= len(taken)
                 self._store.record_batch(entries, counts if last else {},
-                                         settled if last else None)
+                                         flushed_to if last else None)
 
     def _hold(self, buffers: tuple[bytes, ...]) -> None:
         for buffer in buffers:
@@ -180,7 +180,7 @@ def _watch(own: weakref.ref[WriteBehind], seen: int | None) -> None:
     last_write = time.monotonic()
     while (behind := own()) is not None:
         poll = behind.poll
-        wanted, now = behind._store.settle_wanted(), time.monotonic()
+        wanted, now = behind._store.flush_asked(), time.monotonic()
         try:
             if wanted != seen or behind.due(now):
                 seen, last_write = wanted, now

@@ -72,10 +72,6 @@ class Contract:
         response = self.response_for(op, status) or {}
         return tuple(response.get("content", {}))
 
-    def documented_header(self, op: Operation, status: int, name: str) -> bool:
-        headers = (self.response_for(op, status) or {}).get("headers", {})
-        return any(h.lower() == name.lower() for h in headers)
-
     # -- schemas -------------------------------------------------------------------------
 
     def schema_problems(self, op: Operation, status: int, body: Any) -> list[SchemaProblem]:

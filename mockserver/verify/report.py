@@ -13,7 +13,7 @@ from typing import Any
 from ..junit import TestCase
 from ..redact import redact_headers, redact_text, redact_url
 from .exchange import Exchange, Finding
-from .runner import OperationOutcome, Outcome
+from .runner import Outcome
 
 BODY_LIMIT = 1500
 SUITE = "onepin-mock verify"
@@ -48,12 +48,6 @@ def markdown(outcome: Outcome, secrets: Iterable[str]) -> str:
             for finding in o.findings:
                 lines += _finding(finding, kept)
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _verdict(outcome: OperationOutcome) -> str:
-    if outcome.findings:
-        return f"**{len(outcome.findings)} drift(s)**"
-    return f"skipped: {outcome.skipped}" if outcome.skipped else "ok"
 
 
 def _finding(finding: Finding, secrets: tuple[str, ...]) -> list[str]:
