@@ -19,13 +19,14 @@ first, so a caller that does not know the workflow still sees every run.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from ..runs.record import RunRecord
+from .lazy_table import LazyTable
 
 # An upper bound on the run time (queue, steps, a pause's drain) any *seeded* run needs to
 # reach the status the generator gave it; seeded plans take at most about 80 s (checked over
@@ -63,7 +64,7 @@ class SeededRuns:
         return None if self.latest_at is None else self.latest_at + SEEDED_RUN_BOUND / self.speed
 
 
-class RunTable(dict[str, RunRecord]):
+class RunTable(LazyTable[RunRecord]):
     def __init__(self, lock: threading.RLock | None = None) -> None:
         super().__init__()
         self._by_workflow: dict[str, dict[str, RunRecord]] = {}
@@ -85,8 +86,10 @@ class RunTable(dict[str, RunRecord]):
     def pending_seeded(self) -> dict[str, SeededRuns]:
         return dict(self._seeded)
 
+    def _pending(self) -> dict[str, SeededRuns]:
+        return self._seeded
+
     def build(self, workflow_id: str) -> None:
-        """Build the workflow's seeded runs now, if they are not built yet."""
         if workflow_id not in self._seeded:
             return
         with self._lock:
@@ -95,10 +98,6 @@ class RunTable(dict[str, RunRecord]):
                 return
             for run in seeded.build():
                 self[run.id] = run
-
-    def build_all(self) -> None:
-        for workflow_id in list(self._seeded):
-            self.build(workflow_id)
 
     def count_of(self, workflow_id: str) -> int:
         """How many runs the workflow has, without building them."""
@@ -114,43 +113,6 @@ class RunTable(dict[str, RunRecord]):
         if run is None and self._seeded:
             run = self.get(run_id)  # a run pinned under another workflow's id
         return run
-
-    def _complete(self, run_id: str | None = None) -> None:
-        """Before a look-up by id alone, or any walk of every run, build what is missing."""
-        if self._seeded and (run_id is None or not dict.__contains__(self, run_id)):
-            self.build_all()
-
-    def __getitem__(self, run_id: str) -> RunRecord:
-        self._complete(run_id)
-        return super().__getitem__(run_id)
-
-    def get(self, run_id: str, default: Any = None) -> Any:
-        self._complete(run_id)
-        return super().get(run_id, default)
-
-    def __contains__(self, run_id: object) -> bool:
-        self._complete(run_id if isinstance(run_id, str) else None)
-        return super().__contains__(run_id)
-
-    def __iter__(self) -> Iterator[str]:
-        self._complete()
-        return super().__iter__()
-
-    def __len__(self) -> int:
-        self._complete()
-        return super().__len__()
-
-    def keys(self) -> Any:
-        self._complete()
-        return super().keys()
-
-    def values(self) -> Any:
-        self._complete()
-        return super().values()
-
-    def items(self) -> Any:
-        self._complete()
-        return super().items()
 
     def may_be_active(self, now: datetime) -> list[RunRecord]:
         """Every run that could be pending or running at ``now``: the built ones, and the

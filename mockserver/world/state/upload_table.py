@@ -1,23 +1,24 @@
 """``WorkspaceState.uploads``: uploads by id, indexed by workflow, seeded ones built on read.
 
 A generated workflow registers how to build its uploads; they are built when that
-workflow's uploads are asked for, or (for a look-up by upload id alone, or a walk of every
-upload) all at once. Adding an upload builds every pending one first, so the table's order
-is the order a workspace built whole would have.
+workflow's uploads are asked for, or (for a look-up by an id not built yet, or a walk of
+every upload) all at once (``LazyTable``, shared with the run table). Adding an upload
+builds every pending one first, so the table's order is the order a workspace built whole
+would have.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
+from .lazy_table import LazyTable
 from .records import UploadRecord
 
 UploadSource = Callable[[], list[UploadRecord]]
 
 
-class UploadTable(dict[str, UploadRecord]):
+class UploadTable(LazyTable[UploadRecord]):
     def __init__(self, lock: threading.RLock) -> None:
         super().__init__()
         self._by_workflow: dict[str, list[UploadRecord]] = {}
@@ -27,15 +28,14 @@ class UploadTable(dict[str, UploadRecord]):
     def add_seeded(self, workflow_id: str, source: UploadSource) -> None:
         self._seeded[workflow_id] = source
 
-    def _build(self, workflow_id: str) -> None:
+    def _pending(self) -> dict[str, UploadSource]:
+        return self._seeded
+
+    def build(self, workflow_id: str) -> None:
         with self._lock:
             source = self._seeded.pop(workflow_id, None)
             for upload in source() if source is not None else ():
                 self._add(upload)
-
-    def _complete(self) -> None:
-        for workflow_id in list(self._seeded):
-            self._build(workflow_id)
 
     def _add(self, upload: UploadRecord) -> None:
         previous = dict.get(self, upload.id)
@@ -47,41 +47,9 @@ class UploadTable(dict[str, UploadRecord]):
     def of_workflow(self, workflow_id: str) -> list[UploadRecord]:
         """One workflow's uploads, oldest first."""
         if workflow_id in self._seeded:
-            self._build(workflow_id)
+            self.build(workflow_id)
         return sorted(self._by_workflow.get(workflow_id, ()), key=lambda u: (u.created_at, u.id))
 
     def __setitem__(self, upload_id: str, upload: UploadRecord) -> None:
         self._complete()
         self._add(upload)
-
-    def __getitem__(self, upload_id: str) -> UploadRecord:
-        self._complete()
-        return super().__getitem__(upload_id)
-
-    def get(self, upload_id: str, default: Any = None) -> Any:
-        self._complete()
-        return super().get(upload_id, default)
-
-    def __contains__(self, upload_id: object) -> bool:
-        self._complete()
-        return super().__contains__(upload_id)
-
-    def __iter__(self) -> Iterator[str]:
-        self._complete()
-        return super().__iter__()
-
-    def __len__(self) -> int:
-        self._complete()
-        return super().__len__()
-
-    def keys(self) -> Any:
-        self._complete()
-        return super().keys()
-
-    def values(self) -> Any:
-        self._complete()
-        return super().values()
-
-    def items(self) -> Any:
-        self._complete()
-        return super().items()
