@@ -3,10 +3,9 @@ worked out of a run).
 
 Builds the mock in process on a workspace of ``--workflows`` x ``--runs`` runs, reads
 every run's data page (``limit=5``) through the test client, and prints, every tenth of
-the way: runs read, the process's RSS, and how many runs hold derived state (timelines,
-Progress objects with their takes, graphs) against the bound. The encoded-read cache is
-switched off, so what stays is what the runs keep. Built run records (their plans) stay
-in the workspace's run table; they are the mock's state, not a cache, and are shown apart.
+the way: runs read, the process's RSS, how many runs hold derived state (timelines,
+Progress objects with their takes, graphs) and how many are built (their plans), against
+the bounds. The encoded-read cache is switched off, so what stays is what the runs keep.
 
 ``PYTHONPATH=. .venv/bin/python bench/derived_memory.py`` reads 100,000 runs (many minutes);
 ``--workflows 50 --runs 20`` is a quick look.
@@ -25,6 +24,7 @@ from pathlib import Path
 from mockserver.app import create_app, mock_of
 from mockserver.settings import Settings
 from mockserver.world.runs import record
+from mockserver.world.state import run_table
 
 WORKSPACE = "a2000000-0000-4000-8000-000000000001"
 USER = "b2000000-0000-4000-8000-000000000001"
@@ -60,9 +60,10 @@ def main() -> None:
     parser.add_argument("--workflows", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=100, help="runs per workflow")
     parser.add_argument("--bound", type=int, default=record.SETTLED_RUN_BOUND,
-                        help="runs that keep derived state (default: the mock's)")
+                        help="runs kept built and with derived state (default: the mock's)")
     args = parser.parse_args()
     record.SETTLED_RUNS.bound = record.RUN_GRAPHS.bound = args.bound
+    run_table.PRISTINE_RUN_BOUND = args.bound
     folder = Path(tempfile.mkdtemp())
     app = create_app(Settings(fixtures_path=fixtures(folder, args.workflows, args.runs)))
     mock = mock_of(app)

@@ -5,19 +5,22 @@ event that changes it."""
 from __future__ import annotations
 
 import gc
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from support import KEY, make_settings, ok
-from test_lazy_dataset import HEADERS, WORKFLOWS, big_app
+from test_lazy_dataset import BIG, HEADERS, WORKFLOWS, big_app
 
 from mockserver.app import create_app, mock_of
 from mockserver.caches import StampedCache
 from mockserver.world.catalog.graph_view import GraphView
 from mockserver.world.runs import record
 from mockserver.world.runs.progress import Progress
+from mockserver.world.state import run_table
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -134,3 +137,35 @@ def test_a_reset_workspace_does_not_answer_from_its_old_state() -> None:
     assert ok(client.get(workflow, headers=KEY))["runs_count"] == before["runs_count"] + 1
     ok(client.post("/__mock/reset", json={}))
     assert ok(client.get(workflow, headers=KEY))["runs_count"] == before["runs_count"]
+
+
+def test_runs_read_once_are_let_go_past_the_bound_and_read_the_same_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built runs nothing changed are let go past the bound (memory stays flat while a
+    huge workspace is read end to end), read the same when built again, and a workflow
+    with a run written to it keeps its runs."""
+    monkeypatch.setattr(run_table, "PRISTINE_RUN_BOUND", 6)
+    app = big_app(tmp_path, 20, 3)
+    client = app.test_client()
+    table = mock_of(app).world.workspace(BIG).runs
+    pages: dict[str, bytes] = {}
+    for workflow in ok(client.get(f"{WORKFLOWS}?limit=100", headers=HEADERS)):
+        for run in ok(client.get(f"{WORKFLOWS}/{workflow['id']}/runs", headers=HEADERS)):
+            path = f"{WORKFLOWS}/{workflow['id']}/runs/{run['id']}"
+            pages[path] = client.get(f"{path}/data?limit=5", headers=HEADERS).get_data()
+            assert dict.__len__(table) <= 6 + 3, "the bound, and the workflow just read"
+    first = next(iter(pages))
+    again = client.get(f"{first}/data?limit=5", headers=HEADERS).get_data()
+    assert _without_meta(again) == _without_meta(pages[first])
+    workflow_id = first.split("/")[4]
+    started = ok(client.post(f"{WORKFLOWS}/{workflow_id}/runs", headers=HEADERS), 202)
+    for path in list(pages)[-12:]:  # read others: the written workflow stays built
+        client.get(f"{path}/data?limit=5", headers=HEADERS)
+    assert dict.__contains__(table, started["id"])
+    assert len(ok(client.get(f"{WORKFLOWS}/{workflow_id}/runs", headers=HEADERS))) == 4
+
+
+def _without_meta(body: bytes) -> Any:
+    document = json.loads(body)
+    document.pop("meta")
+    return document

@@ -47,9 +47,9 @@ class RunRecord:
         return RUN_GRAPHS.get_or_make(self.id, self.snapshot, lambda: graph_view(self.snapshot))
 
     def _settled_stamp(self, now: datetime) -> SettledStamp:
-        # Compared with ==, which tries identity first: the same plan object costs nothing.
-        return SettledStamp((self.plan, self.created_at, tuple(self.controls), self.speed,
-                             self.stall_ms, self.stall_pending, self.billing_gap), now)
+        return SettledStamp(self.plan, (self.created_at, tuple(self.controls), self.speed,
+                                        self.stall_ms, self.stall_pending, self.billing_gap),
+                            now)
 
     def timeline(self, now: datetime) -> Timeline:
         """The run's state at ``now`` (shared when settled: callers must not change it)."""
@@ -85,9 +85,12 @@ class RunRecord:
 
 @dataclass(frozen=True, slots=True)
 class SettledStamp:
-    """What a settled run's derived state depends on: the fold's inputs (and the billing
-    gap a Progress reads), and the first instant the run was found settled."""
+    """What a settled run's derived state depends on: the plan (the object: a re-planned or
+    rebuilt run's is another, and comparing two plans field by field costs more than a
+    fold), the fold's other inputs (and the billing gap a Progress reads), and the first
+    instant the run was found settled."""
 
+    plan: RunPlan
     inputs: tuple[Any, ...]
     at: datetime
 
@@ -95,7 +98,7 @@ class SettledStamp:
 def _still_settled(kept: SettledStamp, asked: SettledStamp) -> bool:
     """Folding later gives the same timeline; a clock set back before the instant it
     settled, or any change of the inputs, means a fresh fold."""
-    return kept.at <= asked.at and kept.inputs == asked.inputs
+    return kept.plan is asked.plan and kept.at <= asked.at and kept.inputs == asked.inputs
 
 
 @dataclass(slots=True)

@@ -14,12 +14,19 @@ Seeded runs are built on first read. The generator registers each workflow's run
 them. A workflow's runs are built when anything asks for them (``of_workflow``, ``find``, or
 adding a run to it); a look-up by run id alone, or iterating the table, builds every workflow
 first, so a caller that does not know the workflow still sees every run.
+
+Built runs that are still exactly what the seed made are let go again, least recently
+read first, past ``PRISTINE_RUN_BOUND`` runs, and built anew (the same runs) when next
+read: so a workflow's runs stop being pristine at their first ``changed``, and an applier
+that changes a run in place must call it (it already must, for the version above).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -33,6 +40,10 @@ from .lazy_table import LazyTable
 # many seeds by tests/unit/test_lazy_dataset.py). Past latest run + this / speed, the
 # statuses the seed decided are the statuses a fold would find.
 SEEDED_RUN_BOUND = timedelta(hours=1)
+# Built runs nothing changed since the seed made them, kept per workspace: past this, the
+# least recently read workflows' runs are let go (a plan weighs about 30 KB; reading a
+# huge workspace end to end would otherwise keep every run it ever built).
+PRISTINE_RUN_BOUND = 20_000
 
 
 @dataclass
@@ -71,6 +82,12 @@ class RunTable(LazyTable[RunRecord]):
         self._ordered: dict[str, list[RunRecord]] = {}
         self._versions: dict[str, int] = {}
         self._seeded: dict[str, SeededRuns] = {}  # workflows whose runs are not built yet
+        # Built workflows whose runs are still exactly what the seed made, least recently
+        # read first, and how many runs they hold: past PRISTINE_RUN_BOUND the oldest go
+        # back to their seed's account (built again, the same, when next read).
+        self._pristine: OrderedDict[str, SeededRuns] = OrderedDict()
+        self._pristine_runs = 0
+        self._walking = False  # building every workflow: nothing goes back meanwhile
         self._lock = lock or threading.RLock()
         self.total_version = 0  # moves with any workflow's version
 
@@ -91,6 +108,8 @@ class RunTable(LazyTable[RunRecord]):
 
     def build(self, workflow_id: str) -> None:
         if workflow_id not in self._seeded:
+            if workflow_id in self._pristine:
+                self._pristine.move_to_end(workflow_id)  # read again: kept longest
             return
         with self._lock:
             seeded = self._seeded.pop(workflow_id, None)
@@ -98,6 +117,34 @@ class RunTable(LazyTable[RunRecord]):
                 return
             for run in seeded.build():
                 self[run.id] = run
+            self._pristine[workflow_id] = seeded
+            self._pristine_runs += seeded.count
+            if not self._walking:
+                self._let_go_of_oldest()
+
+    def build_all(self) -> None:
+        with self._walk():
+            super().build_all()
+
+    @contextmanager
+    def _walk(self) -> Iterator[None]:
+        """While a caller needs many workflows built at once, none is let go."""
+        walking, self._walking = self._walking, True
+        try:
+            yield
+        finally:
+            self._walking = walking
+
+    def _let_go_of_oldest(self) -> None:
+        """Return the least recently read pristine workflows to their seed's account while
+        they hold more than PRISTINE_RUN_BOUND runs (the newest always stays built)."""
+        while self._pristine_runs > PRISTINE_RUN_BOUND and len(self._pristine) > 1:
+            workflow_id, seeded = self._pristine.popitem(last=False)
+            self._pristine_runs -= seeded.count
+            for run_id in self._by_workflow.pop(workflow_id, {}):
+                dict.__delitem__(self, run_id)
+            self._seeded[workflow_id] = seeded
+            self.changed(workflow_id)
 
     def count_of(self, workflow_id: str) -> int:
         """How many runs the workflow has, without building them."""
@@ -117,10 +164,11 @@ class RunTable(LazyTable[RunRecord]):
     def may_be_active(self, now: datetime) -> list[RunRecord]:
         """Every run that could be pending or running at ``now``: the built ones, and the
         seeded ones of workflows whose seed leaves a run active or is not decided yet."""
-        for workflow_id, seeded in list(self._seeded.items()):
-            if seeded.active or not seeded.decided_at(now):
-                self.build(workflow_id)
-        return list(dict.values(self))
+        with self._walk():
+            for workflow_id, seeded in list(self._seeded.items()):
+                if seeded.active or not seeded.decided_at(now):
+                    self.build(workflow_id)
+            return list(dict.values(self))
 
     # -- the index -----------------------------------------------------------------------------
 
@@ -153,6 +201,8 @@ class RunTable(LazyTable[RunRecord]):
         self._seeded.clear()
         self._by_workflow.clear()
         self._ordered.clear()
+        self._pristine.clear()
+        self._pristine_runs = 0
         for workflow_id in self._versions:
             self._versions[workflow_id] += 1
 
@@ -181,7 +231,10 @@ class RunTable(LazyTable[RunRecord]):
 
     def changed(self, workflow_id: str) -> None:
         """One of the workflow's runs was added, replaced or changed: what was derived from
-        them no longer holds."""
+        them no longer holds, and they are no longer only what the seed made."""
+        seeded = self._pristine.pop(workflow_id, None)
+        if seeded is not None:
+            self._pristine_runs -= seeded.count
         self._versions[workflow_id] = self._versions.get(workflow_id, 0) + 1
         self.total_version += 1
         self._ordered.pop(workflow_id, None)
