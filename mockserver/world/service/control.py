@@ -14,6 +14,7 @@ from ...errors import (
     ValidationFailed,
 )
 from ..runs.record import RunRecord
+from ..state.plans import PLANS
 from ..state.store import WorkspaceState
 from .appliers import FIXTURES_LOADED, FULL_RESET, startup_fixtures
 from .engine import StateEngine
@@ -109,6 +110,9 @@ def create_workspace(engine: StateEngine, options: dict[str, Any]) -> dict[str, 
             raise RateLimited(f"This mock has created its limit of {cap} workspaces; "
                               "POST /__mock/reset frees them (or raise --max-workspaces)",
                               headers={"Retry-After": "60"})
+        if options.get("plan") is not None and options["plan"] not in PLANS:
+            raise ValidationFailed("Unknown plan",
+                                   [Detail("body.plan", f"must be one of {list(PLANS)}", "enum")])
         number = engine.world.created_workspaces + 1
         return "workspace.created", {"number": number, "options": options}
 

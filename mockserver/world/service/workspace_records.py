@@ -7,6 +7,7 @@ from typing import Any
 
 from ..rng import rng, stable_uuid
 from ..state.fixtures import ApiKey, Fixtures, User, Workspace
+from ..state.plans import DEFAULT_PLAN, PLANS
 from ..state.store import World
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
@@ -20,15 +21,17 @@ def runtime_workspace(world: World, number: int, options: dict[str, Any]
     """
     seed, key = world.settings.seed, f"runtime:{number}"
     r = rng(seed, "runtime-workspace", key)
+    plan = PLANS[str(options.get("plan") or DEFAULT_PLAN)]
     workspace = Workspace(
         id=stable_uuid(seed, "workspace", key),
         name=str(options.get("name") or f"Test workspace {number}"),
         slug=f"test-workspace-{number}",
-        credit_balance=int(options.get("credit_balance", 25000)),
-        concurrent_run_limit=int(options.get("concurrent_run_limit", 5)),
+        credit_balance=int(options.get("credit_balance", plan.monthly_credits)),
+        concurrent_run_limit=int(options.get("concurrent_run_limit", plan.concurrent_runs)),
         workflow_count=int(options.get("workflow_count", 25)),
         runs_per_workflow=(None if options.get("runs_per_workflow") is None
                            else int(options["runs_per_workflow"])),
+        plan=plan.name,
     )
     user = User(stable_uuid(seed, "user", key), f"Test User {number}",
                 f"user{number}@test.example")
