@@ -12,8 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..catalog.catalog import Catalog
-from ..catalog.graph_view import GENERATOR, SOURCE, topological_waves
+from ..catalog.graph_view import (
+    FAIL_PORT,
+    GENERATOR,
+    SOURCE,
+    TRANSLATOR,
+    graph_view,
+    node_locales,
+    topological_waves,
+    translator_targets,
+    voice_assignments,
+)
 from ..rng import hex_id, rng
+from .pricing import band_of, step_credits
 from .text import script_lines, translate
 
 QUEUE_MS = 1500
@@ -52,6 +63,9 @@ class PlannedStep:
     active_ports: tuple[str, ...]
     locales: tuple[str, ...] | None
     units: int
+    # Fractional credits this execution spends once it completes, priced as the estimate
+    # prices its node (pricing.step_credits); a failed or unfinished step spends nothing.
+    credits: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -165,6 +179,8 @@ class _Planner:
         self.source_language = source_language_of(definition)
         self.lines = tuple(script_lines(definition))
         self.locales = output_locales(definition, self.source_language)
+        self.view = graph_view(definition)
+        self.node_locales = node_locales(definition, self.source_language)
         self.steps: list[PlannedStep] = []
         self.cursor = 0
         chance = self.r.random() < _FAILURE_SHARE
@@ -210,9 +226,14 @@ class _Planner:
         return generators[0], last
 
     def _max_takes(self) -> int:
+        """One take, plus the retries of validators whose ``fail`` loops back to a generator
+        (one that does not drops failed takes: the estimate prices no regeneration for it)."""
+        looping = {e.source for e in self.view.edges if e.source_port == FAIL_PORT
+                   and self.view.by_id[e.target].type == GENERATOR}
         limits = [
             int(_node_config(n, self.catalog).get("max_retries", 0))
-            for n in self.nodes.values() if str(n.get("type", "")).startswith("validator_")
+            for node_id, n in self.nodes.items()
+            if str(n.get("type", "")).startswith("validator_") and node_id in looping
         ]
         return 1 + max(limits, default=0)
 
@@ -240,6 +261,7 @@ class _Planner:
                 active_ports=() if failed else self._ports(node_type, rejected),
                 locales=self._locales_for(node_type),
                 units=self._units(node_type, active, line_takes),
+                credits=self._credits(node_id, node_type, active),
             ))
             durations.append(duration)
         self.cursor += max(durations, default=0)
@@ -281,6 +303,26 @@ class _Planner:
             active = [p for p in active
                       if line_takes.get(p) and self._delivered_take(line_takes[p]) is not None]
         return sum(len(self.lines[i]) for i, _ in active)
+
+    def _credits(self, node_id: str, node_type: str, active: list[tuple[int, str]]) -> float:
+        """What this execution bills, by the bands and locales the estimate prices it with:
+        a translator its new target locales once, a generator each (line, locale) it voices
+        once per voice assigned to the locale (the plan keeps the first voice's take), any
+        other node the lines of the locales it gets."""
+        if node_type == TRANSLATOR:
+            targets = set(translator_targets(self.view.by_id[node_id]))
+            new = len(targets - self.node_locales.get(node_id, frozenset()))
+            return step_credits(band_of(self.catalog, node_type), list(self.lines), new)
+        voices = (self.nodes[node_id].get("config") or {}).get("voice_map") or {}
+        total = 0.0
+        for line_index, locale in active:
+            line = [self.lines[line_index]]
+            if node_type == GENERATOR:
+                total += sum(step_credits(band_of(self.catalog, node_type, assignment), line)
+                             for assignment in voice_assignments(voices.get(locale)) or [{}])
+            elif locale in self.node_locales.get(node_id, frozenset()):
+                total += step_credits(band_of(self.catalog, node_type), line)
+        return total
 
     def _generate(self, step_index: int, node_id: str, active: list[tuple[int, str]],
                   line_takes: dict[tuple[int, str], list[Take]]) -> None:
