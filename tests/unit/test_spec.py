@@ -25,8 +25,11 @@ from referencing.jsonschema import DRAFT202012
 SPEC_PATH = Path(__file__).parents[2] / "mockserver" / "openapi.yaml"
 SPEC_URI = "urn:onepin-mock:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-TAGS = {"workflows", "runs", "nodes", "voices", "auth", "ops"}
-ROLES = {"viewer", "editor"}
+TAGS = {"workflows", "runs", "nodes", "voices", "auth", "ops", "users", "usage", "workspaces"}
+ROLES = {"viewer", "editor", "admin"}
+# The caller's own account: any credential, no scope, a workspace only if one is sent.
+PER_USER = {"whoami", "get_my_credits", "get_my_plan_limits",
+            "get_current_notification_preferences", "update_current_notification_preferences"}
 REQUIRED_VERSION_HEADER = "X-OnePin-Required-Version"
 # SDK models that exist only because Fern splits a discriminated union; the spec
 # describes the same shapes under the names the API itself uses.
@@ -211,12 +214,17 @@ def test_authorization_metadata(path: str, method: str, operation: dict[str, Any
         return
     scopes = set(typing.get_args(typing.get_args(sdk_types.ApiKeyScope)[0]))
     scope = operation.get("x-onepin-scope")
-    if operation["operationId"] in {"whoami", "get_node_detail"}:
+    assert operation.get("x-onepin-min-role") in ROLES
+    if "{workspace_id}" in path:
+        # The workspace is the path's (membership checked by the handler): sessions only.
+        assert operation.get("security") == [{"SessionAuth": []}]
+        assert scope is None and operation.get("x-onepin-workspace") is None
+        return
+    if operation["operationId"] in PER_USER | {"get_node_detail"}:
         assert scope is None
     else:
         assert scope in scopes
-    assert operation.get("x-onepin-min-role") in ROLES
-    expected_workspace = "optional" if operation["operationId"] == "whoami" else "required"
+    expected_workspace = "optional" if operation["operationId"] in PER_USER else "required"
     assert operation.get("x-onepin-workspace") == expected_workspace
     refs = {param.get("$ref") for param in operation.get("parameters", [])}
     assert "#/components/parameters/WorkspaceHeader" in refs

@@ -18,6 +18,7 @@ from ...settings import Settings
 from ..catalog.catalog import Catalog
 from ..runs.record import RunRecord
 from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
+from .ledger import LedgerBook
 from .links import LinkSigner
 from .records import UploadRecord, WorkflowRecord
 from .run_table import RunTable
@@ -34,6 +35,7 @@ class WorkspaceState:
         self.runs = RunTable(self.lock)  # by id, indexed by workflow, seeded ones built on read
         self.uploads = UploadTable(self.lock)  # by id, indexed by workflow, built on read
         self.created_workflows = 0  # how many the API created: the next new id's number
+        self.ledger = LedgerBook()  # which runs bill this workspace's credits (state/ledger.py)
         # Moves whenever a workflow record is added or changed (appliers, pins): list
         # orders are kept against it and the run table's version (state/derived.py).
         self.workflows_version = 0
@@ -101,6 +103,9 @@ class World:
         # Fault settings changed at run time (POST /__mock/faults), over the startup ones;
         # replaced, never mutated, so readers can tell a change by identity.
         self.fault_changes: dict[str, Any] = {}
+        # Each user's email notification choices, only those changed (every default is on);
+        # kept across workspaces (they are the user's), forgotten by a full reset.
+        self.notification_preferences: dict[str, dict[str, bool]] = {}
 
     def workspace(self, workspace_id: str) -> WorkspaceState:
         with self._lock:
@@ -143,9 +148,16 @@ class World:
                 self.fixtures = self.base_fixtures
                 self.created_workspaces = 0
                 self.fault_changes = {}
+                self.notification_preferences = {}
                 self._restore_clock()
             else:
                 self._states.pop(workspace_id, None)
+
+    def set_notification_preferences(self, user_id: str, changes: dict[str, bool]) -> None:
+        with self._lock:
+            kept = self.notification_preferences
+            self.notification_preferences = {**kept, user_id: {**kept.get(user_id, {}),
+                                                               **changes}}
 
     def _restore_clock(self) -> None:
         """Back to the clock the settings started with (frozen instant or real time)."""
