@@ -18,6 +18,7 @@ from . import (
     ops,
     run_control,
     runs,
+    usage,
     voices,
     workflow_writes,
     workflows,
@@ -29,7 +30,7 @@ __all__ = ["TABLES", "merge_tables", "operations"]
 TABLES: dict[str, Mapping[str, Handler]] = {
     module.__name__: module.OPERATIONS
     for module in (ops, nodes, voices, workflows, workflow_writes, runs, run_control, account,
-                   billing, admin)
+                   billing, usage, admin)
 }
 
 

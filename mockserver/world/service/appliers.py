@@ -15,6 +15,7 @@ from ...errors import FixtureError
 from ..events import Event
 from ..runs.lifecycle import Control
 from ..runs.record import new_run, plan_run
+from ..state.activity import activity_of
 from ..state.fixtures import Fixtures, parse_fixtures
 from ..state.plans import PLANS
 from ..state.records import WorkflowRecord
@@ -197,3 +198,16 @@ def apply_event(world: World, event: Event) -> None:
     if applier is None:
         raise ValueError(f"event {event.seq}: unknown kind {event.kind!r}")
     applier(world, event.data)
+    _record_activity(world, event)
+
+
+def _record_activity(world: World, event: Event) -> None:
+    """Keep the usage feed's entry for an event of a mapped kind (state/activity.py)."""
+    record = activity_of(event.seq, event.kind, event.data)
+    workspace_id = event.data.get("workspace")
+    if record is None or not isinstance(workspace_id, str) \
+            or not world.known_workspace(workspace_id):
+        return
+    state = world.workspace(workspace_id)
+    with state.writing():
+        state.activity.append(record)

@@ -17,6 +17,7 @@ from ...errors import NotFound
 from ...settings import Settings
 from ..catalog.catalog import Catalog
 from ..runs.record import RunRecord
+from .activity import ActivityRecord
 from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
 from .ledger import LedgerBook
 from .links import LinkSigner
@@ -36,6 +37,7 @@ class WorkspaceState:
         self.uploads = UploadTable(self.lock)  # by id, indexed by workflow, built on read
         self.created_workflows = 0  # how many the API created: the next new id's number
         self.ledger = LedgerBook()  # which runs bill this workspace's credits (state/ledger.py)
+        self.activity: list[ActivityRecord] = []  # feed entries events made (state/activity.py)
         # Moves whenever a workflow record is added or changed (appliers, pins): list
         # orders are kept against it and the run table's version (state/derived.py).
         self.workflows_version = 0
