@@ -159,8 +159,14 @@ def mock_workspaces_create(ctx: RequestContext) -> Reply:
 
 
 def mock_workspace_billing_set(ctx: RequestContext) -> Reply:
+    billing.set_billing(ctx.engine, ctx.path["workspace_id"], ctx.body, ctx.now)
+    return mock_workspace_billing_get(ctx)
+
+
+def mock_workspace_billing_get(ctx: RequestContext) -> Reply:
     workspace_id = ctx.path["workspace_id"]
-    billing.set_billing(ctx.engine, workspace_id, ctx.body, ctx.now)
+    if not ctx.world.known_workspace(workspace_id):
+        raise NotFound("Unknown workspace")
     state = ctx.world.workspace(workspace_id)
     with state.lock:
         balance = read_ledger(state, ctx.now).balance
@@ -212,6 +218,7 @@ OPERATIONS: dict[str, Handler] = {
     "mock_events": mock_events,
     "mock_tokens": mock_tokens,
     "mock_workspaces_create": mock_workspaces_create,
+    "mock_workspace_billing_get": mock_workspace_billing_get,
     "mock_workspace_billing_set": mock_workspace_billing_set,
     "mock_run_force": mock_run_force,
     "mock_file": mock_file,
