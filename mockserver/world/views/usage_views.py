@@ -49,25 +49,32 @@ class RunUsage:
     audio_ms: int
     corrected_words: int
     by_locale: dict[str, tuple[int, int]]  # locale -> (characters, lines) generated
+    corrected_by_locale: dict[str, int]  # locale -> words the corrector went over
 
 
 def run_usage(run: RunRecord, now: datetime) -> RunUsage:
     timeline = run.timeline(now)
     status = timeline.status
     if not timeline.terminal or timeline.completed_at is None:
-        return RunUsage(run, status, None, 0, 0, 0, 0, 0, {})
+        return RunUsage(run, status, None, 0, 0, 0, 0, 0, {}, {})
     progress = run.progress(timeline)
     by_locale: dict[str, tuple[int, int]] = {}
     for line in progress.plan.line_locales:
         if progress.visible_takes(line):
             chars, lines = by_locale.get(line.locale, (0, 0))
             by_locale[line.locale] = (chars + len(line.script), lines + 1)
-    corrector_runs = sum(1 for s in progress.steps
-                         if s.status == "completed" and s.step.node_type == CORRECTOR)
-    words = sum(len(line.split()) for line in progress.plan.source_lines)
+    # Each completed corrector execution went over the words of the lines of its locales.
+    corrected: dict[str, int] = {}
+    for state in progress.steps:
+        if state.status == "completed" and state.step.node_type == CORRECTOR:
+            for line in progress.plan.line_locales:
+                if line.locale in (state.step.locales or (progress.plan.source_language,)):
+                    corrected[line.locale] = (corrected.get(line.locale, 0)
+                                              + len(line.script.split()))
     return RunUsage(run, status, timeline.completed_at, progress.settled_credits() or 0,
                     progress.token_cost, sum(n for _, n in by_locale.values()),
-                    progress.delivered_audio_ms(), corrector_runs * words, by_locale)
+                    progress.delivered_audio_ms(), sum(corrected.values()), by_locale,
+                    corrected)
 
 
 # -- windows in local time ------------------------------------------------------------------
@@ -207,6 +214,7 @@ def usage_by_language(usages: list[RunUsage], catalog: Catalog, *, range_name: s
     credits: dict[str, int] = defaultdict(int)
     chars: dict[str, int] = defaultdict(int)
     lines: dict[str, int] = defaultdict(int)
+    corrected: dict[str, int] = defaultdict(int)
     untagged = 0
     for usage in (u for u in usages if window.holds(u.settled_at)):
         if not usage.by_locale:
@@ -218,10 +226,11 @@ def usage_by_language(usages: list[RunUsage], catalog: Catalog, *, range_name: s
         for locale, (c, n) in usage.by_locale.items():
             chars[locale] += c
             lines[locale] += n
+            corrected[locale] += usage.corrected_by_locale.get(locale, 0)
     total = sum(credits.values())
     all_chars = sum(chars.values())
     rows = [_language_row(catalog, locale, credits[locale], total, chars[locale], all_chars,
-                          lines[locale]) for locale in chars]
+                          lines[locale], corrected[locale]) for locale in chars]
     rows.sort(key=lambda r: (-r["credits"], -r["characters"], r["locale_code"]))
     return {"range": None if view is not None else (range_name or "30d"),
             "activity_view": view, "timezone": timezone_name,
@@ -231,11 +240,11 @@ def usage_by_language(usages: list[RunUsage], catalog: Catalog, *, range_name: s
 
 
 def _language_row(catalog: Catalog, locale: str, credits: int, total: int, characters: int,
-                  all_characters: int, lines: int) -> JSON:
+                  all_characters: int, lines: int, corrected: int) -> JSON:
     share = credits / total if total else characters / all_characters if all_characters else 0.0
     return {"locale_code": locale, "display_name": catalog.locale_name(locale),
             "share": round(share, 4), "credits": credits, "characters": characters,
-            "corrected": None, "lines": lines, "allocation_basis": "characters"}
+            "corrected": corrected, "lines": lines, "allocation_basis": "characters"}
 
 
 # -- activity feed ----------------------------------------------------------------------------
