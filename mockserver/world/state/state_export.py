@@ -13,6 +13,7 @@ import yaml
 
 from ...envelope import iso
 from ..runs.record import RunRecord
+from .ledger import read_ledger
 from .records import UploadRecord, WorkflowRecord
 from .store import WorkspaceState, World
 
@@ -49,7 +50,10 @@ def export_state(world: World, workspace_id: str | None, now: datetime) -> str:
     wanted = {s.info.id for s in states}
     document: dict[str, Any] = {
         # Everything is pinned below, so nothing is left to generate.
+        # The balance as the ledger has it now: pinned runs reload as history, so the
+        # debits they made are already in it.
         "workspaces": [{**{k: v for k, v in vars(s.info).items() if k != "runs_per_workflow"},
+                        "credit_balance": read_ledger(s, now).balance,
                         "workflow_count": 0} for s in states],
         "users": [{k: v for k, v in vars(u).items() if v or k != "name"}  # no name: omitted
                   for u in fixtures.users.values()
