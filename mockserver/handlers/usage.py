@@ -69,11 +69,11 @@ def by_language(ctx: RequestContext) -> Reply:
 def _feed(ctx: RequestContext, state: WorkspaceState, window: Bucket) -> list[FeedEntry]:
     seed, fixtures = ctx.settings.seed, ctx.world.fixtures
     with state.lock:
-        usages = [run_usage(run, ctx.now) for run in state.runs.values()
-                  if window.holds(run.created_at)]
+        usages = _usages(ctx, state)
         names = {w.id: w.name for w in state.workflows.values()}
-        records = [r for r in state.activity if window.holds(r.at)]
-    return run_entries(seed, usages, names, fixtures) + event_entries(seed, records, fixtures)
+        records = list(state.activity)
+    entries = run_entries(seed, usages, names, fixtures) + event_entries(seed, records, fixtures)
+    return [e for e in entries if window.holds(e.at)]
 
 
 def activity(ctx: RequestContext) -> Reply:

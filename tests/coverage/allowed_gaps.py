@@ -49,7 +49,7 @@ ALLOWED_GAPS: dict[str, str] = {
     **{f"enum: UsageActivityAction {action}":
        "no event the mock accepts is of this kind yet (state/activity.py maps the kinds)"
        for action in ("api_key_created", "member_invited", "settings_changed",
-                      "template_applied", "voice_generated")},
+                      "template_applied")},
     "optional: UsageActivityOut ip": "the mock records no client addresses",
     "optional: CursorPaginationMeta prev": "activity cursors only go forward",
     **{f"optional: CustomerSubscriptionResponse {name}":

@@ -164,25 +164,34 @@ def test_a_range_has_one_row_per_local_day(client: FlaskClient, days: int) -> No
     assert body["characters"]["total"] == sum(row["characters"] for row in body["daily"])
 
 
-def test_the_feed_pages_by_cursor_and_filters(client: FlaskClient) -> None:
-    everything = ok(client.get("/api/v1/usage/activity?limit=100&range=90d", headers=KEY))
-    seen: list[str] = []
+def walk_feed(client: FlaskClient, query: str) -> list[dict[str, Any]]:
+    """Every entry, following the cursor from page to page."""
+    entries: list[dict[str, Any]] = []
     cursor = None
     while True:
-        query = "limit=7&range=90d" + (f"&cursor={cursor}" if cursor else "")
-        page = client.get(f"/api/v1/usage/activity?{query}", headers=KEY).get_json()
-        seen += [e["id"] for e in page["data"]]
+        page = client.get(f"/api/v1/usage/activity?{query}"
+                          + (f"&cursor={cursor}" if cursor else ""), headers=KEY).get_json()
+        entries += page["data"]
         cursor = page["pagination"]["cursor"]
         if cursor is None:
             assert page["pagination"]["next"] is None
-            break
+            return entries
         assert f"cursor={cursor}" in page["pagination"]["next"]
+
+
+def test_the_feed_pages_by_cursor_and_filters(client: FlaskClient) -> None:
+    everything = walk_feed(client, "limit=100&range=90d")
+    seen = [e["id"] for e in walk_feed(client, "limit=7&range=90d")]
     assert seen == [e["id"] for e in everything]
-    assert len(seen) == len(set(seen)) > 7
-    eli = ok(client.get(f"/api/v1/usage/activity?limit=100&range=90d&user_id={ELI}",
-                        headers=KEY))
+    assert len(seen) == len(set(seen)) > 100
+    stamps = [e["timestamp"] for e in everything]
+    assert stamps == sorted(stamps, reverse=True)
+    assert {e["action"] for e in everything} == {"workflow_run", "voice_generated"}
+    eli = walk_feed(client, f"limit=100&range=90d&user_id={ELI}")
     assert eli and all(e["user"]["id"] == ELI for e in eli)
     assert len(eli) == sum(1 for e in everything if (e["user"] or {}).get("id") == ELI)
+    voiced = walk_feed(client, "limit=100&range=90d&type=voice_generated")
+    assert voiced == [e for e in everything if e["action"] == "voice_generated"]
     invited = ok(client.get("/api/v1/usage/activity?type=member_invited", headers=KEY))
     assert invited == []
 

@@ -266,7 +266,8 @@ def _user(fixtures: Fixtures, user_id: str | None) -> JSON | None:
 
 def run_entries(seed: int, usages: list[RunUsage], workflow_names: dict[str, str],
                 fixtures: Fixtures) -> list[FeedEntry]:
-    """One ``workflow_run`` entry per run, at its start."""
+    """One ``workflow_run`` entry per run, at its start, and a ``voice_generated`` one when
+    it settled having delivered audio."""
     entries = []
     for usage in usages:
         run = usage.run
@@ -280,7 +281,25 @@ def run_entries(seed: int, usages: list[RunUsage], workflow_names: dict[str, str
             "metadata": {"run_id": run.id, "run_number": run.run_number,
                          "status": usage.status, "credits": usage.credits},
             "ip": None}))
+        if usage.settled_at is not None and usage.audio_ms > 0:
+            entries.append(_voiced(seed, usage, workflow_names, fixtures))
     return entries
+
+
+def _voiced(seed: int, usage: RunUsage, workflow_names: dict[str, str], fixtures: Fixtures
+            ) -> FeedEntry:
+    """A ``voice_generated`` entry when a run that delivered audio settled."""
+    run, at = usage.run, usage.settled_at
+    assert at is not None
+    entry_id = str(stable_uuid(seed, "activity", f"voiced:{run.id}"))
+    return FeedEntry(at, entry_id, {
+        "id": entry_id, "timestamp": iso(at),
+        "user": _user(fixtures, run.triggered_by.get("user_id")),
+        "action": "voice_generated", "kind": "run_audio_delivered",
+        "resource": {"type": "workflow", "id": run.workflow_id,
+                     "name": workflow_names.get(run.workflow_id)},
+        "metadata": {"run_id": run.id, "audio_ms": usage.audio_ms, "lines": usage.lines},
+        "ip": None})
 
 
 def event_entries(seed: int, records: list[ActivityRecord], fixtures: Fixtures
