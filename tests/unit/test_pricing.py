@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import math
 import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,8 +19,10 @@ from mockserver.errors import NoScriptText
 from mockserver.world.catalog.catalog import Catalog
 from mockserver.world.catalog.catalog_types import Voice
 from mockserver.world.dataset.graphs import make_definition
+from mockserver.world.runs.lifecycle import fold
 from mockserver.world.runs.plan import make_plan
 from mockserver.world.runs.pricing import estimate, script_text_of, settled_credits
+from mockserver.world.runs.progress import Progress
 
 CATALOG = Catalog.load()
 # Atlas speaks en-us and ko-kr with character-priced models; Yui uses byte-priced ones.
@@ -299,3 +303,19 @@ def test_a_validator_that_does_not_loop_back_never_regenerates() -> None:
 @pytest.mark.parametrize(("spent", "debited"), [(0.0, 0), (0.2, 1), (1.0, 1), (48.999, 48)])
 def test_a_settlement_floors_with_a_one_credit_minimum(spent: float, debited: int) -> None:
     assert settled_credits(spent) == debited
+
+
+def test_a_run_is_never_debited_more_than_its_estimates_maximum() -> None:
+    """The plan carries the snapshot's maximum, and the settlement is capped at it (a hold),
+    whatever the retries re-ran."""
+    definition = workflow(ENGLISH, validator={"max_retries": 3, "threshold": 100})
+    plan = make_plan(3, "run-3", definition, CATALOG, fail=False)
+    assert plan.max_credits == priced(definition)["max_credits"]
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    done = fold(plan, start, [], start + timedelta(days=1))
+    assert done.status == "completed"
+    full = Progress(plan, done).settled_credits()
+    assert full is not None and 0 < full <= plan.max_credits
+    held = dataclasses.replace(plan, max_credits=full - 1)
+    assert Progress(held, fold(held, start, [], start + timedelta(days=1))).settled_credits() \
+        == full - 1

@@ -8,9 +8,10 @@ how far along that axis a run is at any instant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ...errors import NoScriptText
 from ..catalog.catalog import Catalog
 from ..catalog.graph_view import (
     FAIL_PORT,
@@ -24,7 +25,7 @@ from ..catalog.graph_view import (
     voice_assignments,
 )
 from ..rng import hex_id, rng
-from .pricing import band_of, step_credits
+from .pricing import band_of, estimate, step_credits
 from .text import script_lines, translate
 
 QUEUE_MS = 1500
@@ -117,6 +118,9 @@ class RunPlan:
     source_language: str
     source_lines: tuple[str, ...]
     line_locales: tuple[LineLocale, ...]
+    # The estimate's maximum for this snapshot: what a run may be debited at most (None when
+    # there is no script to price).
+    max_credits: int | None = None
 
     @property
     def fails(self) -> bool:
@@ -425,5 +429,10 @@ def _with_verdict(take: Take, verdict: Verdict, step_index: int) -> Take:
 def make_plan(seed: int, run_id: str, definition: dict[str, Any], catalog: Catalog,
               *, fail: bool | None = None) -> RunPlan:
     """Plan a run; ``fail`` forces (True) or forbids (False) the seeded failure."""
-    return _Planner(seed, run_id, definition, catalog, fail).build()
+    plan = _Planner(seed, run_id, definition, catalog, fail).build()
+    try:
+        ceiling = estimate(definition, catalog, script_text=None, balance=0)["max_credits"]
+    except NoScriptText:
+        return plan
+    return replace(plan, max_credits=int(ceiling))
 

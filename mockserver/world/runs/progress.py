@@ -117,7 +117,11 @@ class Progress:
             return None
         if self.settlement_missing:
             return None
-        return settled_credits(self.fractional_credits())
+        spent = settled_credits(self.fractional_credits())
+        # Credits are held at the estimate's maximum when a run starts: it never settles
+        # more, even where retries re-ran nodes the estimate prices once.
+        ceiling = self.plan.max_credits
+        return spent if ceiling is None else min(spent, ceiling)
 
     @property
     def settlement_missing(self) -> bool:
