@@ -24,9 +24,9 @@ def account_workspace(ctx: RequestContext) -> WorkspaceState:
     assert principal is not None  # these operations are authenticated
     if principal.workspace_id is not None:
         return ctx.world.workspace(principal.workspace_id)
-    mine = [(role != "admin", workspace_id)
-            for (workspace_id, user_id), role in ctx.world.fixtures.roles.items()
-            if user_id == principal.user_id]
+    roles = [(workspace_id, ctx.world.role_of(workspace_id, principal.user_id))
+             for workspace_id in ctx.world.live_workspace_ids()]
+    mine = [(role != "admin", workspace_id) for workspace_id, role in roles if role]
     if not mine:
         raise NotFound("The caller belongs to no workspace")
     first = min(mine, key=lambda pair: pair[0])  # stable: fixture order among equals

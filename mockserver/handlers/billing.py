@@ -26,7 +26,7 @@ def _member_limits(ctx: RequestContext, minimum: str | None = None) -> Workspace
     """The path workspace's limits, once the caller is a member with at least ``minimum``."""
     assert ctx.principal is not None  # these operations are authenticated
     workspace_id = ctx.path["workspace_id"]
-    role = ctx.world.fixtures.role_of(workspace_id, ctx.principal.user_id)
+    role = ctx.world.role_of(workspace_id, ctx.principal.user_id)
     if role is None or not ctx.world.known_workspace(workspace_id):
         raise NotFound("Workspace not found")
     if not role_at_least(role, minimum):

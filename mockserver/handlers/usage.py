@@ -80,7 +80,7 @@ def activity(ctx: RequestContext) -> Reply:
     zone, _name = _zone(ctx)
     state = ctx.workspace()
     user_id = ctx.query.get("user_id")
-    if user_id is not None and ctx.world.fixtures.role_of(state.info.id, user_id) is None:
+    if user_id is not None and ctx.world.role_of(state.info.id, user_id) is None:
         raise NotFound("No such member of this workspace")
     cursor = ctx.query.get("cursor")
     after = decode_cursor(cursor) if cursor else None

@@ -191,6 +191,14 @@ class World:
         assert self.fixture_rules is not None, "create_app sets the fixture rules"
         return self.fixture_rules.run_statuses
 
+    def role_of(self, workspace_id: str, user_id: str) -> str | None:
+        """The user's role in the workspace now (None: not a member, or no such workspace)."""
+        return self.fixtures.role_of(workspace_id, user_id)
+
+    def live_workspace_ids(self) -> list[str]:
+        """Every workspace, in the fixtures' order."""
+        return list(self.fixtures.workspaces)
+
     def known_workspace(self, workspace_id: str) -> bool:
         return workspace_id in self.fixtures.workspaces
 
