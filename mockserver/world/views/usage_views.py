@@ -217,10 +217,10 @@ def usage_by_language(usages: list[RunUsage], catalog: Catalog, *, range_name: s
     corrected: dict[str, int] = defaultdict(int)
     untagged = 0
     for usage in (u for u in usages if window.holds(u.settled_at)):
-        if not usage.by_locale:
+        weights = {loc: c for loc, (c, _) in usage.by_locale.items()}
+        if not sum(weights.values()):  # no line generated: nothing to share by
             untagged += usage.credits
             continue
-        weights = {loc: c for loc, (c, _) in usage.by_locale.items()}
         for locale, share in _split(usage.credits, weights).items():
             credits[locale] += share
         for locale, (c, n) in usage.by_locale.items():
