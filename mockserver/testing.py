@@ -137,10 +137,14 @@ class MockServer:
                              user_id=created["user_id"], api_key=created["api_key"],
                              api_key_id=created["api_key_id"], scopes=tuple(created["scopes"]))
 
-    def set_billing(self, workspace_id: str, *, credit_balance: int | None = None,
+    def set_billing(self, workspace: MockWorkspace | str, *, credit_balance: int | None = None,
                     plan: str | None = None) -> None:
-        """Like ``POST /__mock/workspaces/{id}/billing``: the workspace's balance from now on
-        (runs settling later debit it) and/or its plan."""
+        """Like ``POST /__mock/workspaces/{id}/billing``: the balance of ``workspace`` (a
+        ``MockWorkspace`` or an id) from now on (runs settling later debit it) and/or its
+        plan (``free``, ``pro``, ``team``, ``enterprise``)."""
+        if credit_balance is not None and credit_balance < 0:
+            raise ValueError("credit_balance cannot be negative")
+        workspace_id = workspace if isinstance(workspace, str) else workspace.id
         body = {k: v for k, v in (("credit_balance", credit_balance), ("plan", plan))
                 if v is not None}
         billing.set_billing(self.engine, workspace_id, body, self.clock.now())
