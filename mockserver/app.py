@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     admin_spec = Spec.load(settings.admin_spec_path)
     catalog = _catalog(settings)
     check_plans()
+    _check_node_types(spec, catalog)
     rules = fixture_rules(spec, catalog)
     fixtures = load_fixtures(settings.fixtures_path, rules)
     clock = ControllableClock(settings.frozen_at)
@@ -150,6 +151,19 @@ def _catalog(settings: Settings) -> Catalog:
         return Catalog.load(settings.catalog_path)
     except CatalogError as exc:
         raise StartupError(str(exc)) from exc
+
+
+def _check_node_types(spec: Spec, catalog: Catalog) -> None:
+    """The spec's NodeType enum (what a graph node's ``type`` may be) must name exactly the
+    catalog's placeable node types: the catalog stays the one list, the spec its mirror."""
+    schema = spec.document.get("components", {}).get("schemas", {}).get("NodeType", {})
+    declared = set(schema.get("enum") or ())
+    placeable = {name for name in catalog.node_types() if catalog.placeable(name)}
+    if declared != placeable:
+        raise StartupError(
+            f"{spec.source}: components.schemas.NodeType does not match the node catalog's "
+            f"placeable types (only in the spec: {sorted(declared - placeable)}; only in the "
+            f"catalog: {sorted(placeable - declared)})")
 
 
 def fixture_rules(spec: Spec, catalog: Catalog) -> FixtureRules:

@@ -104,3 +104,21 @@ def test_unknown_node_type_is_404(client: FlaskClient) -> None:
     response = client.get("/api/v2/nodes/operator_teleporter", headers=bearer(DEMO_KEY))
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    (lambda enum: enum.remove("sink_preview"), r"only in the catalog: \['sink_preview'\]"),
+    (lambda enum: enum.append("operator_teleporter"),
+     r"only in the spec: \['operator_teleporter'\]"),
+    (lambda enum: enum.append("decision_score_router"),
+     r"only in the spec: \['decision_score_router'\]"),
+])
+def test_node_type_enum_must_mirror_the_catalog(tmp_path: Path, change: object,
+                                                named: str) -> None:
+    """GraphNode.type's NodeType enum names exactly the catalog's placeable node types (a
+    preview node is not one): a spec that drifts from the catalog does not start."""
+    def mutate(document: dict) -> None:  # type: ignore[type-arg]
+        change(document["components"]["schemas"]["NodeType"]["enum"])  # type: ignore[operator]
+
+    with pytest.raises(StartupError, match=named):
+        create_app(make_settings(spec_path=_spec_copy(tmp_path, mutate)))
