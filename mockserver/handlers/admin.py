@@ -60,6 +60,8 @@ def mock_clock_set(ctx: RequestContext) -> Reply:
     elif "freeze_at" in body:
         instant = parse_zoned_datetime(body["freeze_at"])
         _within_range("freeze_at", instant)
+        if body.get("reset"):  # the explicit way back in time: forget every change first
+            control.reset(ctx.engine)
         control.set_clock(ctx.engine, frozen_at=instant)
     else:
         control.set_clock(ctx.engine, real_time=True)

@@ -162,7 +162,9 @@ class World:
                                                                **changes}}
 
     def _restore_clock(self) -> None:
-        """Back to the clock the settings started with (frozen instant or real time)."""
+        """Back to the clock the settings started with (frozen instant or real time); the
+        changes it had to stay after are gone with the state."""
+        self.clock.forget_changes()
         if self.settings.frozen_at is not None:
             self.clock.freeze_at(self.settings.frozen_at)
         else:
