@@ -24,7 +24,9 @@ from . import handlers
 from .auth import Authenticator
 from .clock import ControllableClock
 from .control.canned import CannedBodies
+from .control.compression import Compressing
 from .control.cors import CorsPolicy, install_cors, is_preflight
+from .control.forwarded import TrustForwarded
 from .docs_site import install_docs_site, is_own_page
 from .envelope import new_meta
 from .errors import (
@@ -125,7 +127,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(_host_check(HostPolicy.for_bind(settings.host, settings.allowed_hosts),
                                    world))
     app.before_request(_path_as_sent(world))
-    install_cors(app, CorsPolicy(settings.cors_origins, settings.cors_allow_null_origin),
+    _install_middleware(app, settings)
+    install_cors(app, CorsPolicy(settings.cors_origins, settings.cors_allow_null_origin,
+                                 settings.cors_allow_credentials),
                  lambda message: render_error(Forbidden(message), new_meta(clock.now())))
     app.extensions[EXTENSION_KEY] = MockApp(settings, spec, admin_spec, world, engine, journal,
                                             pipeline, rules, allow)
@@ -151,6 +155,15 @@ def _catalog(settings: Settings) -> Catalog:
         return Catalog.load(settings.catalog_path)
     except CatalogError as exc:
         raise StartupError(str(exc)) from exc
+
+
+def _install_middleware(app: Flask, settings: Settings) -> None:
+    """WSGI layers around the app: compression outermost (the journal keeps plain bodies),
+    then the trusted proxy's host and scheme (so every link is built from them)."""
+    if settings.trust_proxy:
+        app.wsgi_app = TrustForwarded(app.wsgi_app)  # type: ignore[method-assign]
+    if settings.compress_responses:
+        app.wsgi_app = Compressing(app.wsgi_app)  # type: ignore[method-assign]
 
 
 def _check_node_types(spec: Spec, catalog: Catalog) -> None:

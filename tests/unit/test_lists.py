@@ -10,9 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from support import DEMO_KEY, bearer, make_settings
 
-from mockserver.app import create_app
-
-from mockserver.app import mock_of
+from mockserver.app import create_app, mock_of
 
 KEY = bearer(DEMO_KEY)
 WORKFLOWS = "/api/v1/workflows"
@@ -265,3 +263,44 @@ def test_filtered_total_counts_exactly_the_matching_workflows(
     rows = get(client, f"{WORKFLOWS}?limit=100&{query}")
     assert rows["pagination"]["total"] == len(expected)
     assert {r["id"] for r in rows["data"]} == expected
+
+
+@pytest.mark.parametrize("offset", [27, 500])
+def test_prev_past_the_end_leads_to_the_last_page_with_items(client: FlaskClient,
+                                                             offset: int) -> None:
+    """A page past the end has no next, and its prev opens the last page that has rows."""
+    total = get(client, f"{WORKFLOWS}?limit=1")["pagination"]["total"]
+    limit = 10
+    page = get(client, f"{WORKFLOWS}?limit={limit}&offset={max(offset, total)}")
+    assert page["data"] == [] and page["pagination"]["next"] is None
+    query = parse_qs(urlsplit(page["pagination"]["prev"]).query)
+    assert query["offset"] == [str(((total - 1) // limit) * limit)]
+    assert get(client, f"{WORKFLOWS}?limit={limit}&offset={query['offset'][0]}")["data"]
+
+
+_PROXIED = [
+    ({"X-Forwarded-Host": "localhost:5173", "X-Forwarded-Proto": "https"},
+     "https://localhost:5173"),
+    ({"X-Forwarded-Host": "localhost:5173, mock:8080"}, "http://localhost:5173"),
+    ({"Forwarded": 'for=127.0.0.1;host="localhost:5173";proto=https, host=mock'},
+     "https://localhost:5173"),
+]
+
+
+@pytest.mark.parametrize(("headers", "origin"), _PROXIED)
+def test_trusted_proxy_headers_name_the_page_origin(headers: dict[str, str],
+                                                    origin: str) -> None:
+    """With trust_proxy, pagination links (and the served spec's servers) use the host and
+    scheme the proxy forwarded, so a dev server's proxy keeps the page's origin."""
+    proxied = create_app(make_settings(trust_proxy=True)).test_client()
+    response = proxied.get(f"{WORKFLOWS}?limit=5", headers={**KEY, **headers})
+    assert response.get_json()["pagination"]["next"].startswith(f"{origin}{WORKFLOWS}?")
+    served = proxied.get("/openapi.json", headers=headers).get_json()
+    assert served["servers"][0]["url"] == origin
+
+
+def test_proxy_headers_are_ignored_unless_trusted(client: FlaskClient) -> None:
+    """By default a client cannot steer links with forwarding headers."""
+    headers = {**KEY, "X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"}
+    link = client.get(f"{WORKFLOWS}?limit=5", headers=headers).get_json()["pagination"]["next"]
+    assert "evil.example" not in link
