@@ -52,6 +52,9 @@ class ControllableClock:
             return self._floor
 
     def note_change(self, instant: datetime) -> None:
+        # To the millisecond, as every time is shown: freezing at a "now" read back from
+        # the clock must not be refused for a change a few microseconds later than it.
+        instant = instant.replace(microsecond=instant.microsecond // 1000 * 1000)
         with self._lock:
             if self._floor is None or instant > self._floor:
                 self._floor = instant
