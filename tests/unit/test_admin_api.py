@@ -822,3 +822,34 @@ def test_full_reset_restores_the_startup_clock(client: FlaskClient) -> None:
     clock(client, advance_seconds=3600)
     assert ok(client.post("/__mock/reset", json={}))
     assert ok(client.get("/__mock/clock"))["now"] == iso(FROZEN_AT)
+
+
+# -- the console's run picker and journal exclusion -----------------------------------------------
+
+
+def test_recent_runs_are_newest_first_a_few_per_workflow(client: FlaskClient) -> None:
+    """GET /__mock/runs lists built runs only (nothing before use), newest first, at most
+    per_workflow of each workflow, with their status now."""
+    assert ok(client.get("/__mock/runs")) == []
+    run = start_run(client, runnable_workflow(client))
+    listed = ok(client.get("/__mock/runs?per_workflow=2&limit=50"))
+    assert listed[0]["run_id"] == run["id"] and listed[0]["status"] == "pending"
+    created = [row["created_at"] for row in listed]
+    assert created == sorted(created, reverse=True)
+    per_workflow: dict[str, int] = {}
+    for row in listed:
+        per_workflow[row["workflow_id"]] = per_workflow.get(row["workflow_id"], 0) + 1
+    assert max(per_workflow.values()) <= 2
+    ok(client.post(f"/__mock/runs/{run['id']}/force", json={"status": "paused"}))
+    assert ok(client.get("/__mock/runs?limit=1"))[0]["status"] == "paused"
+
+
+def test_the_journal_can_leave_out_path_prefixes(client: FlaskClient) -> None:
+    """exclude_path drops entries whose path starts with it (comma-separated for several)."""
+    client.get(WORKFLOWS, headers=KEY)
+    client.get("/api/v1/nodes")
+    client.get("/files/not-a-real-token")
+    paths = [e["path"] for e in journal(client, "?exclude_path=/files/")]
+    assert paths == [WORKFLOWS, "/api/v1/nodes"]
+    assert [e["path"] for e in journal(client, "?exclude_path=/files/,/api/v1/nodes")] == [
+        WORKFLOWS]

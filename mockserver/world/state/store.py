@@ -170,6 +170,11 @@ class World:
         else:
             self.clock.follow_real_time()
 
+    def built_workspaces(self) -> list[WorkspaceState]:
+        """The workspaces already generated (in use), without generating any other."""
+        with self._lock:
+            return list(self._states.values())
+
     def find_run(self, run_id: str) -> tuple[WorkspaceState, RunRecord] | None:
         """A run in any workspace (generating the ones not used yet).
 
