@@ -148,7 +148,8 @@ def _missing_key(error: ValidationError, instance: dict[str, Any]) -> str | None
     required = error.validator_value if isinstance(error.validator_value, list) else []
     missing = [str(k) for k in required if k not in instance]
     named = [k for k in missing if error.message == f"{k!r} is a required property"]
-    return (named or missing or [None])[0]
+    found = named or missing
+    return found[0] if found else None
 
 
 def _specific(error: ValidationError) -> ValidationError:

@@ -36,10 +36,11 @@ def compressible(content_type: str) -> bool:
 def chosen_encoding(accept_encoding: str) -> str | None:
     """``br``, ``gzip`` or None, from an Accept-Encoding header (q=0 refuses a coding)."""
     offered = parse_accept_header(accept_encoding)
+    named = {value.lower() for value, _quality in offered}
     quality = {coding: offered[coding] for coding in ("br", "gzip")}
     wildcard = offered["*"]
     for coding in quality:
-        if coding not in offered and wildcard:
+        if coding not in named and wildcard:
             quality[coding] = wildcard
     best = max(quality, key=lambda coding: (quality[coding], coding == "br"))
     return best if quality[best] > 0 else None
