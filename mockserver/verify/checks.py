@@ -152,14 +152,25 @@ def _total_problems(page: dict[str, Any], count: int, offset: int, limit: int) -
 
 def _link_problems(page: dict[str, Any], offset: int, limit: int) -> list[Problem]:
     problems: list[Problem] = []
-    for name, expected in (("next", offset + limit), ("prev", max(0, offset - limit))):
+    for name, allowed in (("next", {offset + limit}),
+                          ("prev", _prev_offsets(page.get("total"), offset, limit))):
         link = page.get(name)
         if not isinstance(link, str):
             continue
         query = parse_qs(urlsplit(link).query)
-        if query.get("offset", ["0"])[-1] != str(expected):
+        if query.get("offset", ["0"])[-1] not in {str(o) for o in allowed}:
+            expected = " or ".join(str(o) for o in sorted(allowed))
             problems.append(f"pagination.{name} {link!r} does not point at offset {expected}")
     return problems
+
+
+def _prev_offsets(total: Any, offset: int, limit: int) -> set[int]:
+    """One page back; from past the end, also the last page that has items (what the mock
+    links to, so a client stepping back from an empty page lands on rows)."""
+    allowed = {max(0, offset - limit)}
+    if isinstance(total, int) and offset >= total:
+        allowed.add(((total - 1) // limit) * limit if total else 0)
+    return allowed
 
 
 def aggregates(contract: Contract, op: Operation, ex: Exchange) -> list[Problem]:
