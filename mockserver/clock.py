@@ -63,11 +63,6 @@ class ControllableClock:
         with self._lock:
             self._floor = None
 
-    def refuse_rewind(self, instant: datetime) -> None:
-        """Raise ``ValueError`` if ``instant`` is before the latest recorded change."""
-        with self._lock:
-            self._refuse_rewind(instant)
-
     def _refuse_rewind(self, instant: datetime) -> None:
         if self._floor is not None and instant < self._floor:
             raise ValueError(rewind_message(instant, self._floor))
