@@ -26,7 +26,7 @@ from .clock import ControllableClock
 from .control.canned import CannedBodies
 from .control.compression import Compressing
 from .control.cors import CorsPolicy, install_cors, is_preflight
-from .control.forwarded import TrustForwarded
+from .control.forwarded import RECEIVED_HOST, TrustForwarded
 from .docs_site import install_docs_site, is_own_page
 from .envelope import new_meta
 from .errors import (
@@ -294,7 +294,8 @@ def _host_check(policy: HostPolicy, world: World) -> Any:
     ``hosts.py``), for the API, the file links, the pages and the control API alike."""
 
     def check() -> Response | None:
-        host = request.environ.get("HTTP_HOST")
+        # The Host the request arrived with, not one a trusted proxy header put in its place.
+        host = request.environ.get(RECEIVED_HOST, request.environ.get("HTTP_HOST"))
         if policy.accepts(host):
             return None
         parts = split_host_header(host or "")

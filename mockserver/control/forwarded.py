@@ -17,6 +17,9 @@ from typing import Any
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
+# Where the Host the request arrived with is kept once a trusted proxy's host replaced it:
+# the DNS-rebinding check judges that one (a page could send X-Forwarded-Host: localhost).
+RECEIVED_HOST = "onepin_mock.received_host"
 _PAIR = re.compile(r'\s*([A-Za-z]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;,\s]*)\s*')
 _SCHEMES = ("http", "https")
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
@@ -64,6 +67,7 @@ class TrustForwarded:
                  ) -> Iterable[bytes]:
         host, scheme = forwarded_origin(environ)
         if host:
+            environ[RECEIVED_HOST] = environ.get("HTTP_HOST")
             environ["HTTP_HOST"] = host
         if scheme:
             environ["wsgi.url_scheme"] = scheme

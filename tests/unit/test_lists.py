@@ -304,3 +304,13 @@ def test_proxy_headers_are_ignored_unless_trusted(client: FlaskClient) -> None:
     headers = {**KEY, "X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"}
     link = client.get(f"{WORKFLOWS}?limit=5", headers=headers).get_json()["pagination"]["next"]
     assert "evil.example" not in link
+
+
+def test_a_forwarded_host_does_not_pass_the_host_check() -> None:
+    """The DNS-rebinding check judges the Host the request came with: a page on a foreign
+    name cannot get in by adding X-Forwarded-Host: localhost, even with trust_proxy."""
+    proxied = create_app(make_settings(trust_proxy=True)).test_client()
+    rebinding = proxied.get(f"{WORKFLOWS}?limit=5", headers={
+        **KEY, "Host": "evil.example", "X-Forwarded-Host": "localhost"})
+    assert rebinding.status_code == 421
+    assert rebinding.get_json()["error"]["code"] == "MISDIRECTED_REQUEST"
