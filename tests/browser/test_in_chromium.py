@@ -224,8 +224,9 @@ def _viewport(browser: webdriver.Chrome, width: int, height: int = 900) -> None:
 
 
 def _journal_paths(browser: webdriver.Chrome) -> list[str]:
-    return [str(td.get_attribute("title"))
-            for td in browser.find_elements(By.CSS_SELECTOR, "#journal-body td.path")]
+    """The whole paths of the journal rows (read in one script: the live table re-renders)."""
+    return list(browser.execute_script(
+        "return [...document.querySelectorAll('#journal-body td.path')].map((td) => td.title);"))
 
 
 @pytest.mark.parametrize("width", [1280, 1920])
@@ -243,6 +244,7 @@ def test_console_fits_the_screen_with_long_file_paths(
         unlock_console(browser, live_mock)
         local = url[url.index("/files/"):]
         wait_for(browser, lambda b: local in _journal_paths(b))
+        browser.find_element(By.ID, "journal-live").click()  # hold the table still to click
         cell = next(td for td in browser.find_elements(By.CSS_SELECTOR, "#journal-body td.path")
                     if td.get_attribute("title") == local)
         assert "…" in cell.text and len(cell.text) < 70
