@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine.sync()  # a shared or durable log may already hold events
     if settings.replay_path is not None:
         _replay(engine, settings.replay_path)
+    _check_clock_after_log(clock)
     app = Flask("onepin_mock")
     # A path is matched as sent: werkzeug would redirect `/api/v1//workflows` (308, an HTML
     # body) and serve `//files/<token>` as `/files/<token>`; both are 404s in the envelope.
@@ -155,6 +156,16 @@ def _catalog(settings: Settings) -> Catalog:
         return Catalog.load(settings.catalog_path)
     except CatalogError as exc:
         raise StartupError(str(exc)) from exc
+
+
+def _check_clock_after_log(clock: ControllableClock) -> None:
+    """A durable or replayed log may hold changes later than the clock the settings start
+    (``--frozen-at``): its records would read times after "now", so refuse to start."""
+    latest = clock.floor
+    if latest is not None and clock.now() < latest:
+        raise StartupError(f"the clock starts at {clock.now().isoformat()}, before the "
+                           f"latest change in the state log ({latest.isoformat()}): start "
+                           "with a later --frozen-at, or from an empty state")
 
 
 def _install_middleware(app: Flask, settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,24 @@ def test_node_type_enum_must_mirror_the_catalog(tmp_path: Path, change: object,
 
     with pytest.raises(StartupError, match=named):
         create_app(make_settings(spec_path=_spec_copy(tmp_path, mutate)))
+
+
+def test_a_log_later_than_the_starting_clock_stops_startup(tmp_path: Path) -> None:
+    """Replaying changes recorded after the instant the clock would start at is refused:
+    the records would read times after "now"; the same events on a later clock start."""
+    from datetime import timedelta
+
+    from support import FROZEN_AT
+
+    recorder = create_app(make_settings())
+    client = recorder.test_client()
+    rows = client.get("/api/v1/workflows?status=completed&limit=1",
+                      headers=bearer(DEMO_KEY)).get_json()["data"]
+    copy = client.post(f"/api/v1/workflows/{rows[0]['id']}/duplicate", headers=bearer(DEMO_KEY))
+    assert copy.status_code == 201
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps(client.get("/__mock/events").get_json()["data"]))
+    earlier = make_settings(frozen_at=FROZEN_AT - timedelta(days=1), replay_path=events)
+    with pytest.raises(StartupError, match="before the latest change in the state log"):
+        create_app(earlier)
+    assert create_app(make_settings(replay_path=events)) is not None
