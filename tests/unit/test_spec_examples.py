@@ -63,11 +63,16 @@ class Seeds:
         self.node_id = output["node_id"]
         world = mock_of(app).world
         self.voice_id = voices_of(world, ACME)[0].id
+        provider = world.catalog.providers[0]
+        self.provider, self.model = provider.provider, provider.models[0].model
 
     def path_values(self) -> dict[str, str]:
+        """A seeded value for each path parameter name (an operation with another one fails
+        by name: add its seed here)."""
         return {"workflow_id": self.workflow_id, "run_id": self.run_id,
                 "audio_id": self.audio_id, "node_id": self.node_id,
-                "node_type": "operator_generator", "voice_id": self.voice_id}
+                "node_type": "operator_generator", "voice_id": self.voice_id,
+                "workspace_id": ACME, "provider": self.provider, "model": self.model}
 
 
 def _runnable(client: FlaskClient) -> str:
