@@ -145,6 +145,14 @@ def _name_check(client: FlaskClient, seeds: Seeds, body: Any) -> Answer:
                       headers=KEY)
 
 
+def _checkout_of_a_free_workspace(client: FlaskClient, seeds: Seeds, body: Any) -> Answer:
+    """A checkout puts a free workspace on a paid plan: a fresh free one, by its admin."""
+    created = _ok(client.post("/__mock/workspaces", json={"plan": "free"}))
+    workspace = created["workspace_id"]
+    return client.post(f"/api/v1/workspaces/{workspace}/billing/checkout", json=body,
+                       headers=session(created["user_id"], workspace))
+
+
 # Operations whose natural request needs a record in a given state; every other one is
 # called on the seeded records with its own request-body example.
 SPECIAL: dict[str, Producer] = {
@@ -152,6 +160,7 @@ SPECIAL: dict[str, Producer] = {
     "estimate_workflow": _on_script_workflow("/estimate"),
     "preview_run": _on_script_workflow("/runs/preview"),
     "check_workflow_name_availability": _name_check,
+    "create_workspace_org_checkout": _checkout_of_a_free_workspace,
     "delete_workflow": _on_fresh_workflow("DELETE"),
     "cancel_run": _on_run("pending", "cancel"),
     "pause_run": _on_run("running", "pause"),
