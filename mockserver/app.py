@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Request, Response, g, request
+from flask import Flask, Request, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from . import handlers
+from . import handlers, request_record
 from .auth import Authenticator
 from .clock import ControllableClock
 from .control.canned import CannedBodies
@@ -44,12 +44,14 @@ from .errors import MethodNotAllowed as ApiMethodNotAllowed
 from .errors import NotFound as ApiNotFound
 from .handlers.base import Handler
 from .hosts import HostPolicy, split_host_header
-from .pipeline import VERSION_HEADER, CompactJson, Pipeline, render_error
+from .pipeline import VERSION_HEADER, Pipeline
 from .recording.exchange import Exchange, header_environ
 from .recording.journal import Journal
+from .request_record import RequestRecord
 from .settings import Settings
 from .spec import Operation, Spec
 from .state_backends import OpenedState, open_state
+from .wire import CompactJson, render_error
 from .world.catalog.catalog import Catalog
 from .world.catalog.graph_rules import structural_problems
 from .world.dataset.generate import SeededDataset
@@ -123,7 +125,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     # after_request hooks run last-registered first: the journal sees the final headers.
     app.after_request(_observe(world, journal, settings))
     app.after_request(_version_header(settings.required_sdk_version))
-    app.before_request(_start_timer)
+    # First of the before_request hooks: every request, refused early or not, has a record.
+    app.before_request(_begin_record)
+    app.teardown_request(_end_record)
     # Before CORS and routing: a rebinding page's preflights, pages and files are refused too.
     app.before_request(_host_check(HostPolicy.for_bind(settings.host, settings.allowed_hosts),
                                    world))
@@ -330,8 +334,12 @@ def _path_as_sent(world: World) -> Any:
     return check
 
 
-def _start_timer() -> None:
-    g.onepin_started = time.perf_counter()
+def _begin_record() -> None:  # None: a before_request hook returning a value answers
+    request_record.begin()
+
+
+def _end_record(_error: BaseException | None) -> None:
+    request_record.end()
 
 
 def _observe(world: World, journal: Journal, settings: Settings) -> Any:
@@ -339,41 +347,40 @@ def _observe(world: World, journal: Journal, settings: Settings) -> Any:
     its /__mock/ control calls, or the preflights a browser sends on its own."""
 
     def observe(response: Response) -> Response:
-        # The objects behind Flask's proxies, looked up once (each proxy access is one).
-        seen = g._get_current_object()
+        record = request_record.current()
+        # The object behind Flask's proxy, looked up once (each proxy access is one).
         request_now: Request = request._get_current_object()  # type: ignore[attr-defined]
-        started = getattr(seen, "onepin_started", time.perf_counter())
-        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        duration_ms = round((time.perf_counter() - record.started) * 1000, 3)
         if settings.access_log:
             access_log.info("%s %s %s %.1fms", request_now.method,
                             request_now.full_path.rstrip("?"), response.status_code,
                             duration_ms)
         path = request_now.path
         if not (path.startswith("/__mock/") or is_own_page(path) or is_preflight()):
-            _journal(world, journal, request_now, vars(seen), response, duration_ms)
+            _journal(world, journal, request_now, record, response, duration_ms)
         return response
 
     return observe
 
 
-def _journal(world: World, journal: Journal, asked: Request, seen: dict[str, Any],
+def _journal(world: World, journal: Journal, asked: Request, record: RequestRecord,
              response: Response, duration_ms: float) -> None:
-    """Hand the journal what it needs of this exchange (``seen``: what the pipeline noted
-    on ``g``)."""
+    """Hand the journal what it needs of this exchange (``record``: what the pipeline
+    learned of the request)."""
     # A streamed answer (a dropped connection, a file) must not be consumed here.
     readable = not (response.is_streamed or response.direct_passthrough
                     or asked.method == "HEAD")
     journal.keep(Exchange(
         at=world.clock.now(), method=asked.method, path=asked.path,
         query=asked.query_string, status=response.status_code,
-        operation_id=seen.get("onepin_operation"), workspace_id=seen.get("onepin_workspace"),
-        request_id=seen.get("onepin_request_id"), duration_ms=duration_ms,
+        operation_id=record.operation_id, workspace_id=record.workspace_id,
+        request_id=record.request_id, duration_ms=duration_ms,
         worker=os.getpid(), request_headers=header_environ(asked.environ),
-        request_body=seen.get("onepin_request_body", b""), request_type=asked.content_type,
+        request_body=record.request_body, request_type=asked.content_type,
         response_headers=response.headers.to_wsgi_list(),
         response_body=_body_parts(response) if readable else None,
         response_type=response.content_type, compact_json=isinstance(response, CompactJson),
-        validation=seen.get("onepin_validation"), forced=seen.get("onepin_forced", False),
+        validation=record.validation, forced=record.forced,
     ))
 
 

@@ -1,47 +1,60 @@
-"""The request pipeline, in the order it runs:
+"""The request pipeline: the stages an API request runs through, in this order.
 
-version gate -> (control API: admin token, cross-site guard) -> authenticate/authorize
--> overrides and faults (never on /__mock/) -> bounded body -> parse + validate -> handler
--> envelope -> (strict: validate the response against the spec).
+ 1. sync             apply what other processes appended to the event log
+ 2. record           the operation and the answer's request id go on the request record
+ 3. version gate     User-Agent onepin/X older than required -> 426
+ 4. control guard    the control API only: admin token, then the cross-site guard
+ 5. authorize        authenticate the caller and check scope, role and workspace
+ 6. overrides        never on /__mock/: delay, dropped connection, injected status,
+                     ``Prefer: code``
+ 7. body             read only where the operation has one, at most ``max_body_bytes``
+ 8. parse            coerce and validate against openapi.yaml
+ 9. answer           a body from the contract (``Prefer: example``/``dynamic``) or the
+                     handler's reply
+10. wire encoding    the envelope around it (``wire.py``)
+11. strict check     the response against the spec (``response_check.py``); not for an
+                     answer the client forced
 
-The journal is not a stage: ``app.py``'s ``after_request`` hands it the exchange once the
-response is final.
+An ``ApiError`` raised by stages 3-9 is answered in the error envelope, and any other
+exception as a 500, before stage 11. What the stages learn goes on the request record
+(``request_record.py``); the journal and the access log are not stages of this pipeline:
+``app.py``'s ``after_request`` hook reads the record once the response is final.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import re
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from flask import Request, Response, g, request
+from flask import Request, Response, request
 from packaging.version import InvalidVersion, Version
 
-from . import byte_ranges
+from . import request_record, wire
 from .auth import WORKSPACE_HEADER, Authenticator, Principal
 from .control.admin_guard import check_control_request
 from .control.canned import CannedBodies
 from .control.overrides import NO_OVERRIDES, OverrideReader, Overrides
-from .envelope import compact_json, error_body, new_meta, truncate_ms
+from .envelope import new_meta, truncate_ms
 from .errors import (
     ApiError,
     PayloadTooLarge,
-    ResponseContractError,
     ServerError,
     Unauthorized,
     UpgradeRequired,
     ValidationFailed,
     error_for_status,
 )
-from .handlers.base import Handler, Reply, RequestContext
+from .handlers.base import Handler, RequestContext
 from .recording.journal import Journal
+from .request_record import RequestRecord
+from .request_urls import RequestUrls
 from .requests import ParsedInput, parse_request
+from .response_check import check_response
 from .settings import Settings
 from .spec import Operation
 from .world.service import StateEngine
@@ -64,6 +77,7 @@ class Pipeline:
         self.overrides = OverrideReader(settings, lambda: engine.world.fault_changes)
         self.canned = canned
         self.journal = journal
+        self.request_urls = RequestUrls()
 
     def view_for(self, operation: Operation, handler: Handler) -> Callable[..., Response]:
         def view(**path: str) -> Response:
@@ -73,68 +87,76 @@ class Pipeline:
         return view
 
     def run(self, operation: Operation, handler: Handler, path: dict[str, str]) -> Response:
-        self.engine.sync()  # what other processes wrote is visible before anything is read
+        self.engine.sync()  # 1: what other processes wrote is visible before anything is read
         now = truncate_ms(self.world.clock.now())
         meta = new_meta(now)
-        g.onepin_operation = operation.operation_id
-        g.onepin_request_id = meta["request_id"]
-        # Statuses forced by override headers or injected faults are on purpose outside
-        # the contract, so strict mode does not judge them.
-        forced = False
+        record = request_record.current()  # 2
+        record.operation_id = operation.operation_id
+        record.request_id = meta["request_id"]
         try:
-            principal = self._authorize(operation, now)
-            # Overrides come after authentication, so an anonymous caller cannot use them
-            # to hold worker threads or to skip the auth answer. A malformed override
-            # header is the mock's own concern, outside the contract too.
-            forced = True
-            overrides = self._overrides(operation)
-            self._delay(overrides)
-            forced = overrides.forces_answer()
-            dropped = self._forced_answer(operation, overrides)
-            if dropped is not None:
-                return dropped
-            inputs = self._parse(operation, path)
-            canned = self.canned.body(operation, overrides)
-            if canned is not None:
-                response = json_response(canned, operation.success_status)
-            else:
-                context = self._context(operation, inputs, principal, now)
-                response = self._success(operation, handler(context), meta,
-                                         request.headers.get("Range"))
+            response = self._answer(operation, handler, path, record, now, meta)
         except ApiError as error:
-            response = render_error(error, meta)
+            response = wire.render_error(error, meta)
         except Exception as exc:  # a bug: report it, never leak a traceback to the client
             log.error("unhandled error in %s\n%s", operation.operation_id, traceback.format_exc())
             if self.on_error:
                 self.on_error(exc)
-            response = render_error(ServerError("Internal server error"), meta)
-        g.onepin_forced = forced  # the coverage report sets forced answers apart
-        if self.settings.strict_responses and not forced:
+            response = wire.render_error(ServerError("Internal server error"), meta)
+        # 11: statuses forced by override headers or injected faults are on purpose
+        # outside the contract, so strict mode does not judge them.
+        if self.settings.strict_responses and not record.forced:
             check_response(operation, response)
         return response
 
-    def _parse(self, operation: Operation, path: dict[str, str]) -> ParsedInput:
+    def _answer(self, operation: Operation, handler: Handler, path: dict[str, str],
+                record: RequestRecord, now: datetime, meta: dict[str, str]) -> Response:
+        """Stages 3 to 10; an ``ApiError`` from any of them is the answer instead."""
+        self._version_gate(request)  # 3
+        if operation.raw.get("x-mock-admin"):  # 4
+            self._control_guard(request)
+        principal = self._authorize(operation, now, record)  # 5
+        # 6: overrides come after authentication, so an anonymous caller cannot use them
+        # to hold worker threads or to skip the auth answer. A malformed override header
+        # is the mock's own concern, outside the contract too.
+        record.forced = True
+        overrides = self._overrides(operation)
+        self._delay(overrides)
+        record.forced = overrides.forces_answer()  # the coverage report sets these apart
+        dropped = self._forced_answer(operation, overrides)
+        if dropped is not None:
+            return dropped
+        inputs = self._parse(operation, path, record)  # 7 and 8
+        canned = self.canned.body(operation, overrides)  # 9
+        if canned is not None:
+            return wire.json_response(canned, operation.success_status)
+        reply = handler(self._context(operation, inputs, principal, now))
+        return wire.reply_response(reply, operation.success_status, meta,  # 10
+                                   request.headers.get("Range"))
+
+    def _parse(self, operation: Operation, path: dict[str, str],
+               record: RequestRecord) -> ParsedInput:
         """Parse and validate against openapi.yaml; the journal and the coverage report
-        keep the outcome (``g.onepin_validation``: the failures, empty when it passed)."""
+        keep the outcome (``record.validation``: the failures, empty when it passed)."""
         try:
             inputs = parse_request(operation, path, request.args, request.headers,
-                                   self._body(operation), request.content_type)
+                                   self._body(operation, record), request.content_type)
         except ValidationFailed as failure:
-            g.onepin_validation = failure.details
+            record.validation = failure.details
             raise
-        g.onepin_validation = []
+        record.validation = []
         return inputs
 
-    def _authorize(self, operation: Operation, now: datetime) -> Principal | None:
-        self._version_gate(request)
-        if operation.raw.get("x-mock-admin"):
-            self._admin_gate(request)
-            check_control_request(request.method, dict(request.headers), request.host_url,
-                                  self.settings.cors_origins)
+    def _control_guard(self, req: Request) -> None:
+        self._admin_gate(req)
+        check_control_request(req.method, dict(req.headers), req.host_url,
+                              self.settings.cors_origins)
+
+    def _authorize(self, operation: Operation, now: datetime,
+                   record: RequestRecord) -> Principal | None:
         principal = self.authenticator.authorize(
             operation, request.headers.get("Authorization"),
             request.headers.get(WORKSPACE_HEADER), now)
-        g.onepin_workspace = principal.workspace_id if principal else None
+        record.workspace_id = principal.workspace_id if principal else None
         return principal
 
     def _context(self, operation: Operation, inputs: ParsedInput, principal: Principal | None,
@@ -143,7 +165,7 @@ class Pipeline:
             operation_id=operation.operation_id, inputs=inputs, principal=principal,
             world=self.world, engine=self.engine, journal=self.journal,
             settings=self.settings, now=now,
-            request_urls=_request_urls,
+            request_urls=self.request_urls,
             query_items=tuple(request.args.items(multi=True)), faults=self.overrides.faults,
         )
 
@@ -166,7 +188,7 @@ class Pipeline:
         Prism answers it, so the example is what a client sees)."""
         fault = overrides.fault
         if fault is not None and fault.kind == "drop":
-            return dropped_connection()
+            return wire.dropped_connection()
         if fault is not None and fault.kind == "status":
             raise error_for_status(fault.status, "Injected fault")
         if overrides.code is not None and overrides.code >= 400:
@@ -175,7 +197,7 @@ class Pipeline:
                                    documented or f"Forced by Prefer: code={overrides.code}")
         return None
 
-    def _body(self, operation: Operation) -> bytes:
+    def _body(self, operation: Operation, record: RequestRecord) -> bytes:
         """The request body, at most ``max_body_bytes``; operations without one ignore it."""
         if "requestBody" not in operation.raw:
             return b""
@@ -184,7 +206,7 @@ class Pipeline:
         if declared is None or declared <= limit:
             data = request.stream.read(limit + 1)
             if len(data) <= limit:
-                g.onepin_request_body = data  # the stream is read once; the journal shows it
+                record.request_body = data  # the stream is read once; the journal shows it
                 return data
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
 
@@ -208,28 +230,6 @@ class Pipeline:
                 extra={"required_version": self.settings.required_sdk_version},
             )
 
-    @staticmethod
-    def _success(operation: Operation, reply: Reply, meta: dict[str, str],
-                 range_header: str | None) -> Response:
-        status = reply.status or operation.success_status
-        if reply.body_bytes is not None and reply.byte_ranges:
-            part = byte_ranges.select(reply.body_bytes, range_header)
-            response = Response(part.body, status=part.status, content_type=reply.content_type)
-            response.headers.update(part.headers)
-        elif reply.body_bytes is not None:
-            response = Response(reply.body_bytes, status=status, content_type=reply.content_type)
-        elif reply.data_json is not None:
-            response = encoded_envelope(reply.data_json, meta, reply.pagination, status)
-        else:
-            body: Any = reply.data
-            if not reply.raw:
-                body = {"data": reply.data, "meta": meta}
-                if reply.pagination is not None:
-                    body["pagination"] = reply.pagination
-            response = json_response(body, status)
-        response.headers.update(reply.headers)
-        return response
-
 
 CONTROL_PREFIX = "/__mock/"
 
@@ -240,102 +240,3 @@ def is_control(operation: Operation) -> bool:
 
 def _signature(req: Request) -> str:
     return f"{req.method} {req.full_path}"
-
-
-def dropped_connection() -> Response:
-    """Headers promise a body that never fully arrives: the client sees the link drop."""
-
-    def body() -> Iterator[bytes]:
-        yield b'{"data":'
-        raise ConnectionAbortedError("connection dropped by fault injection")
-
-    response = Response(body(), status=200, content_type="application/json")
-    response.headers["Content-Length"] = "4096"
-    return response
-
-
-class CompactJson(Response):
-    """A body ``json_response`` encoded itself (compact, ``ensure_ascii=False``): decoding
-    and encoding it again the same way gives the same text, so the journal can keep it
-    as it is (see ``captured_body``)."""
-
-    # The body in the pieces it was made of, one of them a page kept encoded that other
-    # answers share: the journal holds these instead of a copy of the whole.
-    body_parts: tuple[bytes, ...] | None = None
-
-    def set_data(self, value: bytes | str) -> None:
-        self.body_parts = None  # a new body: the pieces no longer make it
-        super().set_data(value)
-
-
-def json_response(body: Any, status: int) -> Response:
-    try:
-        data = compact_json(body)
-    except UnicodeEncodeError:  # lone surrogates echoed from a request: escape them
-        data = json.dumps(body, separators=(",", ":")).encode("ascii")
-        return Response(data, status=status, content_type="application/json")
-    return CompactJson(data, status=status, content_type="application/json")
-
-
-def encoded_envelope(data_json: bytes, meta: dict[str, str], pagination: dict[str, Any] | None,
-                     status: int) -> Response:
-    """The envelope around a ``data`` encoded earlier: the same bytes ``json_response``
-    would give for ``{"data": ..., "meta": ..., "pagination": ...}``, without encoding
-    ``data`` again."""
-    try:
-        parts = [b'{"data":', data_json, b',"meta":', compact_json(meta)]
-        if pagination is not None:
-            parts += [b',"pagination":', compact_json(pagination)]
-    except UnicodeEncodeError:  # a link repeating a lone surrogate: the whole body escaped
-        body = {"data": json.loads(data_json), "meta": meta}
-        if pagination is not None:
-            body["pagination"] = pagination
-        return json_response(body, status)
-    parts.append(b"}")
-    response = CompactJson(b"".join(parts), status=status, content_type="application/json")
-    response.body_parts = (parts[0], data_json, b"".join(parts[2:]))
-    return response
-
-
-def render_error(error: ApiError, meta: dict[str, str]) -> Response:
-    response = json_response(error_body(error, meta), error.status)
-    response.headers.update(error.headers)
-    return response
-
-
-def check_response(operation: Operation, response: Response) -> None:
-    validator = operation.response_validators.get(response.status_code)
-    if response.status_code not in operation.raw.get("responses", {}) and str(
-        response.status_code
-    ) not in operation.raw.get("responses", {}):
-        raise ResponseContractError(
-            f"{operation.operation_id}: status {response.status_code} is not declared")
-    if validator is None or response.content_type != "application/json":
-        return
-    body = json.loads(response.get_data())
-    errors = list(validator.iter_errors(body))
-    if errors:
-        detail = "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
-        raise ResponseContractError(f"{operation.operation_id} {response.status_code}: {detail}")
-
-
-# The environ values werkzeug builds a request's host and base URLs from.
-_URL_PARTS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME",
-              "PATH_INFO")
-_KNOWN_URLS: dict[tuple[Any, ...], tuple[str, str]] = {}
-_KNOWN_URLS_MAX = 4096
-
-
-def _request_urls() -> tuple[str, str]:
-    """(scheme://host, scheme://host/path) of this request. Werkzeug builds each with a
-    round of quoting and IRI decoding (about 30 microseconds for the two); the same
-    environ values give the same URLs, so the last few thousand are kept."""
-    environ = request.environ
-    key = tuple(environ.get(name) for name in _URL_PARTS)
-    urls = _KNOWN_URLS.get(key)
-    if urls is None:
-        urls = request.host_url.rstrip("/"), request.base_url
-        if len(_KNOWN_URLS) >= _KNOWN_URLS_MAX:
-            _KNOWN_URLS.clear()
-        _KNOWN_URLS[key] = urls
-    return urls

@@ -19,10 +19,13 @@ from .coverage import Failure, attribution, counter_keys
 from .journal import VALIDATION_FAILED, VALIDATION_NOT_CHECKED, VALIDATION_PASSED
 
 
-class ValidationDetail(Protocol):
-    field: str
-    rule: str
-    message: str
+class ValidationDetail(Protocol):  # read only: ``errors.Detail`` is frozen
+    @property
+    def field(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def message(self) -> str: ...
 
 
 def header_environ(environ: dict[str, Any]) -> dict[str, Any]:

@@ -204,22 +204,22 @@ def test_strict_by_default_and_strict_as_a_setting_name(pytester: pytest.Pyteste
     write(pytester, test_inner="""
         import httpx
         import pytest
-        from mockserver.pipeline import Pipeline, json_response
+        from mockserver import wire
 
         def broken(*args, **kwargs):
-            return json_response({"data": "not a list"}, 200)  # no meta, wrong shape
+            return wire.json_response({"data": "not a list"}, 200)  # no meta, wrong shape
 
         def test_default_settings(onepin_mock_settings):
             assert onepin_mock_settings.strict_responses
 
         def test_mock_bug_fails(onepin_mock, onepin_mock_workspace, monkeypatch):
-            monkeypatch.setattr(Pipeline, "_success", staticmethod(broken))
+            monkeypatch.setattr(wire, "reply_response", broken)
             httpx.get(onepin_mock.url + "/api/v1/workflows", headers=onepin_mock_workspace.headers)
 
         @pytest.mark.onepin_mock(strict=False)
         def test_strict_off(onepin_mock, onepin_mock_workspace, monkeypatch):
             assert onepin_mock.settings.strict_responses is False
-            monkeypatch.setattr(Pipeline, "_success", staticmethod(broken))
+            monkeypatch.setattr(wire, "reply_response", broken)
             response = httpx.get(onepin_mock.url + "/api/v1/workflows",
                                  headers=onepin_mock_workspace.headers)
             assert response.json() == {"data": "not a list"}

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from support import KEY, make_settings, ok
 
 from mockserver.app import create_app
-from mockserver.pipeline import encoded_envelope
 from mockserver.recording.capture import BODY_LIMIT, NON_ASCII_LOOKALIKES, captured_body
+from mockserver.wire import encoded_envelope
 
 WORKFLOWS = "/api/v1/workflows"
 
