@@ -15,8 +15,9 @@
 11. strict check     the response against the spec (``response_check.py``); not for an
                      answer the client forced
 
-An ``ApiError`` raised by stages 3-9 is answered in the error envelope, and any other
-exception as a 500, before stage 11. What the stages learn goes on the request record
+An ``ApiError`` raised by stages 3-10 is answered in the error envelope, and any other
+exception as a 500 in it, before stage 11; a dropped connection (stage 6) is answered as
+it is. What the stages learn goes on the request record
 (``request_record.py``); the journal and the access log are not stages of this pipeline:
 ``app.py``'s ``after_request`` hook reads the record once the response is final.
 """
