@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import request
 
+from .caches import StampedCache
+
 # The environ values werkzeug builds a request's host and base URLs from.
 _URL_PARTS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME",
               "PATH_INFO")
@@ -16,28 +18,23 @@ class RequestUrls:
     them, kept per app for the environ values they came from.
 
     Werkzeug builds each URL with a round of quoting and IRI decoding (about 30
-    microseconds for the two), and the same values give the same URLs. Bound: at most
-    ``MAX_KEPT`` combinations (one per host and path asked for; a few hundred bytes each,
-    so about 2 MB when full); when full it is emptied whole, so a client sending ever new
-    paths costs memory only up to the bound. Nothing else invalidates it: the URLs are a
-    pure function of the key.
+    microseconds for the two), and the same values give the same URLs: a pure function of
+    the key, so no stamp and nothing to invalidate. Bound: ``MAX_KEPT`` combinations of
+    host and path, least recently used first (a few hundred bytes each, about 2 MB when
+    full), so a client sending ever new paths costs memory only up to the bound.
     """
 
     MAX_KEPT = 4096
 
-    def __init__(self) -> None:
-        self._known: dict[tuple[Any, ...], tuple[str, str]] = {}
+    def __init__(self, bound: int = MAX_KEPT) -> None:
+        self._known: StampedCache[tuple[Any, ...], None, tuple[str, str]] = StampedCache(
+            "request URLs", bound)
 
     def __call__(self) -> tuple[str, str]:
         environ = request.environ
         key = tuple(environ.get(name) for name in _URL_PARTS)
-        urls = self._known.get(key)
-        if urls is None:
-            urls = request.host_url.rstrip("/"), request.base_url
-            if len(self._known) >= self.MAX_KEPT:
-                self._known.clear()
-            self._known[key] = urls
-        return urls
+        return self._known.get_or_make(
+            key, None, lambda: (request.host_url.rstrip("/"), request.base_url))
 
     def __len__(self) -> int:
         return len(self._known)
