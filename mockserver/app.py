@@ -24,7 +24,6 @@ from . import handlers, request_record
 from .auth import Authenticator
 from .clock import ControllableClock
 from .control.canned import CannedBodies
-from .control.compression import Compressing
 from .control.cors import CorsPolicy, install_cors, is_preflight
 from .control.forwarded import RECEIVED_HOST, TrustForwarded
 from .docs_site import install_docs_site, is_own_page
@@ -51,7 +50,7 @@ from .request_record import RequestRecord
 from .settings import Settings
 from .spec import Operation, Spec
 from .state_backends import OpenedState, open_state
-from .wire import CompactJson, render_error
+from .wire import CompactJson, Compressing, render_error
 from .world.catalog.catalog import Catalog
 from .world.catalog.graph_rules import structural_problems
 from .world.dataset.generate import SeededDataset

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from support import KEY, make_settings
 
 from mockserver.app import create_app
-from mockserver.control.compression import chosen_encoding
+from mockserver.wire import chosen_encoding
 
 WORKFLOWS = "/api/v1/workflows"
 TEXT_PAGES = [f"{WORKFLOWS}?limit=50&include_definition=true", "/openapi.json",
