@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..envelope import iso
 from ..errors import Conflict, NotFound
 from ..world.runs.record import RunRecord
@@ -16,8 +18,12 @@ MAX_PLANNED_LINES = 2000
 
 
 def _run_reply(ctx: RequestContext, found: tuple[WorkspaceState, RunRecord]) -> Reply:
+    """The run as the command left it: read at the instant the command decided at (later
+    than the request's arrival when it waited behind a later write)."""
     state, run = found
-    return Reply(run_view(ctx, state, run).out())
+    at = ctx.engine.instant(ctx.now)
+    read_ctx = ctx if at == ctx.now else replace(ctx, now=at)
+    return Reply(run_view(read_ctx, state, run).out())
 
 
 def _triggered_by(ctx: RequestContext) -> dict[str, str]:

@@ -26,6 +26,7 @@ FULL_RESET = "reset"
 FIXTURES_LOADED = "fixtures.loaded"
 BILLING_SET = "billing.set"
 PREFERENCES_SET = "user.preferences_set"
+CLOCK_SET = "clock.set"
 Applier = Callable[[World, dict[str, Any]], None]
 
 
@@ -179,7 +180,7 @@ def _preferences_set(world: World, data: dict[str, Any]) -> None:
 
 APPLIERS: dict[str, Applier] = {
     FULL_RESET: _reset,
-    "clock.set": _clock,
+    CLOCK_SET: _clock,
     "faults.set": _faults,
     FIXTURES_LOADED: _fixtures,
     "workspace.created": _workspace,

@@ -139,14 +139,15 @@ def force_run(engine: StateEngine, run_id: str, body: dict[str, Any], now: datet
 
     def decide() -> tuple[str, dict[str, Any]] | None:
         state, run = _find_run(engine, run_id)
-        current = run.timeline(now)
+        at = engine.instant(now)
+        current = run.timeline(at)
         if current.status == target:
             return None
         if current.terminal or target == "pending":
             raise Conflict(f"A {current.status} run cannot be forced to {target}")
         return "run.controlled", {"workspace": state.info.id, "workflow": run.workflow_id,
                                   "run": run.id,
-                                  "control": _control_for(body, now),
+                                  "control": _control_for(body, at),
                                   "replan_without_failure": target == "completed"
                                   and run.plan.fails}
 

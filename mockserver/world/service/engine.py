@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from ..events import Event, EventLog
 from ..state.derived import DerivedCaches
 from ..state.store import World
-from .appliers import apply_event, is_full_reset
+from .appliers import CLOCK_SET, apply_event, is_full_reset
 
 T = TypeVar("T")
 Proposal = tuple[str, dict[str, Any]]
@@ -31,6 +32,9 @@ class StateEngine:
         self.world = world
         self.log = log
         self.applied = 0
+        # The latest instant an applied event was decided at (None after the clock was
+        # set or the state reset): no command may decide at an earlier one.
+        self.newest_instant: datetime | None = None
         self._lock = threading.RLock()
         self.caches = DerivedCaches()  # what reads worked out, each with what it depends on
         # Called once, in this process, after it took a full reset command (not when a
@@ -59,6 +63,15 @@ class StateEngine:
         with self._lock:
             self.execute(decide)
             return read()
+
+    def instant(self, now: datetime) -> datetime:
+        """The instant a command decides at: ``now`` (taken when its request arrived), or
+        the newest event's instant if that is later. A request that waited for the lock
+        behind a later one (in this process or another) would otherwise judge the state
+        before that event's instant: a resume it cannot see, a run it counts as not yet
+        started, and the concurrent-run limit overrun."""
+        newest = self.newest_instant
+        return now if newest is None or newest <= now else newest
 
     def events(self) -> list[Event]:
         return self.log.read(0)
@@ -92,3 +105,17 @@ class StateEngine:
     def _apply(self, event: Event) -> None:
         apply_event(self.world, event)
         self.applied = event.seq
+        self.newest_instant = next_instant(self.newest_instant, event)
+
+
+def next_instant(newest: datetime | None, event: Event) -> datetime | None:
+    """The newest decision instant after ``event``: a clock set or a full reset starts
+    time afresh (it may have gone back); an event with an instant may move it on."""
+    if event.kind == CLOCK_SET or is_full_reset(event):
+        return None
+    control = event.data.get("control")
+    text = control.get("at") if isinstance(control, dict) else event.data.get("at")
+    if not isinstance(text, str):
+        return newest
+    instant = datetime.fromisoformat(text)
+    return instant if newest is None or instant > newest else newest

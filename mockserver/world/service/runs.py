@@ -83,12 +83,13 @@ def start_run(engine: StateEngine, workspace_id: str, workflow_id: str,
         state = engine.world.workspace(workspace_id)
         workflow = state.workflow(workflow_id)
         snapshot = _snapshot(engine, workflow, overrides)
-        _check_credits(engine, state, snapshot, now)
-        check_capacity(state, workflow.id, now)
+        at = engine.instant(now)
+        _check_credits(engine, state, snapshot, at)
+        check_capacity(state, workflow.id, at)
         number = max((r.run_number for r in state.runs_of(workflow.id)), default=0) + 1
         run_id = run_id_for(engine.world.settings.seed, workflow.id, number)
         return "run.started", {"workspace": workspace_id, "workflow": workflow.id,
-                               "id": run_id, "number": number, "at": now.isoformat(),
+                               "id": run_id, "number": number, "at": at.isoformat(),
                                "triggered_by": triggered_by, "snapshot": snapshot,
                                "speed": engine.world.settings.run_speed}
 
@@ -103,6 +104,7 @@ def runnable_workflows(engine: StateEngine, workspace_id: str, now: datetime) ->
     """Ids of the workflows a start would accept now (graph, plan size, credits, capacity),
     in the workspace's order: the same checks ``start_run`` makes, without starting."""
     engine.sync()
+    now = engine.instant(now)
     state = engine.world.workspace(workspace_id)
     runnable = []
     for workflow in state.live_workflows():
@@ -116,7 +118,8 @@ def runnable_workflows(engine: StateEngine, workspace_id: str, now: datetime) ->
     return runnable
 
 
-RunCheck = Callable[[WorkspaceState, RunRecord, Timeline], bool]
+# (workspace, run, the instant the command decides at, the run's timeline then)
+RunCheck = Callable[[WorkspaceState, RunRecord, datetime, Timeline], bool]
 RunCommand = Callable[["StateEngine", str, str, str, datetime],
                       tuple[WorkspaceState, RunRecord]]
 
@@ -128,11 +131,12 @@ def _control(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: s
     def decide() -> tuple[str, dict[str, Any]] | None:
         state = engine.world.workspace(workspace_id)
         run = state.run(workflow_id, run_id)
-        if not wanted(state, run, run.timeline(now)):
+        at = engine.instant(now)
+        if not wanted(state, run, at, run.timeline(at)):
             return None
         return "run.controlled", {"workspace": workspace_id, "workflow": run.workflow_id,
                                   "run": run.id,
-                                  "control": {"kind": kind, "at": now.isoformat()}}
+                                  "control": {"kind": kind, "at": at.isoformat()}}
 
     def read() -> tuple[WorkspaceState, RunRecord]:
         state = engine.world.workspace(workspace_id)
@@ -145,12 +149,13 @@ def cancel_run(engine: StateEngine, workspace_id: str, workflow_id: str, run_id:
                now: datetime) -> tuple[WorkspaceState, RunRecord]:
     # Idempotent: a finished run comes back unchanged.
     return _control(engine, workspace_id, workflow_id, run_id, now, "cancel",
-                    lambda state, run, timeline: not timeline.terminal)
+                    lambda state, run, at, timeline: not timeline.terminal)
 
 
 def pause_run(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: str,
               now: datetime) -> tuple[WorkspaceState, RunRecord]:
-    def wanted(state: WorkspaceState, run: RunRecord, timeline: Timeline) -> bool:
+    def wanted(state: WorkspaceState, run: RunRecord, at: datetime, timeline: Timeline
+               ) -> bool:
         if timeline.terminal:
             raise Conflict(f"The run is {timeline.status} and cannot be paused")
         return timeline.status in ACTIVE and timeline.pause_requested_at is None
@@ -160,10 +165,11 @@ def pause_run(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: 
 
 def resume_run(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: str,
                now: datetime) -> tuple[WorkspaceState, RunRecord]:
-    def wanted(state: WorkspaceState, run: RunRecord, timeline: Timeline) -> bool:
+    def wanted(state: WorkspaceState, run: RunRecord, at: datetime, timeline: Timeline
+               ) -> bool:
         if timeline.status != "paused":
             raise Conflict(f"Only paused runs can be resumed; this run is {timeline.status}")
-        check_capacity(state, run.workflow_id, now, exclude=run.id)
+        check_capacity(state, run.workflow_id, at, exclude=run.id)
         return True
 
     return _control(engine, workspace_id, workflow_id, run_id, now, "resume", wanted)

@@ -40,8 +40,8 @@ def create_workflow(engine: StateEngine, workspace_id: str, user_id: str,
         nonlocal new_id
         state = engine.world.workspace(workspace_id)
         new_id = new_workflow_id(engine, state)
-        return "workflow.created", {"workspace": workspace_id, "id": new_id,
-                                    "user_id": user_id, **fields, "at": now.isoformat()}
+        return "workflow.created", {"workspace": workspace_id, "id": new_id, "user_id": user_id,
+                                    **fields, "at": engine.instant(now).isoformat()}
 
     return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
                                .workflow(new_id))
@@ -54,7 +54,7 @@ def change_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
     def decide() -> tuple[str, dict[str, Any]]:
         engine.world.workspace(workspace_id).workflow(workflow_id)  # 404 if gone
         return "workflow.changed", {"workspace": workspace_id, "id": workflow_id,
-                                    "changes": changes, "at": now.isoformat()}
+                                    "changes": changes, "at": engine.instant(now).isoformat()}
 
     return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
                                .workflows[workflow_id])
@@ -65,7 +65,7 @@ def delete_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
     def decide() -> tuple[str, dict[str, Any]]:
         engine.world.workspace(workspace_id).workflow(workflow_id)
         return "workflow.deleted", {"workspace": workspace_id, "id": workflow_id,
-                                    "at": now.isoformat()}
+                                    "at": engine.instant(now).isoformat()}
 
     engine.execute(decide)
 
@@ -88,7 +88,7 @@ def duplicate_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
             "workspace": workspace_id, "id": new_id, "user_id": user_id,
             "name": copy_name(source.name), "name_source": "user",
             "description": source.description,
-            "definition": copy.deepcopy(source.definition), "at": now.isoformat()}
+            "definition": copy.deepcopy(source.definition), "at": engine.instant(now).isoformat()}
 
     return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
                                .workflow(new_id))
