@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from flask import Flask
 
-# (method, path, JSON body or None, headers) -> (status, decoded body or None)
+# (method, path, JSON body or None, headers) -> (status, decoded JSON body, or the text)
 Call = Callable[[str, str, "dict[str, Any] | None", "dict[str, str]"], tuple[int, Any]]
 
 
@@ -20,7 +20,9 @@ def flask_call(app: Flask) -> Call:
     def call(method: str, path: str, body: dict[str, Any] | None,
              headers: dict[str, str]) -> tuple[int, Any]:
         response = app.test_client().open(path, method=method, json=body, headers=headers)
-        return response.status_code, response.get_json(silent=True)
+        if response.is_json:
+            return response.status_code, response.get_json()
+        return response.status_code, response.get_data(as_text=True)
 
     return call
 
@@ -38,7 +40,9 @@ def http_call(bases: list[str], stack: ExitStack) -> Call:
         with lock:
             client = clients[next(turn) % len(clients)]
         response = client.request(method, path, json=body, headers=headers)
-        return response.status_code, response.json() if response.content else None
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.status_code, response.json()
+        return response.status_code, response.text
 
     return call
 

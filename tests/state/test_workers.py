@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
+from calls import http_call
+from replay_scenario import observe, scenario
 from served import serving
 from support import DEMO_KEY
 
@@ -93,33 +95,16 @@ def test_an_acknowledged_write_survives_kill_9(tmp_path: Path) -> None:
         assert _data(HTTP.get(f"{second.url}{WORKFLOWS}/{made['id']}", headers=HEADERS)) == made
 
 
-def _scenario(url: str) -> None:
-    """Writes of every kind, on a frozen clock."""
-    made = _data(HTTP.post(f"{url}{WORKFLOWS}", json={"name": "Replayed"}, headers=HEADERS), 201)
-    _data(HTTP.patch(f"{url}{WORKFLOWS}/{made['id']}", json={"description": "Lines"},
-                      headers=HEADERS))
-    workflow = _runnable_copy(url)
-    run = _data(HTTP.post(f"{url}{WORKFLOWS}/{workflow}/runs", json={}, headers=HEADERS), 202)
-    _data(HTTP.post(f"{url}/__mock/clock", json={"advance_seconds": 30}))
-    _data(HTTP.post(f"{url}{WORKFLOWS}/{workflow}/runs/{run['id']}/pause", headers=HEADERS))
-    _data(HTTP.post(f"{url}/__mock/workspaces", json={"name": "Replay ws"}))
-
-
-def _snapshot(url: str) -> dict[str, str]:
-    """What a client can read: the state export and the workflow list, as bytes."""
-    return {
-        "state": HTTP.get(f"{url}/__mock/state").text,
-        "list": json.dumps(_data(HTTP.get(f"{url}{WORKFLOWS}?limit=100", headers=HEADERS))),
-    }
-
-
 def test_a_replay_in_another_process_reproduces_the_state_byte_for_byte(tmp_path: Path) -> None:
-    with serving("--frozen-at", FROZEN, hash_seed="0") as original:
-        _scenario(original.url)
+    """Every kind of event and run control, read on the frozen clock and again a day past
+    every control (a lost pause, resume or cancel shows only then; test_replay_controls.py
+    shows that losing any one kind changes these reads)."""
+    with serving("--frozen-at", FROZEN, hash_seed="0") as original, ExitStack() as stack:
+        call = http_call([original.url], stack)
+        written = scenario(call)
         saved = tmp_path / "events.json"
         saved.write_text(HTTP.get(f"{original.url}/__mock/events").text, encoding="utf-8")
-        expected = _snapshot(original.url)
-    with serving("--frozen-at", FROZEN, "--replay", str(saved), hash_seed="4242") as replayed:
-        assert _snapshot(replayed.url) == expected
-        kinds = [e["kind"] for e in _data(HTTP.get(f"{replayed.url}/__mock/events"))["events"]]
-        assert kinds[-1] == "workspace.created"
+        expected = observe(call, written)
+    with serving("--frozen-at", FROZEN, "--replay", str(saved), hash_seed="4242") as replayed, \
+            ExitStack() as stack:
+        assert observe(http_call([replayed.url], stack), written) == expected

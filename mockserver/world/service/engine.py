@@ -86,11 +86,15 @@ class StateEngine:
                     (e.kind, e.data) for e in events[:len(present)]]:
                 raise ValueError("the state log already holds other events; replay into an "
                                  "empty one")
-            for event in events[len(present):]:
+            for number, event in enumerate(events[len(present):], start=len(present) + 1):
                 appended = self.log.append(self.applied, event.kind, event.data)
                 if appended is None:
                     raise ValueError("another process wrote to the log during the replay")
-                self._apply(appended)
+                try:
+                    self._apply(appended)
+                except Exception as exc:  # a file whose events do not follow one another
+                    raise ValueError(f"event {number} ({event.kind}) does not apply after "
+                                     f"the ones before it: {exc!r}") from exc
 
     def _catch_up(self) -> None:
         events = self.log.read(self.applied)
