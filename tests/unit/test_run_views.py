@@ -68,7 +68,7 @@ def make_run(number: int = 1, *, fail: bool = False, seed: int = 1,
     return RunRecord(
         id=run_id, workflow_id=WORKFLOW_ID, workspace_id="ws-1", run_number=number,
         created_at=created, triggered_by={"user_id": "user-1", "user_name": "Ada Lovelace"},
-        snapshot=snapshot, plan=make_plan(0, run_id, snapshot, catalog(), fail=fail),
+        snapshot=snapshot, planned=make_plan(0, run_id, snapshot, catalog(), fail=fail),
         controls=list(controls),
     )
 

@@ -22,6 +22,22 @@ from .plan import RunPlan, make_plan
 from .progress import Progress
 
 
+@dataclass(frozen=True)
+class PlanRecipe:
+    """What a run's plan is made from. A plan is a pure function of these, so it is made
+    when the run is first folded or read, not when the run is added: replaying a long log,
+    or loading a snapshot of one, plans only the runs someone looks at."""
+
+    seed: int
+    catalog: Catalog
+    run_id: str
+    snapshot: dict[str, Any]
+    fail: bool | None = None
+
+    def make(self) -> RunPlan:
+        return make_plan(self.seed, self.run_id, self.snapshot, self.catalog, fail=self.fail)
+
+
 @dataclass
 class RunRecord:
     id: str
@@ -31,7 +47,7 @@ class RunRecord:
     created_at: datetime
     triggered_by: dict[str, str]
     snapshot: dict[str, Any]
-    plan: RunPlan
+    planned: RunPlan | PlanRecipe  # the plan, or how to make it (see PlanRecipe)
     speed: float = 1.0
     controls: list[Control] = field(default_factory=list)
     stall_ms: int | None = None
@@ -40,6 +56,17 @@ class RunRecord:
     shared_at: datetime | None = None
     # A billing record the run lost (runs/billing.py); only seeded runs ever lose one.
     billing_gap: str | None = None
+
+    @property
+    def plan(self) -> RunPlan:
+        planned = self.planned
+        if isinstance(planned, PlanRecipe):
+            planned = self.planned = planned.make()
+        return planned
+
+    @plan.setter
+    def plan(self, plan: RunPlan | PlanRecipe) -> None:
+        self.planned = plan
 
     def graph(self) -> GraphView:
         """The snapshot's graph, built once per snapshot object: a run's snapshot is never
@@ -128,9 +155,10 @@ def run_id_for(seed: int, workflow_id: str, run_number: int) -> str:
 
 
 def plan_run(seed: int, catalog: Catalog, run_id: str, snapshot: dict[str, Any], *,
-             fail: bool | None = None) -> RunPlan:
-    """The run's plan; ``fail`` forces (True) or forbids (False) its seeded failure."""
-    return make_plan(seed, run_id, snapshot, catalog, fail=fail)
+             fail: bool | None = None) -> PlanRecipe:
+    """The run's plan, made when first needed; ``fail`` forces (True) or forbids (False)
+    its seeded failure."""
+    return PlanRecipe(seed, catalog, run_id, snapshot, fail)
 
 
 def new_run(seed: int, catalog: Catalog, *, workflow_id: str, workspace_id: str,
@@ -141,5 +169,5 @@ def new_run(seed: int, catalog: Catalog, *, workflow_id: str, workspace_id: str,
     return RunRecord(
         id=run_id, workflow_id=workflow_id, workspace_id=workspace_id, run_number=run_number,
         created_at=created_at, triggered_by=triggered_by, snapshot=snapshot,
-        plan=plan_run(seed, catalog, run_id, snapshot, fail=fail), speed=speed,
+        planned=plan_run(seed, catalog, run_id, snapshot, fail=fail), speed=speed,
     )

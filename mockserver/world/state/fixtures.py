@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -103,13 +104,22 @@ class Fixtures:
     def role_of(self, workspace_id: str, user_id: str) -> str | None:
         return self.roles.get((workspace_id, user_id))
 
+    @cached_property
+    def _roles_by_workspace(self) -> dict[str, list[tuple[str, str]]]:
+        """(user, role) per workspace, in the order of ``roles``: generating each of many
+        workspaces scanned every membership of every workspace."""
+        index: dict[str, list[tuple[str, str]]] = {}
+        for (w, u), role in self.roles.items():
+            index.setdefault(w, []).append((u, role))
+        return index
+
     def members(self, workspace_id: str) -> list[User]:
-        return [self.users[u] for (w, u) in self.roles if w == workspace_id]
+        return [self.users[u] for u, _role in self._roles_by_workspace.get(workspace_id, ())]
 
     def members_with_role(self, workspace_id: str, minimum: str | None) -> list[User]:
         """Members whose role is ``minimum`` or higher (all of them when ``minimum`` is None)."""
-        return [self.users[u] for (w, u), role in self.roles.items()
-                if w == workspace_id and role_at_least(role, minimum)]
+        return [self.users[u] for u, role in self._roles_by_workspace.get(workspace_id, ())
+                if role_at_least(role, minimum)]
 
     def merged(self, extra: Fixtures) -> Fixtures:
         """These fixtures plus ``extra`` (extra wins on equal ids)."""
@@ -118,6 +128,11 @@ class Fixtures:
             {**self.roles, **extra.roles}, {**self.api_keys, **extra.api_keys},
             self.workflows + extra.workflows, self.uploads + extra.uploads,
         )
+
+    def touched_workspaces(self) -> set[str]:
+        """The workspaces these fixtures declare, pin records in or add members to."""
+        return ({*self.workspaces, *(p.workspace_id for p in self.workflows),
+                 *(p.workspace_id for p in self.uploads), *(w for (w, _u) in self.roles)})
 
     def pins_for(self, workspace_id: str) -> tuple[list[WorkflowPin], list[UploadPin]]:
         return ([p for p in self.workflows if p.workspace_id == workspace_id],

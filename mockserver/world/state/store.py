@@ -131,7 +131,10 @@ class World:
 
         with self._lock:
             self.fixtures = self.fixtures.merged(extra)
-            for workspace_id, state in self._states.items():
+            # Only the workspaces the load is about: visiting every generated one for each
+            # created workspace (a load too) made replaying a long log quadratic.
+            for workspace_id in sorted(extra.touched_workspaces() & self._states.keys()):
+                state = self._states[workspace_id]
                 with state.lock:
                     self.seeder.apply_pins(self, state, *extra.pins_for(workspace_id))
                     state.workflows_changed()
