@@ -56,6 +56,7 @@ from .world.catalog.graph_rules import structural_problems
 from .world.dataset.generate import SeededDataset
 from .world.events.files import read_events
 from .world.service import StateEngine
+from .world.service.snapshots import SnapshotKeeper
 from .world.state.fixtures import FixtureRules, VoiceVocabulary, load_fixtures
 from .world.state.plans import check_plans
 from .world.state.store import World
@@ -78,6 +79,7 @@ class MockApp:
     pipeline: Pipeline
     fixture_rules: FixtureRules
     allow: dict[str, str]  # URL rule endpoint (the spec path) -> its Allow header
+    snapshots: SnapshotKeeper  # loads the latest snapshot at startup, writes new ones
 
 
 def mock_of(app: Flask) -> MockApp:
@@ -105,10 +107,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     journal.coverage.spec_operations = tuple(op.operation_id for op in spec.operations)
     engine = StateEngine(world, opened.log)
     engine.on_full_reset.append(journal.clear)
+    # A durable log starts from its latest snapshot, then applies the events after it.
+    keeper = SnapshotKeeper(engine,
+                            settings.snapshot_every if opened.log.url != "memory" else 0)
+    keeper.restore_latest()
     engine.sync()  # a shared or durable log may already hold events
     if settings.replay_path is not None:
         _replay(engine, settings.replay_path)
     _check_clock_after_log(clock)
+    engine.on_sync = keeper.ensure_running
     app = Flask("onepin_mock")
     # A path is matched as sent: werkzeug would redirect `/api/v1//workflows` (308, an HTML
     # body) and serve `//files/<token>` as `/files/<token>`; both are 404s in the envelope.
@@ -136,7 +143,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                                  settings.cors_allow_credentials),
                  lambda message: render_error(Forbidden(message), new_meta(clock.now())))
     app.extensions[EXTENSION_KEY] = MockApp(settings, spec, admin_spec, world, engine, journal,
-                                            pipeline, rules, allow)
+                                            pipeline, rules, allow, keeper)
     return app
 
 

@@ -65,6 +65,9 @@ class Settings:
     # One console line per answered request (``--quiet`` turns it off).
     access_log: bool = True
     journal_size: int = 1000
+    # A snapshot of the state is written (at a quiet moment) once this many events were
+    # applied since the last one, so a restart replays only what came after; 0: never.
+    snapshot_every: int = 1000
     # Where the event log (and the journal) live: memory, sqlite:///PATH or redis://HOST:PORT/DB.
     state_url: str = "memory"
     # Events to start from (a file saved from GET /__mock/events): reproduces a recorded state.

@@ -107,15 +107,18 @@ def _workflow(world: World, workspace: Workspace, members: list[User], key: str,
     graph), so listing a large workspace never builds graphs it does not show."""
     r = rng(world.settings.seed, "workflow", key)
     fields = _workflow_fields(world, workspace, members, key, r, placeholder)
+    # A partial, not a closure: a snapshot of the state keeps it (world/service/snapshots.py).
+    build = partial(_built_definition, world, workspace, members, key, placeholder, strict)
+    return SeededWorkflowRecord(build, **fields)
 
-    def build_definition() -> dict[str, Any]:
-        if placeholder:
-            return empty_definition()
-        replay = rng(world.settings.seed, "workflow", key)
-        _workflow_fields(world, workspace, members, key, replay, placeholder)
-        return _definition(world, replay, strict)
 
-    return SeededWorkflowRecord(build_definition, **fields)
+def _built_definition(world: World, workspace: Workspace, members: list[User], key: str,
+                      placeholder: bool, strict: bool) -> dict[str, Any]:
+    if placeholder:
+        return empty_definition()
+    replay = rng(world.settings.seed, "workflow", key)
+    _workflow_fields(world, workspace, members, key, replay, placeholder)
+    return _definition(world, replay, strict)
 
 
 def _workflow_fields(world: World, workspace: Workspace, members: list[User], key: str,
@@ -196,14 +199,19 @@ def _seeded_runs(world: World, workspace: Workspace, starters: list[User],
     else:
         statuses, latest = _terminal_mix(world, workspace, workflow, has_graph)
 
-    def build() -> list[RunRecord]:
-        scheduled = _schedule(world, workspace, workflow, index, active_budget, has_graph)
-        return _build_runs(world, starters, workflow, scheduled)
-
+    build = partial(_scheduled_runs, world, workspace, starters, workflow, index, active_budget,
+                    has_graph)
     return SeededRuns(count=latest[0] if latest else 0, statuses=statuses,
                       latest_at=latest[1] if latest else None,
                       latest_status=latest[2] if latest else None,
                       speed=world.settings.run_speed, build=build)
+
+
+def _scheduled_runs(world: World, workspace: Workspace, starters: list[User],
+                    workflow: WorkflowRecord, index: int, active_budget: int,
+                    has_graph: bool) -> list[RunRecord]:
+    scheduled = _schedule(world, workspace, workflow, index, active_budget, has_graph)
+    return _build_runs(world, starters, workflow, scheduled)
 
 
 def _build_runs(world: World, starters: list[User], workflow: WorkflowRecord,

@@ -11,6 +11,6 @@ interface never imports its backends: ``state_backends.open_state`` chooses one.
 """
 
 from ...errors import StateUrlError
-from .base import Event, EventLog
+from .base import Event, EventLog, Snapshot, encode
 
-__all__ = ["Event", "EventLog", "StateUrlError"]
+__all__ = ["Event", "EventLog", "Snapshot", "StateUrlError", "encode"]

@@ -20,10 +20,13 @@ from urllib.parse import unquote, urlsplit
 
 from ... import process
 from ...errors import StateUrlError
-from .base import Event, EventLog, decode, encode
+from .base import Event, EventLog, Snapshot, decode, encode
 from .head_signal import HeadSignal
 
-_SCHEMA = ("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)",)
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+           # One row: the latest snapshot (see world/service/snapshots.py).
+           "CREATE TABLE IF NOT EXISTS snapshot (one INTEGER PRIMARY KEY CHECK (one = 1), "
+           "seq INTEGER NOT NULL, meta TEXT NOT NULL, body BLOB NOT NULL)")
 
 
 def sqlite_path(url: str) -> Path:
@@ -107,6 +110,25 @@ class SqliteLog(EventLog, process.PerProcess):
             return None  # the head moved: the caller catches up and decides again
         self._signal.appended(expected_head + 1)
         return decode(expected_head + 1, text)
+
+    def event_at(self, seq: int) -> Event | None:
+        row = self._db().execute("SELECT body FROM events WHERE seq = ?", (seq,)).fetchone()
+        return decode(seq, row[0]) if row else None
+
+    def snapshot_save(self, snapshot: Snapshot) -> None:
+        self._db().execute(
+            "INSERT INTO snapshot (one, seq, meta, body) VALUES (1, ?, ?, ?) "
+            "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, meta = excluded.meta, "
+            "body = excluded.body WHERE excluded.seq >= snapshot.seq",
+            (snapshot.seq, snapshot.meta, snapshot.body))
+
+    def snapshot_latest(self) -> Snapshot | None:
+        row = self._db().execute("SELECT seq, meta, body FROM snapshot").fetchone()
+        return Snapshot(int(row[0]), str(row[1]), bytes(row[2])) if row else None
+
+    def snapshot_seq(self) -> int:
+        row = self._db().execute("SELECT seq FROM snapshot").fetchone()
+        return int(row[0]) if row else 0
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)

@@ -56,17 +56,25 @@ class RunRecord:
     shared_at: datetime | None = None
     # A billing record the run lost (runs/billing.py); only seeded runs ever lose one.
     billing_gap: str | None = None
+    # The plan once made from its recipe (``planned`` keeps the recipe for snapshots).
+    _plan: RunPlan | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A snapshot keeps a plan as its recipe (made again when read): plans are most of a
+        # run's bytes, and unpickling one costs more than making it.
+        return {**self.__dict__, "_plan": None}
 
     @property
     def plan(self) -> RunPlan:
-        planned = self.planned
-        if isinstance(planned, PlanRecipe):
-            planned = self.planned = planned.make()
-        return planned
+        plan = self._plan
+        if plan is None:
+            planned = self.planned
+            plan = self._plan = planned.make() if isinstance(planned, PlanRecipe) else planned
+        return plan
 
     @plan.setter
     def plan(self, plan: RunPlan | PlanRecipe) -> None:
-        self.planned = plan
+        self.planned, self._plan = plan, None
 
     def graph(self) -> GraphView:
         """The snapshot's graph, built once per snapshot object: a run's snapshot is never

@@ -40,8 +40,20 @@ class StateEngine:
         # Called once, in this process, after it took a full reset command (not when a
         # reset by another process is applied): the app empties its request journal here.
         self.on_full_reset: list[Callable[[], object]] = []
+        self.on_sync: Callable[[], None] | None = None  # cheap: runs before every request
+
+    def locked(self) -> threading.RLock:
+        """The engine's lock: no event is applied or appended while it is held."""
+        return self._lock
+
+    def restored(self, applied: int, newest_instant: datetime | None) -> None:
+        """The world was set to a snapshot taken at event ``applied``."""
+        self.applied, self.newest_instant = applied, newest_instant
+        self.caches = DerivedCaches()
 
     def sync(self) -> None:
+        if self.on_sync is not None:
+            self.on_sync()
         if self.log.head() != self.applied:
             with self._lock:
                 self._catch_up()

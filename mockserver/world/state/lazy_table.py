@@ -18,6 +18,12 @@ R = TypeVar("R")
 class LazyTable(dict[str, R], metaclass=ABCMeta):
     """A dict by id; subclasses say which workflows are still to build and how."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A snapshot (world/service/snapshots.py) restores the items and indexes as they
+        # are: pickle's default would walk the table (building every generated record) and
+        # add each item again through __setitem__.
+        return (rebuilt_table, (type(self), dict(dict.items(self)), dict(self.__dict__)))
+
     @abstractmethod
     def _pending(self) -> Collection[str]:
         """The workflows whose generated records are not built yet."""
@@ -67,3 +73,12 @@ class LazyTable(dict[str, R], metaclass=ABCMeta):
     def items(self) -> Any:
         self._complete()
         return super().items()
+
+
+def rebuilt_table(cls: type[LazyTable[Any]], items: dict[str, Any],
+                  attributes: dict[str, Any]) -> LazyTable[Any]:
+    """A table from a snapshot: its items and indexes, as they were."""
+    table = cls.__new__(cls)
+    dict.update(table, items)
+    table.__dict__.update(attributes)
+    return table

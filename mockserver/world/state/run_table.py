@@ -245,4 +245,3 @@ class RunTable(LazyTable[RunRecord]):
 
     def version(self, workflow_id: str) -> int:
         return self._versions.get(workflow_id, 0)
-

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any, Protocol
 
 from ...clock import ControllableClock
@@ -42,6 +42,11 @@ class WorkspaceState:
         # orders are kept against it and the run table's version (state/derived.py).
         self.workflows_version = 0
         self.generation = next(_GENERATIONS)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Loaded from a snapshot: a generation of this process, so nothing derived from
+        # another workspace state of the same number is taken for this one's.
+        self.__dict__.update(state, generation=next(_GENERATIONS))
 
     def workflows_changed(self) -> None:
         self.workflows_version += 1
@@ -94,12 +99,17 @@ class World:
         self.settings = settings
         self.seeder = seeder
         self.base_fixtures = fixtures  # what reset() returns to
+        self.startup_fixtures = fixtures  # what the log is folded from (snapshots check it)
         self.fixtures = fixtures
         self.catalog = catalog
         self.clock = clock
         self.links = LinkSigner(settings.jwt_secret, settings.link_ttl_seconds)
         self.fixture_rules: FixtureRules | None = None  # set by create_app
         self._states: dict[str, WorkspaceState] = {}
+        # Workspaces a snapshot kept, still as its bytes: each is loaded when first used,
+        # so a restart does not pay for workspaces nobody asks for.
+        self._frozen: dict[str, bytes] = {}
+        self.thaw: Callable[[bytes], WorkspaceState] | None = None  # set with _frozen
         self._lock = threading.RLock()
         self.created_workspaces = 0
         # Fault settings changed at run time (POST /__mock/faults), over the startup ones;
@@ -113,7 +123,11 @@ class World:
         with self._lock:
             state = self._states.get(workspace_id)
             if state is None:
-                state = self._generate(workspace_id)
+                frozen = self._frozen.pop(workspace_id, None)
+                if frozen is not None and self.thaw is not None:
+                    state = self.thaw(frozen)
+                else:
+                    state = self._generate(workspace_id)
                 self._states[workspace_id] = state
             return state
 
@@ -126,6 +140,26 @@ class World:
         self.seeder.apply_pins(self, state, *self.fixtures.pins_for(workspace_id))
         return state
 
+    @contextmanager
+    def locked_states(self) -> Iterator[tuple[dict[str, WorkspaceState], dict[str, bytes]]]:
+        """Every workspace in use, and those a snapshot kept still unused, none of them
+        changing (nor any generated) meanwhile."""
+        with ExitStack() as stack:
+            stack.enter_context(self._lock)
+            for workspace_id in sorted(self._states):
+                stack.enter_context(self._states[workspace_id].lock)
+            yield self._states, self._frozen
+
+    def restore_states(self, frozen: dict[str, bytes], thaw: Callable[[bytes], WorkspaceState],
+                       fixtures: Fixtures, base_fixtures: Fixtures, created_workspaces: int,
+                       fault_changes: dict[str, Any]) -> None:
+        """Take the state a snapshot kept (``world/service/snapshots.py``): each workspace
+        as bytes that ``thaw`` turns into its state when it is first used."""
+        with self._lock:
+            self._states, self._frozen, self.thaw = {}, dict(frozen), thaw
+            self.fixtures, self.base_fixtures = fixtures, base_fixtures
+            self.created_workspaces, self.fault_changes = created_workspaces, fault_changes
+
     def add_fixtures(self, extra: Fixtures) -> None:
         """Merge records loaded at run time; already-generated workspaces get them now."""
 
@@ -133,8 +167,9 @@ class World:
             self.fixtures = self.fixtures.merged(extra)
             # Only the workspaces the load is about: visiting every generated one for each
             # created workspace (a load too) made replaying a long log quadratic.
-            for workspace_id in sorted(extra.touched_workspaces() & self._states.keys()):
-                state = self._states[workspace_id]
+            in_use = self._states.keys() | self._frozen.keys()
+            for workspace_id in sorted(extra.touched_workspaces() & in_use):
+                state = self.workspace(workspace_id)
                 with state.lock:
                     self.seeder.apply_pins(self, state, *extra.pins_for(workspace_id))
                     state.workflows_changed()
@@ -150,6 +185,7 @@ class World:
         with self._lock:
             if workspace_id is None:
                 self._states.clear()
+                self._frozen.clear()
                 self.fixtures = self.base_fixtures
                 self.created_workspaces = 0
                 self.fault_changes = {}
@@ -157,6 +193,7 @@ class World:
                 self._restore_clock()
             else:
                 self._states.pop(workspace_id, None)
+                self._frozen.pop(workspace_id, None)
 
     def set_notification_preferences(self, user_id: str, changes: dict[str, bool]) -> None:
         with self._lock:
