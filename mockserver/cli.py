@@ -237,6 +237,10 @@ def _add_serve(commands: Any) -> None:
     _add_secret(serve)
     _option(serve, "journal-size", DEFAULTS.journal_size, "requests kept in the journal",
             _integer)
+    _option(serve, "snapshot-every", DEFAULTS.snapshot_every,
+            "with a SQLite or Redis state: write a snapshot of the state (at a quiet moment) "
+            "after this many events, so a restart replays only the later ones; 0: never",
+            _non_negative)
     _option(serve, "threads", 8, "threads per worker process", _at_least_one)
     _option(serve, "workers", 1, "worker processes (they share the state log)", _at_least_one)
     _add_state_option(serve)
@@ -327,7 +331,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         access_log=not args.quiet, state_url=args.state, replay_path=args.replay,
         max_delay_ms=args.max_delay_ms,
         max_body_bytes=args.max_body_bytes, insecure_admin=args.insecure_admin,
-        max_workspaces=args.max_workspaces,
+        max_workspaces=args.max_workspaces, snapshot_every=args.snapshot_every,
     )
 
 
@@ -401,7 +405,7 @@ def export(settings: Settings, workspace: str | None, out: Path | None) -> int:
     if workspace and not world.known_workspace(workspace):
         print(f"onepin-mock: unknown workspace {workspace}", file=sys.stderr)
         return 1
-    text = export_state(world, workspace, world.clock.now())
+    text, _total = export_state(world, workspace, world.clock.now())
     if out is None:
         sys.stdout.write(text)
     else:

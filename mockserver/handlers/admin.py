@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from ..control.console_assets import asset, console_page
 from ..envelope import iso
@@ -18,7 +19,7 @@ from ..session_tokens import mint_session_token
 from ..world.events.files import events_document
 from ..world.service import billing, control
 from ..world.state.ledger import read_ledger
-from ..world.state.state_export import export_state
+from ..world.state.state_export import Page, export_state
 from ..world.views.exports import export_file
 from ..world.views.run_picker import recent_runs
 from .base import Handler, Reply, RequestContext
@@ -137,8 +138,16 @@ def mock_state_export(ctx: RequestContext) -> Reply:
         raise ValidationFailed(
             f"{count} workspaces are too many to export at once (the limit is {cap})",
             [Detail("workspace_id", "export one workspace at a time")])
-    text = export_state(ctx.world, workspace_id, ctx.now)
-    return Reply(None, body_bytes=text.encode(), content_type="application/yaml")
+    limit = ctx.query.get("limit")
+    page = None if limit is None else Page(int(ctx.query.get("offset", 0)), int(limit))
+    text, total = export_state(ctx.world, workspace_id, ctx.now, page)
+    headers = {"X-Total-Count": str(total)}
+    if page is not None and page.offset + page.limit < total:
+        query = urlencode({**({"workspace_id": workspace_id} if workspace_id else {}),
+                           "limit": page.limit, "offset": page.offset + page.limit})
+        headers["Link"] = f'<{ctx.path_url}?{query}>; rel="next"'
+    return Reply(None, body_bytes=text.encode(), content_type="application/yaml",
+                 headers=headers)
 
 
 def mock_events(ctx: RequestContext) -> Reply:
