@@ -224,3 +224,75 @@ def test_blank_script_override_is_refused_by_contract_and_server(script: str) ->
         response = client.post(f"/api/v1/workflows/{workflow_id}/runs", json=body, headers=KEY)
     assert response.status_code == 422
     assert [d["field"] for d in response.get_json()["error"]["details"]] == ["script_text"]
+
+
+# What a stateful run must reach (answer with a 2xx) by the spec's links and examples alone,
+# as a client outside the project would run it (issue 26, item 8): the run commands, and
+# at least two of the three run reads (which two depends on the paths Hypothesis explores).
+RUN_COMMANDS = {
+    START,
+    "POST /api/v1/workflows/{workflow_id}/runs/{run_id}/pause",
+    "POST /api/v1/workflows/{workflow_id}/runs/{run_id}/resume",
+    "POST /api/v1/workflows/{workflow_id}/runs/{run_id}/cancel",
+}
+RUN_READS = {
+    "GET /api/v1/workflows/{workflow_id}/runs/{run_id}",
+    "GET /api/v1/workflows/{workflow_id}/runs/{run_id}/status",
+    "GET /api/v1/workflows/{workflow_id}/runs/{run_id}/steps",
+}
+# Half a second per call at run speed 1: a run started by one call is still queued at the
+# next, where a pause takes hold at once, so the call after can resume it.
+OUTSIDE_SECONDS_PER_CALL = 0.5
+OUTSIDE_SETTINGS = settings(STATEFUL_SETTINGS, max_examples=400, stateful_step_count=15)
+
+
+def reached_operations(app: Flask, spec: Path = DEFAULT_SPEC) -> set[str]:
+    """The operations a stateful run over ``spec``'s links answers with a 2xx at least once.
+
+    Run as from outside: nothing rewrites a case. The client sends its workspace in
+    X-Workspace-Id, as a user of the CLI would with ``-H`` (a generated one names another
+    workspace: 403 at the first step of most chains). The run covers the workflow and run
+    operations only: the public node catalog needs no workspace, so Schemathesis would take
+    it for the one likely entry point and never start from a workspace's operations (each
+    takes X-Workspace-Id, which it reads as a reference to a resource nothing produces).
+    Each scenario starts from the seeded
+    dataset on a frozen clock that moves ``OUTSIDE_SECONDS_PER_CALL`` before every call,
+    as time passes for a client. Checks are off: the steered test above holds them."""
+    config = SchemathesisConfig.from_dict({
+        "headers": {WORKSPACE_HEADER: ACME},
+        "auth": {"openapi": {"ApiKeyAuth": {"bearer": DEMO_KEY}}},
+        "phases": {"stateful": {"inference": {"algorithms": []}}},
+        "checks": {"enabled": False},
+    })
+    schema = schemathesis.openapi.from_path(spec, config=config).include(
+        path_regex=r"^/api/v1/workflows")
+    schema.app = app
+    engine, world = mock_of(app).engine, mock_of(app).world
+    reached: set[str] = set()
+
+    class FromOutside(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            control.reset(engine)
+            control.set_clock(engine, frozen_at=FROZEN_AT)
+
+        def before_call(self, case: Any) -> None:
+            world.clock.advance(OUTSIDE_SECONDS_PER_CALL)
+
+        def after_call(self, response: Any, case: Any) -> None:
+            if 200 <= response.status_code < 300:
+                reached.add(case.operation.label)
+
+    FromOutside.run(settings=OUTSIDE_SETTINGS)
+    return reached
+
+
+def test_the_links_and_examples_alone_reach_the_run_operations(tmp_path: Path) -> None:
+    """Before the links from a read workflow, a listed one, a paused, resumed or polled
+    run, and the create example with a runnable graph, this run reached 14 operations and
+    no run command (every start met a graph that cannot run); after, 19."""
+    app = create_app(make_settings(fixtures_path=small_fixtures(tmp_path)))
+    app.testing = True
+    reached = reached_operations(app)
+    print(f"stateful phase reached {len(reached)} operations: {sorted(reached)}")
+    assert not RUN_COMMANDS - reached, sorted(RUN_COMMANDS - reached)
+    assert len(RUN_READS & reached) >= 2, sorted(RUN_READS - reached)
