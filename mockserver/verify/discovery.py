@@ -137,6 +137,8 @@ def candidates(link: Link, exchange: Exchange, params: dict[str, str]) -> list[d
     choices: dict[str, list[str]] = {}
     body = exchange.json()
     for name, expression in link.parameters.items():
+        if name.startswith("header."):
+            continue  # the workspace a link passes along: every discovery call sends its own
         if expression.startswith("$request.path."):
             value = params.get(expression.removeprefix("$request.path."))
             choices[name] = [value] if value is not None else []
