@@ -260,8 +260,10 @@ class SnapshotKeeper:
         """Start this process's writer thread (again after a fork: threads do not follow)."""
         if self.every > 0 and self._pid != os.getpid():
             self._pid = os.getpid()
-            threading.Thread(target=self._watch, name="onepin-mock-snapshots",
-                             daemon=True).start()
+            # The thread holds the keeper weakly: a mock nobody uses any more (a test's)
+            # is collected, and its thread ends.
+            threading.Thread(target=_watch, args=(weakref.ref(self), os.getpid()),
+                             name="onepin-mock-snapshots", daemon=True).start()
 
     def save_now(self) -> Snapshot | None:
         with self.busy:
@@ -271,23 +273,33 @@ class SnapshotKeeper:
             self._saved = max(self._saved, snapshot.seq)
         return snapshot
 
-    def _watch(self) -> None:
-        pid, seen, quiet_since = os.getpid(), -1, time.monotonic()
-        while os.getpid() == pid:
-            time.sleep(POLL_S)
-            applied = self.engine.applied
-            if applied != seen:
-                seen, quiet_since = applied, time.monotonic()
-            behind = applied - self._saved
-            quiet = time.monotonic() - quiet_since >= QUIET_S
-            if behind < self.every or not (quiet or behind >= OVERDUE * self.every):
-                continue
-            try:
-                # Another process (a worker, an instance) may have written one meanwhile.
-                self._saved = max(self._saved, self.engine.log.snapshot_seq())
-                if applied - self._saved >= self.every:
-                    self.save_now()
-            except Exception:  # never let a snapshot take the server down: replay still works
-                log.exception("writing a snapshot failed")
-                self._saved = applied  # not again before another `every` events
+    def look(self, seen: int, quiet_since: float) -> tuple[int, float]:
+        """One look: write a snapshot if it is due and the moment is quiet; returns the
+        event number seen and since when it has not moved."""
+        applied = self.engine.applied
+        if applied != seen:
+            seen, quiet_since = applied, time.monotonic()
+        behind = applied - self._saved
+        quiet = time.monotonic() - quiet_since >= QUIET_S
+        if behind < self.every or not (quiet or behind >= OVERDUE * self.every):
+            return seen, quiet_since
+        try:
+            # Another process (a worker, an instance) may have written one meanwhile.
+            self._saved = max(self._saved, self.engine.log.snapshot_seq())
+            if applied - self._saved >= self.every:
+                self.save_now()
+        except Exception:  # never let a snapshot take the server down: replay still works
+            log.exception("writing a snapshot failed")
+            self._saved = applied  # not again before another `every` events
+        return seen, quiet_since
 
+
+def _watch(keeper_ref: weakref.ref[SnapshotKeeper], pid: int) -> None:
+    seen, quiet_since = -1, time.monotonic()
+    while os.getpid() == pid:
+        time.sleep(POLL_S)
+        keeper = keeper_ref()
+        if keeper is None:
+            return
+        seen, quiet_since = keeper.look(seen, quiet_since)
+        del keeper
