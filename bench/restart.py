@@ -46,7 +46,8 @@ def build_log(path: Path, total: int) -> dict[str, Any]:
     """``total`` events in a SQLite state file; returns what the reads need."""
     from mockserver.app import create_app, mock_of
     from mockserver.settings import Settings
-    from mockserver.world.events import encode, open_log
+    from mockserver.world.events import encode
+    from mockserver.world.events.sqlite import SqliteLog
     from mockserver.world.service import control, runs, workflows
 
     mock = mock_of(create_app(Settings(access_log=False)))
@@ -82,7 +83,7 @@ def build_log(path: Path, total: int) -> dict[str, Any]:
                                       {"description": f"patch {n}"}, now())
         n += 1
     events = engine.log.read(0)[:total]
-    log = open_log(f"sqlite:///{path}", 10)  # makes the file and its tables
+    log = SqliteLog(f"sqlite:///{path}")  # makes the file and its tables
     log.close()
     with sqlite3.connect(path) as db:
         db.executemany("INSERT INTO events (seq, body) VALUES (?, ?)",
