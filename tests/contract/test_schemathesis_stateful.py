@@ -289,7 +289,7 @@ def reached_operations(app: Flask, spec: Path = DEFAULT_SPEC) -> set[str]:
 def test_the_links_and_examples_alone_reach_the_run_operations(tmp_path: Path) -> None:
     """Before the links from a read workflow, a listed one, a paused, resumed or polled
     run, and the create example with a runnable graph, this run reached 14 operations and
-    no run command (every start met a graph that cannot run); after, 19."""
+    no run command (every start met a graph that cannot run); after, 21."""
     app = create_app(make_settings(fixtures_path=small_fixtures(tmp_path)))
     app.testing = True
     reached = reached_operations(app)
