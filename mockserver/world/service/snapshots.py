@@ -156,10 +156,7 @@ def take(engine: StateEngine, stands_on: str) -> Snapshot | None:
         # Each workspace on its own, so a restart loads one only when it is used; one
         # not used since the last restart is kept as the bytes it was loaded from.
         kept = {**frozen, **{key: _dumps(world, value) for key, value in states.items()}}
-        state = {"states": kept, "fixtures": world.fixtures,
-                 "base_fixtures": world.base_fixtures,
-                 "created_workspaces": world.created_workspaces,
-                 "fault_changes": world.fault_changes, "clock": world.clock.state(),
+        state = {"states": kept, "world": world.kept_values(), "clock": world.clock.state(),
                  "newest_instant": engine.newest_instant}
         body = _dumps(world, state)
         seq = engine.applied
@@ -201,9 +198,7 @@ def restore(engine: StateEngine, snapshot: Snapshot, stands_on: str) -> bool:
                     exc)
         return False
     with engine.locked():
-        world.restore_states(state["states"], partial(_loads, world), state["fixtures"],
-                             state["base_fixtures"],
-                             state["created_workspaces"], state["fault_changes"])
+        world.restore_states(state["states"], partial(_loads, world), state["world"])
         frozen_at, offset = state["clock"]
         world.clock.set_state(frozen_at, offset)
         engine.restored(snapshot.seq, state["newest_instant"])

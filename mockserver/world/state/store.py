@@ -91,6 +91,13 @@ class Seeder(Protocol):
                    uploads: list[UploadPin]) -> None: ...
 
 
+# World attributes a snapshot leaves out: the workspaces (kept one by one) and what every
+# process builds for itself from its settings (the clock's state is kept on its own).
+_MADE_PER_PROCESS = frozenset({"settings", "seeder", "startup_fixtures", "catalog", "clock",
+                               "links", "fixture_rules", "_states", "_frozen", "thaw",
+                               "_lock"})
+
+
 class World:
     """Every workspace's state plus what is needed to (re)generate it."""
 
@@ -150,15 +157,19 @@ class World:
                 stack.enter_context(self._states[workspace_id].lock)
             yield self._states, self._frozen
 
+    def kept_values(self) -> dict[str, Any]:
+        """What events changed outside the workspaces (fixtures, created workspaces,
+        faults, preferences ...), for a snapshot: every attribute but the workspaces and
+        what each process makes for itself, so a value added later is kept too."""
+        return {k: v for k, v in vars(self).items() if k not in _MADE_PER_PROCESS}
+
     def restore_states(self, frozen: dict[str, bytes], thaw: Callable[[bytes], WorkspaceState],
-                       fixtures: Fixtures, base_fixtures: Fixtures, created_workspaces: int,
-                       fault_changes: dict[str, Any]) -> None:
+                       values: dict[str, Any]) -> None:
         """Take the state a snapshot kept (``world/service/snapshots.py``): each workspace
         as bytes that ``thaw`` turns into its state when it is first used."""
         with self._lock:
             self._states, self._frozen, self.thaw = {}, dict(frozen), thaw
-            self.fixtures, self.base_fixtures = fixtures, base_fixtures
-            self.created_workspaces, self.fault_changes = created_workspaces, fault_changes
+            vars(self).update({k: v for k, v in values.items() if k not in _MADE_PER_PROCESS})
 
     def add_fixtures(self, extra: Fixtures) -> None:
         """Merge records loaded at run time; already-generated workspaces get them now."""
