@@ -150,6 +150,7 @@ ENV_VALUES: dict[str, tuple[str, str, object]] = {
     "--drop-rate": ("0.1", "drop_rate", 0.1),
     "--admin-token": ("tok", "admin_token", "tok"),
     "--journal-size": ("7", "journal_size", 7),
+    "--snapshot-every": ("250", "snapshot_every", 250),
     "--cors-origin": ("https://a.example,https://b.example", "cors_origins",
                       ("https://a.example", "https://b.example")),
     "--allowed-host": ("mock.test, .corp.example", "allowed_hosts",
