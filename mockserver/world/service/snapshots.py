@@ -156,7 +156,8 @@ def take(engine: StateEngine, stands_on: str) -> Snapshot | None:
         # Each workspace on its own, so a restart loads one only when it is used; one
         # not used since the last restart is kept as the bytes it was loaded from.
         kept = {**frozen, **{key: _dumps(world, value) for key, value in states.items()}}
-        state = {"states": kept, "world": world.kept_values(), "clock": world.clock.state(),
+        state = {"states": kept, "world": world.kept_values(),
+                 "clock": (*world.clock.state(), world.clock.floor),
                  "newest_instant": engine.newest_instant}
         body = _dumps(world, state)
         seq = engine.applied
@@ -199,8 +200,10 @@ def restore(engine: StateEngine, snapshot: Snapshot, stands_on: str) -> bool:
         return False
     with engine.locked():
         world.restore_states(state["states"], partial(_loads, world), state["world"])
-        frozen_at, offset = state["clock"]
+        frozen_at, offset, floor = state["clock"]
         world.clock.set_state(frozen_at, offset)
+        if floor is not None:  # the latest recorded change: the clock may not go back past it
+            world.clock.note_change(floor)
         engine.restored(snapshot.seq, state["newest_instant"])
     return True
 
