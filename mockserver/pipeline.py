@@ -82,7 +82,7 @@ class Pipeline:
         # the contract, so strict mode does not judge them.
         forced = False
         try:
-            principal = self._authorize(operation, now)
+            principal = self._authorize(operation, now, path.get("workspace_id"))
             # Overrides come after authentication, so an anonymous caller cannot use them
             # to hold worker threads or to skip the auth answer. A malformed override
             # header is the mock's own concern, outside the contract too.
@@ -125,7 +125,8 @@ class Pipeline:
         g.onepin_validation = []
         return inputs
 
-    def _authorize(self, operation: Operation, now: datetime) -> Principal | None:
+    def _authorize(self, operation: Operation, now: datetime,
+                   path_workspace: str | None) -> Principal | None:
         self._version_gate(request)
         if operation.raw.get("x-mock-admin"):
             self._admin_gate(request)
@@ -133,7 +134,7 @@ class Pipeline:
                                   self.settings.cors_origins)
         principal = self.authenticator.authorize(
             operation, request.headers.get("Authorization"),
-            request.headers.get(WORKSPACE_HEADER), now)
+            request.headers.get(WORKSPACE_HEADER), now, path_workspace)
         g.onepin_workspace = principal.workspace_id if principal else None
         return principal
 

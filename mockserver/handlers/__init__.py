@@ -10,14 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..errors import StartupError
-from . import admin, nodes, ops, run_control, runs, voices, workflow_writes, workflows
+from . import (
+    admin,
+    members,
+    nodes,
+    ops,
+    run_control,
+    runs,
+    voices,
+    workflow_writes,
+    workflows,
+    workspaces,
+)
 from .base import Handler
 
 __all__ = ["TABLES", "merge_tables", "operations"]
 
 TABLES: dict[str, Mapping[str, Handler]] = {
     module.__name__: module.OPERATIONS
-    for module in (ops, nodes, voices, workflows, workflow_writes, runs, run_control, admin)
+    for module in (ops, nodes, voices, workflows, workflow_writes, runs, run_control,
+                   workspaces, members, admin)
 }
 
 

@@ -25,8 +25,9 @@ from referencing.jsonschema import DRAFT202012
 SPEC_PATH = Path(__file__).parents[2] / "mockserver" / "openapi.yaml"
 SPEC_URI = "urn:onepin-mock:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-TAGS = {"workflows", "runs", "nodes", "voices", "auth", "ops"}
-ROLES = {"viewer", "editor"}
+TAGS = {"workflows", "runs", "nodes", "voices", "auth", "ops", "workspaces", "workspace",
+        "workspace_members"}
+ROLES = {"viewer", "editor", "admin"}
 REQUIRED_VERSION_HEADER = "X-OnePin-Required-Version"
 # SDK models that exist only because Fern splits a discriminated union; the spec
 # describes the same shapes under the names the API itself uses.
@@ -205,21 +206,31 @@ def test_every_response_advertises_required_version(
 
 @pytest.mark.parametrize(("path", "method", "operation"), OPERATIONS, ids=OPERATION_IDS)
 def test_authorization_metadata(path: str, method: str, operation: dict[str, Any]) -> None:
-    """Authenticated operations carry scope/role/workspace extensions and the workspace header."""
+    """Authenticated operations carry scope/role/workspace extensions and say where the
+    workspace comes from: the header (required/optional), the path, or nowhere."""
     if not _is_authenticated(operation):
         assert operation.get("security") == []
         return
     scopes = set(typing.get_args(typing.get_args(sdk_types.ApiKeyScope)[0]))
     scope = operation.get("x-onepin-scope")
-    if operation["operationId"] in {"whoami", "get_node_detail"}:
-        assert scope is None
+    session_only = operation.get("security") == [{"SessionAuth": []}]
+    if operation["operationId"] in {"whoami", "get_node_detail"} or session_only:
+        assert scope is None  # no API key reaches it, so no scope could let one in
     else:
         assert scope in scopes
-    assert operation.get("x-onepin-min-role") in ROLES
-    expected_workspace = "optional" if operation["operationId"] == "whoami" else "required"
-    assert operation.get("x-onepin-workspace") == expected_workspace
+    workspace = operation.get("x-onepin-workspace")
     refs = {param.get("$ref") for param in operation.get("parameters", [])}
-    assert "#/components/parameters/WorkspaceHeader" in refs
+    if workspace == "path":
+        assert "#/components/parameters/WorkspaceIdPath" in refs
+    elif workspace is None:
+        assert session_only and "x-onepin-min-role" not in operation
+        return
+    else:
+        expected = "optional" if operation["operationId"] == "whoami" else "required"
+        assert workspace == expected
+        assert "#/components/parameters/WorkspaceHeader" in refs
+    assert operation.get("x-onepin-min-role") in ROLES
+    assert operation.get("x-onepin-role-refusal", 403) in (403, 404)
 
 
 def test_error_response_examples_match_error_schema() -> None:

@@ -25,9 +25,11 @@ from ..runs.lifecycle import Control
 from ..runs.record import RunRecord, new_run, plan_run, run_id_for
 from ..state.fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
 from ..state.records import SeededWorkflowRecord, UploadRecord, WorkflowRecord
+from ..state.roster import Roster
 from ..state.run_table import SeededRuns
 from ..state.store import WorkspaceState, World
 from . import graphs
+from .people import seeded_roster
 from .retired_voices import retired_voice_history
 from .upload_files import upload_body
 
@@ -75,6 +77,9 @@ class SeededDataset:
     def apply_pins(self, world: World, state: WorkspaceState, workflows: list[WorkflowPin],
                    uploads: list[UploadPin]) -> None:
         apply_pins(world, state, workflows, uploads)
+
+    def roster(self, world: World, workspace: Workspace) -> Roster:
+        return seeded_roster(world, workspace)
 
 
 def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:

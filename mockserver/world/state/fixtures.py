@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ API_KEY_PREFIX = "op_live_"
 # costs about 1 KB, a run read with its plan 2-3 KB), not what startup costs.
 MAX_WORKFLOW_COUNT = 50_000
 MAX_RUNS_PER_WORKFLOW = 1_000
+PALETTE_MAX = 11  # colour indexes 0-11
 SECTIONS = ("workspaces", "users", "memberships", "api_keys", "workflows", "uploads")
 
 # (schema name, instance) -> [(dotted path inside the instance, message)]
@@ -47,6 +49,11 @@ class Workspace:
     workflow_count: int
     # Runs of every generated workflow that has a graph; None: a seeded mix of 0 to 9.
     runs_per_workflow: int | None = None
+    # Set for workspaces created through the API (the caller owns them); a fixture
+    # workspace's owner is its first admin, its colour and creation date are seeded.
+    owner: str | None = None
+    color_idx: int | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,7 @@ EMPTY = Fixtures({}, {}, {}, {})
 # Keys each identity section accepts (pins accept any field of their API schema instead).
 _KEYS = {
     "workspaces": ("id", "name", "slug", "credit_balance", "concurrent_run_limit",
-                   "workflow_count", "runs_per_workflow"),
+                   "workflow_count", "runs_per_workflow", "owner", "color_idx", "created_at"),
     "users": ("id", "name", "email"),
     "memberships": ("workspace", "user", "role"),
     "api_keys": ("id", "name", "key", "workspace", "user", "scopes"),
@@ -218,8 +225,38 @@ def _workspaces(r: _Reader, document: dict[str, Any]) -> dict[str, Workspace]:
                 workflow_count=r.integer(record, "workflow_count", where, 25,
                                          maximum=MAX_WORKFLOW_COUNT),
                 runs_per_workflow=_runs_per_workflow(r, record, where),
+                owner=r.uuid(record, "owner", where, required=False),
+                color_idx=(None if record.get("color_idx") is None
+                           else r.integer(record, "color_idx", where, 0, maximum=PALETTE_MAX)),
+                created_at=_instant(r, record, "created_at", where),
             )
     return result
+
+
+def _instant(r: _Reader, record: dict[str, Any], key: str, where: str) -> datetime | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(str(value))
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        r.problem(record, key, f"{where}.{key}", "expected a date-time with a time zone")
+        return None
+    return instant
+
+
+def _owner_problems(r: _Reader, document: dict[str, Any], own: Fixtures,
+                    known: Fixtures) -> None:
+    """A workspace's ``owner`` must be one of its admins (the owner's role never changes)."""
+    records = document.get("workspaces")
+    for index, workspace in enumerate(own.workspaces.values()):
+        if workspace.owner is None or known.role_of(workspace.id, workspace.owner) == "admin":
+            continue
+        record = records[index] if isinstance(records, list) and index < len(records) else {}
+        r.problem(record, "owner", f"workspaces[{index}].owner",
+                  "must be an admin member of the workspace")
 
 
 def _runs_per_workflow(r: _Reader, record: dict[str, Any], where: str) -> int | None:
@@ -390,6 +427,7 @@ def parse_fixtures(text: str, source: str, rules: FixtureRules, known: Fixtures 
     context = known.merged(own)
     own = replace(own, roles=_memberships(r, document, context))
     context = known.merged(own)
+    _owner_problems(r, document, own, context)
     own = replace(own, api_keys=_api_keys(r, document, context))
     workflows = _workflows(r, document, context, rules.run_statuses)
     own = replace(own, workflows=tuple(workflows),

@@ -40,25 +40,36 @@ def _upload(upload: UploadRecord) -> dict[str, Any]:
 
 
 def _states(world: World, workspace_id: str | None) -> list[WorkspaceState]:
-    ids = [workspace_id] if workspace_id else list(world.fixtures.workspaces)
+    ids = [workspace_id] if workspace_id else world.live_workspace_ids()
     return [world.workspace(i) for i in ids]
+
+
+def _workspace(world: World, state: WorkspaceState) -> dict[str, Any]:
+    """The workspace as it is now (its profile may have changed since it was loaded)."""
+    profile = world.roster(state.info.id).profile
+    fields = {k: v for k, v in vars(state.info).items() if k != "runs_per_workflow"}
+    fields.update(name=profile.name, slug=profile.slug, owner=profile.created_by,
+                  color_idx=profile.color_idx, created_at=iso(profile.created_at),
+                  workflow_count=0)
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def export_state(world: World, workspace_id: str | None, now: datetime) -> str:
     fixtures, states = world.fixtures, _states(world, workspace_id)
-    wanted = {s.info.id for s in states}
+    # Memberships as they are now: roles changed, members invited or removed through the API.
+    roles = {(s.info.id, m.user_id): m.role for s in states
+             for m in world.roster(s.info.id).members.values()}
     document: dict[str, Any] = {
         # Everything is pinned below, so nothing is left to generate.
-        "workspaces": [{**{k: v for k, v in vars(s.info).items() if k != "runs_per_workflow"},
-                        "workflow_count": 0} for s in states],
+        "workspaces": [_workspace(world, s) for s in states],
         "users": [{k: v for k, v in vars(u).items() if v or k != "name"}  # no name: omitted
                   for u in fixtures.users.values()
-                  if any((w, u.id) in fixtures.roles for w in wanted)],
+                  if any(user == u.id for _w, user in roles)],
         "memberships": [{"workspace": w, "user": u, "role": role}
-                        for (w, u), role in fixtures.roles.items() if w in wanted],
+                        for (w, u), role in roles.items()],
         "api_keys": [{"id": k.id, "name": k.name, "key": k.secret, "workspace": k.workspace_id,
                       "user": k.user_id, "scopes": list(k.scopes)}
-                     for k in fixtures.api_keys.values() if k.workspace_id in wanted],
+                     for k in fixtures.api_keys.values() if (k.workspace_id, k.user_id) in roles],
         "workflows": [], "uploads": [],
     }
     for state in states:

@@ -20,6 +20,7 @@ from ..runs.record import RunRecord
 from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
 from .links import LinkSigner
 from .records import UploadRecord, WorkflowRecord
+from .roster import Roster
 from .run_table import RunTable
 from .upload_table import UploadTable
 
@@ -81,6 +82,8 @@ class Seeder(Protocol):
     def apply_pins(self, world: World, state: WorkspaceState, workflows: list[WorkflowPin],
                    uploads: list[UploadPin]) -> None: ...
 
+    def roster(self, world: World, workspace: Workspace) -> Roster: ...
+
 
 class World:
     """Every workspace's state plus what is needed to (re)generate it."""
@@ -96,6 +99,7 @@ class World:
         self.links = LinkSigner(settings.jwt_secret, settings.link_ttl_seconds)
         self.fixture_rules: FixtureRules | None = None  # set by create_app
         self._states: dict[str, WorkspaceState] = {}
+        self._rosters: dict[str, Roster] = {}  # profile, members, invites; built on first use
         self._lock = threading.RLock()
         self.created_workspaces = 0
         # Fault settings changed at run time (POST /__mock/faults), over the startup ones;
@@ -103,12 +107,56 @@ class World:
         self.fault_changes: dict[str, Any] = {}
 
     def workspace(self, workspace_id: str) -> WorkspaceState:
+        roster = self._rosters.get(workspace_id)
+        if roster is not None and roster.deleted:
+            raise NotFound("Workspace not found")
         with self._lock:
             state = self._states.get(workspace_id)
             if state is None:
                 state = self._generate(workspace_id)
                 self._states[workspace_id] = state
             return state
+
+    def roster(self, workspace_id: str) -> Roster:
+        """The workspace's profile, members and invites (a deleted workspace's too)."""
+        roster = self._rosters.get(workspace_id)
+        if roster is not None:
+            return roster
+        with self._lock:
+            roster = self._rosters.get(workspace_id)
+            if roster is None:
+                workspace = self.fixtures.workspaces.get(workspace_id)
+                if workspace is None:
+                    raise NotFound("Workspace not found")
+                roster = self._rosters[workspace_id] = self.seeder.roster(self, workspace)
+            return roster
+
+    def live_roster(self, workspace_id: str) -> Roster | None:
+        """The roster of a workspace that exists and is not deleted, else None."""
+        if workspace_id not in self.fixtures.workspaces:
+            return None
+        roster = self.roster(workspace_id)
+        return None if roster.deleted else roster
+
+    def role_of(self, workspace_id: str, user_id: str) -> str | None:
+        """The user's role in the workspace now (None: not a member, or no such workspace)."""
+        roster = self.live_roster(workspace_id)
+        return roster.role_of(user_id) if roster is not None else None
+
+    def built_rosters(self) -> list[Roster]:
+        """Rosters already built (every one an event changed is among them)."""
+        with self._lock:
+            return list(self._rosters.values())
+
+    def live_workspace_ids(self) -> list[str]:
+        """Every workspace not deleted, in the fixtures' order."""
+        return [w for w in list(self.fixtures.workspaces)
+                if not (w in self._rosters and self._rosters[w].deleted)]
+
+    def forget_records(self, workspace_id: str) -> None:
+        """Drop a deleted workspace's generated records (its roster stays, marked deleted)."""
+        with self._lock:
+            self._states.pop(workspace_id, None)
 
     def _generate(self, workspace_id: str) -> WorkspaceState:
 
@@ -129,6 +177,21 @@ class World:
                     self.seeder.apply_pins(self, state, *extra.pins_for(workspace_id))
                     state.workflows_changed()
                     state.runs.changed_all()  # pins may change existing runs in place
+            self._add_memberships(extra)
+
+    def _add_memberships(self, extra: Fixtures) -> None:
+        """Loaded memberships join rosters already built; a loaded workspace starts over."""
+        for workspace_id in extra.workspaces:
+            self._rosters.pop(workspace_id, None)
+        for workspace_id in {w for w, _user in extra.roles}:
+            roster = self._rosters.get(workspace_id)
+            if roster is None:
+                continue
+            fresh = self.seeder.roster(self, self.fixtures.workspaces[workspace_id])
+            for (w, user_id), role in extra.roles.items():
+                if w == workspace_id:
+                    roster.members[user_id] = fresh.members[user_id]
+                    roster.members[user_id].role = role
 
     def parse_fixtures(self, text: str, source: str) -> Fixtures:
         """A fixture document checked against the rules and the records known now."""
@@ -140,12 +203,14 @@ class World:
         with self._lock:
             if workspace_id is None:
                 self._states.clear()
+                self._rosters.clear()
                 self.fixtures = self.base_fixtures
                 self.created_workspaces = 0
                 self.fault_changes = {}
                 self._restore_clock()
             else:
                 self._states.pop(workspace_id, None)
+                self._rosters.pop(workspace_id, None)
 
     def _restore_clock(self) -> None:
         """Back to the clock the settings started with (frozen instant or real time)."""
@@ -160,7 +225,7 @@ class World:
         Runs already built are looked up first: building every seeded run of a large
         workspace to find one is the last resort.
         """
-        states = [self.workspace(w) for w in list(self.fixtures.workspaces)]
+        states = [self.workspace(w) for w in self.live_workspace_ids()]
         for state in states:
             run = dict.get(state.runs, run_id)
             if run is not None:
