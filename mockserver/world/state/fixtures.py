@@ -336,9 +336,24 @@ def _workflows(r: _Reader, document: dict[str, Any], known: Fixtures,
             for path, message in r.check_definition(fields["definition"]):
                 r.problem(record, "definition", f"{where}.{path}", message)
         runs = _runs(r, record, where, run_statuses)
+        _starters_are_members(r, record, workspace_id, known, where)
         if workspace_id:
             pins.append(WorkflowPin(workspace_id, dict(fields), tuple(runs)))
     return pins
+
+
+def _starters_are_members(r: _Reader, workflow: dict[str, Any], workspace_id: str | None,
+                          known: Fixtures, where: str) -> None:
+    """A pinned run's ``triggered_by`` names a member of its workspace: whoever started a
+    run could reach the workspace then."""
+    runs = workflow.get("runs")
+    if workspace_id is None or not isinstance(runs, list):
+        return
+    for index, run in enumerate(runs):
+        user = run.get("triggered_by") if isinstance(run, dict) else None
+        if user is not None and known.role_of(workspace_id, str(user)) is None:
+            r.problem(run, "triggered_by", f"{where}.runs[{index}].triggered_by",
+                      "must be a member of the workflow's workspace")
 
 
 def _runs(r: _Reader, workflow: dict[str, Any], where: str,
