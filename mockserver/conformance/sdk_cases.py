@@ -6,9 +6,11 @@ from .cases import SdkCase
 from .sdk_cases_catalog import CASES as CATALOG
 from .sdk_cases_runs import CASES as RUNS
 from .sdk_cases_workflows import CASES as WORKFLOWS
+from .sdk_cases_workspaces import CASES as WORKSPACES
 
 # The resources in scope: every public method on these must have a case.
-RESOURCES = ("auth", "nodes", "workflows", "workflows.runs")
+RESOURCES = ("auth", "nodes", "workflows", "workflows.runs", "workspaces", "workspace",
+             "workspace_members")
 CLIENTS = ("OnePinClient", "AsyncOnePinClient")
 
-CASES: dict[str, SdkCase] = {**CATALOG, **WORKFLOWS, **RUNS}
+CASES: dict[str, SdkCase] = {**CATALOG, **WORKFLOWS, **RUNS, **WORKSPACES}
