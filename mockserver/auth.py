@@ -122,6 +122,9 @@ class Authenticator:
                         workspace_id: str) -> Principal:
         """The workspace named in the path: a key reaches its own only, a session the
         ones its user belongs to; any other is a 404, as if it did not exist."""
+        if not _is_uuid(workspace_id):
+            # Not an id at all: request validation answers (422 naming workspace_id).
+            return replace(principal, workspace_id=None)
         if principal.auth_kind == "api_key":
             if workspace_id != principal.workspace_id:
                 raise NotFound("Workspace not found")
