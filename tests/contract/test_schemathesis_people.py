@@ -1,0 +1,157 @@
+"""Stateful Schemathesis over the workspace, member and invite links of openapi.yaml.
+
+The links chain create workspace -> get / update / settings / members / invite / delete,
+invite -> accept / change the invite's role / revoke, and accept -> change the new
+member's role / list members. Every default check runs on every step, positive and
+negative data alike, with sessions (these operations refuse API keys).
+
+Documented adjustments keep the chain reachable; none changes negative data or relaxes a
+check beyond the statuses listed below:
+
+* Calls go out as Ada, except accept, which goes out as Ops (ops@globex.example, not a
+  member of Ada's new workspaces). Two out of three positive invite bodies are addressed
+  to Ops, so accept can succeed; the rest keep exercising its documented 403.
+* A positive `X-Workspace-Id` (slug availability) is set to the last workspace the
+  scenario created, or Acme.
+* Positive data may meet the rules JSON Schema cannot state, each a documented answer:
+  a slug another workspace holds or a reserved word (409, 422) and the plan's workspace
+  limit (402) on create/update; an address already invited or a member (409) and the
+  plan's seats (402) on invite; a malformed address (422); a non-pending invite (409);
+  the owner and last admin guard (409); an invite sent to someone else (403), or no longer
+  valid (410). Those statuses are accepted as positive answers for exactly those calls.
+
+Every scenario starts from the startup state on a frozen clock; Hypothesis is derandomized.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import schemathesis
+import yaml
+from flask import Flask
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.parameters import ParameterLocation
+from support import ACME, ADA, FROZEN_AT, make_settings
+
+from mockserver.app import create_app, mock_of
+from mockserver.session_tokens import mint_session_token
+from mockserver.settings import DEFAULT_SPEC, Settings
+from mockserver.world.service import control
+
+OPS = "e1365c5b-aa80-595b-82fb-d859c47a9686"
+OPS_EMAIL = "ops@globex.example"
+TAGS = ("workspaces", "workspace", "workspace_members")
+WORKSPACE_HEADER = "X-Workspace-Id"
+ACCEPT = "POST /api/v1/workspaces/invites/{token}/accept"
+INVITE = "POST /api/v1/workspaces/{workspace_id}/invites"
+CHANGE_ROLE = "PATCH /api/v1/workspaces/{workspace_id}/members/{member_id}"
+# The rules JSON Schema cannot state (see the module docstring), per operation.
+STATE_RULES = {
+    "create_workspace": ["402", "409", "422"],
+    "update_workspace": ["409", "422"],
+    "create_invite": ["402", "409", "422"],
+    "update_invite_role": ["409"],
+    "update_member_role": ["409"],
+    "remove_member": ["409"],
+    "accept_invite": ["403", "410"],
+}
+PEOPLE_SETTINGS = settings(
+    derandomize=True, database=None, deadline=None, max_examples=40,
+    stateful_step_count=8, phases=[Phase.generate], suppress_health_check=list(HealthCheck),
+)
+
+
+def _token(user: str) -> str:
+    return mint_session_token(Settings().jwt_secret, user, FROZEN_AT, 30 * 86400)
+
+
+def _positive_at(case: Any, location: ParameterLocation) -> bool:
+    return case.meta is not None and not case.meta.is_negative_at(location)
+
+
+def _config() -> SchemathesisConfig:
+    accepted = ["2xx", "401", "403", "404"]
+    return SchemathesisConfig.from_dict({
+        "auth": {"openapi": {"SessionAuth": {"bearer": _token(ADA)}}},
+        "phases": {"stateful": {"inference": {"algorithms": []}}},
+        "operations": [
+            {"include-operation-id": operation_id,
+             "checks": {"positive_data_acceptance": {
+                 "expected-statuses": sorted(set(accepted + extra))}}}
+            for operation_id, extra in STATE_RULES.items()],
+    })
+
+
+def _people_paths() -> dict[str, Any]:
+    """openapi.yaml with only the paths of these tags: the machine's scenarios may start
+    at any operation of the document it is given."""
+    document: dict[str, Any] = yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8"))
+    document["paths"] = {
+        path: item for path, item in document["paths"].items()
+        if any(set(op.get("tags", ())) & set(TAGS) for op in item.values()
+               if isinstance(op, dict))}
+    return document
+
+
+class Steering:
+    def __init__(self, app: Flask) -> None:
+        self.engine = mock_of(app).engine
+        self.last_workspace = ACME
+        self.seen: dict[str, set[int]] = {}  # statuses answered, by operation
+
+    def reset(self) -> None:
+        control.reset(self.engine)
+        control.set_clock(self.engine, frozen_at=FROZEN_AT)
+        self.last_workspace = ACME
+
+    def before_call(self, case: Any) -> None:
+        self.engine.world.clock.advance(60)
+        label = case.operation.label
+        if label == ACCEPT:
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {_token(OPS)}"}
+        if label == INVITE and _positive_at(case, ParameterLocation.BODY):
+            self.address_to_ops(case)
+        headers = case.headers or {}
+        if WORKSPACE_HEADER in headers and _positive_at(case, ParameterLocation.HEADER):
+            headers[WORKSPACE_HEADER] = self.last_workspace
+
+    @staticmethod
+    def address_to_ops(case: Any) -> None:
+        body = case.body
+        if isinstance(body, dict) and hashlib.sha256(
+                str(body.get("email")).encode()).digest()[0] < 170:
+            body["email"] = OPS_EMAIL
+
+    def after_call(self, case: Any, response: Any) -> None:
+        self.seen.setdefault(case.operation.label, set()).add(response.status_code)
+        if case.operation.label == "POST /api/v1/workspaces" and response.status_code == 201:
+            self.last_workspace = response.json()["data"]["id"]
+
+
+def test_workspace_chain_conforms_across_sequences() -> None:
+    """create workspace -> invite -> accept -> change role (and the links around them)
+    stays within the contract at every step."""
+    app = create_app(make_settings())
+    app.testing = True
+    schema = schemathesis.openapi.from_dict(_people_paths(), config=_config())
+    schema.app = app
+    steering = Steering(app)
+
+    class PeopleWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            steering.reset()
+
+        def before_call(self, case: Any) -> None:
+            steering.before_call(case)
+
+        def after_call(self, response: Any, case: Any) -> None:
+            steering.after_call(case, response)
+
+    PeopleWorkflow.run(settings=PEOPLE_SETTINGS)
+    # The chain was walked to its end, not only refused along the way.
+    for label in (INVITE, ACCEPT, CHANGE_ROLE):
+        assert any(200 <= status < 300 for status in steering.seen.get(label, ())), label
+
