@@ -54,6 +54,7 @@ from .world.dataset.generate import SeededDataset
 from .world.events.files import read_events
 from .world.service import StateEngine
 from .world.state.fixtures import FixtureRules, VoiceVocabulary, load_fixtures
+from .world.state.plans import check_plans
 from .world.state.store import World
 
 EXTENSION_KEY = "onepin_mock"
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     spec = Spec.load(settings.spec_path)
     admin_spec = Spec.load(settings.admin_spec_path)
     catalog = _catalog(settings)
+    check_plans()
     rules = fixture_rules(spec, catalog)
     fixtures = load_fixtures(settings.fixtures_path, rules)
     clock = ControllableClock(settings.frozen_at)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["DEMO_KEY", "READ_ONLY_KEY", "SECOND_WORKSPACE_KEY", "MockServer", "MockWorkspace"]
 
 WORKSPACE_OPTIONS = ("name", "workflow_count", "runs_per_workflow", "credit_balance",
-                     "concurrent_run_limit")
+                     "concurrent_run_limit", "plan")
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ class MockServer:
 
     def create_workspace(self, **options: Any) -> MockWorkspace:
         """Like ``POST /__mock/workspaces``: options ``name``, ``workflow_count``,
-        ``credit_balance``, ``concurrent_run_limit``."""
+        ``credit_balance``, ``concurrent_run_limit``, ``plan``."""
         unknown = sorted(set(options) - set(WORKSPACE_OPTIONS))
         if unknown:
             raise TypeError(f"unknown workspace option(s) {unknown}; use {list(WORKSPACE_OPTIONS)}")

@@ -13,6 +13,7 @@ from ...errors import (
     ValidationFailed,
 )
 from ..runs.record import RunRecord
+from ..state.plans import PLANS
 from ..state.store import WorkspaceState
 from .appliers import FIXTURES_LOADED, FULL_RESET, startup_fixtures
 from .engine import StateEngine
@@ -104,6 +105,9 @@ def create_workspace(engine: StateEngine, options: dict[str, Any]) -> dict[str, 
     def decide() -> tuple[str, dict[str, Any]]:
         nonlocal number
         number = next_workspace_number(engine.world)
+        if options.get("plan") is not None and options["plan"] not in PLANS:
+            raise ValidationFailed("Unknown plan",
+                                   [Detail("body.plan", f"must be one of {list(PLANS)}", "enum")])
         return WORKSPACE_CREATED, {"number": number, "options": options}
 
     engine.execute(decide)

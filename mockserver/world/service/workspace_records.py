@@ -9,6 +9,7 @@ from typing import Any
 from ...errors import RateLimited
 from ..rng import rng, stable_uuid
 from ..state.fixtures import ApiKey, Fixtures, User, Workspace
+from ..state.plans import DEFAULT_PLAN, PLANS
 from ..state.store import World
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
@@ -37,15 +38,17 @@ def runtime_workspace(world: World, number: int, options: dict[str, Any]
     """
     seed, key = world.settings.seed, f"runtime:{number}"
     owner = options.get("owner")
+    plan = PLANS[str(options.get("plan") or DEFAULT_PLAN)]
     workspace = Workspace(
         id=stable_uuid(seed, "workspace", key),
         name=str(options.get("name") or f"Test workspace {number}"),
         slug=str(options.get("slug") or f"test-workspace-{number}"),
-        credit_balance=int(options.get("credit_balance", 25000)),
-        concurrent_run_limit=int(options.get("concurrent_run_limit", 5)),
+        credit_balance=int(options.get("credit_balance", plan.monthly_credits)),
+        concurrent_run_limit=int(options.get("concurrent_run_limit", plan.concurrent_runs)),
         workflow_count=int(options.get("workflow_count", 25)),
         runs_per_workflow=(None if options.get("runs_per_workflow") is None
                            else int(options["runs_per_workflow"])),
+        plan=plan.name,
         owner=None if owner is None else str(owner),
         color_idx=None if options.get("color_idx") is None else int(options["color_idx"]),
         created_at=datetime.fromisoformat(options["at"]) if options.get("at") else None,

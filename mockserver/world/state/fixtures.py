@@ -18,6 +18,7 @@ import yaml
 
 from ...errors import FixtureError, StartupError
 from ...limits import MAX_DOCUMENT_VALUES, shape_problem
+from .plans import DEFAULT_PLAN, PLANS
 from .yaml_lines import line_of, load_located
 
 ROLES = ("viewer", "editor", "admin")  # lowest first
@@ -49,6 +50,7 @@ class Workspace:
     workflow_count: int
     # Runs of every generated workflow that has a graph; None: a seeded mix of 0 to 9.
     runs_per_workflow: int | None = None
+    plan: str = DEFAULT_PLAN  # a key of plans.PLANS: grant, limits, member and invite bounds
     # Set for workspaces created through the API (the caller owns them); a fixture
     # workspace's owner is its first admin, its colour and creation date are seeded.
     owner: str | None = None
@@ -134,7 +136,7 @@ EMPTY = Fixtures({}, {}, {}, {})
 
 # Keys each identity section accepts (pins accept any field of their API schema instead).
 _KEYS = {
-    "workspaces": ("id", "name", "slug", "credit_balance", "concurrent_run_limit",
+    "workspaces": ("id", "name", "slug", "plan", "credit_balance", "concurrent_run_limit",
                    "workflow_count", "runs_per_workflow", "owner", "color_idx", "created_at"),
     "users": ("id", "name", "email"),
     "memberships": ("workspace", "user", "role"),
@@ -216,15 +218,20 @@ def _workspaces(r: _Reader, document: dict[str, Any]) -> dict[str, Workspace]:
     result = {}
     for where, record in r.records(document, "workspaces"):
         workspace_id = r.uuid(record, "id", where)
+        plan = _plan(r, record, where)
         if workspace_id:
             result[workspace_id] = Workspace(
                 id=workspace_id, name=r.text(record, "name", where),
                 slug=r.text(record, "slug", where),
-                credit_balance=r.integer(record, "credit_balance", where, 20000),
-                concurrent_run_limit=r.integer(record, "concurrent_run_limit", where, 5, 1),
+                # Without their own figures, a workspace opens with its plan's grant and limit.
+                credit_balance=r.integer(record, "credit_balance", where,
+                                         PLANS[plan].monthly_credits),
+                concurrent_run_limit=r.integer(record, "concurrent_run_limit", where,
+                                               PLANS[plan].concurrent_runs, 1),
                 workflow_count=r.integer(record, "workflow_count", where, 25,
                                          maximum=MAX_WORKFLOW_COUNT),
                 runs_per_workflow=_runs_per_workflow(r, record, where),
+                plan=plan,
                 owner=r.uuid(record, "owner", where, required=False),
                 color_idx=(None if record.get("color_idx") is None
                            else r.integer(record, "color_idx", where, 0, maximum=PALETTE_MAX)),
@@ -257,6 +264,14 @@ def _owner_problems(r: _Reader, document: dict[str, Any], own: Fixtures,
         record = records[index] if isinstance(records, list) and index < len(records) else {}
         r.problem(record, "owner", f"workspaces[{index}].owner",
                   "must be an admin member of the workspace")
+
+
+def _plan(r: _Reader, record: dict[str, Any], where: str) -> str:
+    value = record.get("plan", DEFAULT_PLAN)
+    if value not in PLANS:
+        r.problem(record, "plan", f"{where}.plan", f"must be one of {list(PLANS)}")
+        return DEFAULT_PLAN
+    return str(value)
 
 
 def _runs_per_workflow(r: _Reader, record: dict[str, Any], where: str) -> int | None:
