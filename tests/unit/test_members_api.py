@@ -208,12 +208,13 @@ def test_owner_and_last_admin_are_protected(client: FlaskClient) -> None:
 
 
 def test_seats_of_the_plan_bound_invites(client: FlaskClient) -> None:
-    """Acme has three members; the default plan seats five, pending invites included."""
-    _invite(client, "one@example.com")
-    _invite(client, "two@example.com")
+    """Globex has three members; its pro plan seats five, pending invites included."""
+    invites = f"/api/v1/workspaces/{GLOBEX}/invites"
+    for email in ("one@example.com", "two@example.com"):
+        ok(client.post(invites, json={"email": email, "role": "viewer"}, headers=_as(GUS)), 201)
     head = _head(client)
-    assert_error(client.post(INVITES, json={"email": "three@example.com", "role": "viewer"},
-                             headers=_as(ADA)), 402, "PLAN_LIMIT_REACHED")
+    assert_error(client.post(invites, json={"email": "three@example.com", "role": "viewer"},
+                             headers=_as(GUS)), 402, "PLAN_LIMIT_REACHED")
     assert _head(client) == head
 
 

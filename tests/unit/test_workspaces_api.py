@@ -57,8 +57,9 @@ def test_api_keys_get_the_documented_refusal(client: FlaskClient) -> None:
 def test_get_hides_workspaces_the_caller_is_not_in(client: FlaskClient) -> None:
     assert ok(client.get(f"{WORKSPACES}/{ACME}", headers=session(VERA)))["id"] == ACME
     assert_error(client.get(f"{WORKSPACES}/{GLOBEX}", headers=session(ELI)), 404, "NOT_FOUND")
-    assert_error(client.get(f"{WORKSPACES}/not-a-uuid", headers=session(ELI)), 404,
-                 "NOT_FOUND")
+    body = assert_error(client.get(f"{WORKSPACES}/not-a-uuid", headers=session(ELI)), 422,
+                        "VALIDATION_ERROR")
+    assert [d["field"] for d in body["error"]["details"]] == ["workspace_id"]
 
 
 def test_create_makes_the_caller_owner_and_admin(client: FlaskClient) -> None:
@@ -93,14 +94,17 @@ def test_invalid_or_reserved_slug_is_422_naming_the_field(client: FlaskClient,
 
 
 def test_owning_past_the_plan_limit_is_402(client: FlaskClient) -> None:
-    """Ada owns Acme; the default plan lets a user own three workspaces."""
-    _create(client, name="Two")
-    _create(client, name="Three")
+    """Gus owns Globex, on the pro plan: three workspaces per owner."""
+    _create(client, GUS, name="Two")
+    _create(client, GUS, name="Three")
     head = _head(client)
-    refused = client.post(WORKSPACES, json={"name": "Four"}, headers=session(ADA))
+    refused = client.post(WORKSPACES, json={"name": "Four"}, headers=session(GUS))
     assert_error(refused, 402, "PLAN_LIMIT_REACHED")
     assert _head(client) == head
     _create(client, ELI, name="Eli's own")  # the limit is per owner
+    # Ada owns Acme, on the team plan (ten per owner): her fourth is fine.
+    for name in ("A", "B", "C"):
+        _create(client, ADA, name=name)
 
 
 def test_update_is_for_admins_and_hidden_from_others(client: FlaskClient) -> None:

@@ -3,26 +3,22 @@ hold: read from the plan table (each workspace is its own account on one plan)."
 
 from __future__ import annotations
 
+from ..state.plans import DEFAULT_PLAN, PLANS, plan_limits_of
 from ..state.store import World
-
-# Until the plan table lands: the default plan's figures.
-_WORKSPACES_PER_OWNER = 3
-_MEMBERS = 5
-_PENDING_INVITES = 10
 
 
 def workspaces_allowed(world: World, user_id: str) -> int:
-    """Workspaces ``user_id`` may own: what the best plan among the ones they own allows
-    (the default plan's figure when they own none)."""
-    del world, user_id
-    return _WORKSPACES_PER_OWNER
+    """Workspaces ``user_id`` may own: what the best plan among the workspaces they own
+    allows (the default plan's figure when they own none)."""
+    owned = [w for w in world.live_workspace_ids()
+             if world.roster(w).profile.created_by == user_id]
+    figures = [plan_limits_of(world, w).workspaces_per_owner for w in owned]
+    return max(figures, default=PLANS[DEFAULT_PLAN].workspaces_per_owner)
 
 
 def members_allowed(world: World, workspace_id: str) -> int:
-    del world, workspace_id
-    return _MEMBERS
+    return plan_limits_of(world, workspace_id).members
 
 
 def pending_invites_allowed(world: World, workspace_id: str) -> int:
-    del world, workspace_id
-    return _PENDING_INVITES
+    return plan_limits_of(world, workspace_id).pending_invites
