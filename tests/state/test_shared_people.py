@@ -3,6 +3,10 @@ every mock on the log, kept across a restart, and replayed to the same answers."
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +88,29 @@ def test_a_restart_and_a_replay_give_the_same_answers(tmp_path: Path) -> None:
     recorded = [Event(e["seq"], e["kind"], e["data"]) for e in events(first)]
     mock_of(replayed).engine.replay(recorded)
     assert _views(replayed.test_client(), story["workspace"]) == expected
+
+
+_PROCESS_STORY = """
+import json, sys
+sys.path[:0] = sys.argv[1:3]
+from mocks import mock_app
+from test_shared_people import _story, _views
+client = mock_app("memory").test_client()
+story = _story(client)
+print(json.dumps({"story": story, "views": _views(client, story["workspace"])}))
+"""
+
+
+def test_another_process_gives_the_same_bytes() -> None:
+    """The same story in processes with other PYTHONHASHSEEDs: the same ids and bodies."""
+    here = Path(__file__).parent
+    outputs = []
+    for hash_seed in ("0", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed,
+               "PYTHONPATH": os.pathsep.join([str(here), str(here.parent), str(here.parents[1])])}
+        done = subprocess.run([sys.executable, "-c", _PROCESS_STORY, str(here), str(here.parent)],
+                              env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        outputs.append(json.loads(done.stdout))
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["views"][1][1]["id"] == outputs[0]["story"]["invite"]

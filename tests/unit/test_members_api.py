@@ -235,3 +235,14 @@ def test_seeded_runs_name_members_of_their_workspace(client: FlaskClient) -> Non
         starters = {r.triggered_by["user_id"] for w in list(state.workflows)
                     for r in state.runs_of(w)}
         assert starters and starters <= members
+
+
+def test_a_workspace_without_members_has_no_seeded_runs(client: FlaskClient) -> None:
+    """Nobody could have started them, so no run names a stranger."""
+    lonely = "0e0e0e0e-0000-4000-8000-000000000001"
+    engine = mock_of(client.application).engine
+    control.load_fixtures(engine, f"workspaces:\n  - {{id: {lonely}, name: Lonely, slug: lonely, "
+                                  "workflow_count: 6}\n", "test")
+    state = engine.world.workspace(lonely)
+    assert len(state.workflows) == 6
+    assert all(not state.runs_of(w) for w in state.workflows)

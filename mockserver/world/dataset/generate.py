@@ -93,7 +93,9 @@ def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
         workflow = _workflow(world, workspace, members, f"{workspace.id}:{index}",
                              placeholder=index % 11 == 10, strict=index == _STRICT_INDEX)
         state.workflows[workflow.id] = workflow
-        seeded = _seeded_runs(world, workspace, starters, workflow, index, active_budget)
+        # Nobody could have started a run in a workspace without members.
+        seeded = (_seeded_runs(world, workspace, starters, workflow, index, active_budget)
+                  if members else _no_runs(world))
         active_budget -= seeded.statuses.get("running", 0) + seeded.statuses.get("pending", 0)
         state.runs.add_seeded(workflow.id, seeded)
         state.uploads.add_seeded(workflow.id, partial(_uploads, world, workflow))
@@ -209,6 +211,11 @@ def _seeded_runs(world: World, workspace: Workspace, starters: list[User],
                       latest_at=latest[1] if latest else None,
                       latest_status=latest[2] if latest else None,
                       speed=world.settings.run_speed, build=build)
+
+
+def _no_runs(world: World) -> SeededRuns:
+    return SeededRuns(count=0, statuses={}, latest_at=None, latest_status=None,
+                      speed=world.settings.run_speed, build=list)
 
 
 def _build_runs(world: World, starters: list[User], workflow: WorkflowRecord,
