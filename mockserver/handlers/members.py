@@ -52,23 +52,27 @@ def create_invite(ctx: RequestContext) -> Reply:
 
 def update_member_role(ctx: RequestContext) -> Reply:
     member = members.change_member_role(ctx.engine, _workspace(ctx),
-                                        str(ctx.path["member_id"]), ctx.body["role"], ctx.now)
+                                        str(ctx.path["member_id"]), ctx.body["role"],
+                                        _user(ctx), ctx.now)
     return Reply(member_out(ctx.world, member))
 
 
 def remove_member(ctx: RequestContext) -> Reply:
-    members.remove_member(ctx.engine, _workspace(ctx), str(ctx.path["member_id"]), ctx.now)
+    members.remove_member(ctx.engine, _workspace(ctx), str(ctx.path["member_id"]), _user(ctx),
+                          ctx.now)
     return Reply({})
 
 
 def revoke_invite(ctx: RequestContext) -> Reply:
-    members.revoke_invite(ctx.engine, _workspace(ctx), str(ctx.path["invite_id"]), ctx.now)
+    members.revoke_invite(ctx.engine, _workspace(ctx), str(ctx.path["invite_id"]), _user(ctx),
+                          ctx.now)
     return Reply({})
 
 
 def update_invite_role(ctx: RequestContext) -> Reply:
     invite = members.change_invite_role(ctx.engine, _workspace(ctx),
-                                        str(ctx.path["invite_id"]), ctx.body["role"], ctx.now)
+                                        str(ctx.path["invite_id"]), ctx.body["role"],
+                                        _user(ctx), ctx.now)
     return Reply(invite_out(invite, ctx.now))
 
 

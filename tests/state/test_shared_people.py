@@ -53,8 +53,8 @@ def test_each_write_is_one_event_and_a_refusal_none(state_url: str) -> None:
     client = mock_app(state_url).test_client()
     story = _story(client)
     assert [e["kind"] for e in events(client)] == [
-        "workspace.created", "invite.created", "invite.accepted", "member.role_changed",
-        "workspace.updated"]
+        "workspace.created", "member.invited", "invite.accepted", "member.role_changed",
+        "workspace.settings_changed"]
     before = events(client)
     assert_error(client.post(f"{WORKSPACES}/invites/{story['invite']}/accept",
                              headers=session(ELI)), 403, "FORBIDDEN")

@@ -89,7 +89,7 @@ def _workspace_deleted(world: World, data: dict[str, Any]) -> None:
 def _invite_created(world: World, data: dict[str, Any]) -> None:
     roster = world.roster(data["workspace"])
     roster.invites[data["id"]] = Invite(data["id"], data["email"], data["role"],
-                                        data["invited_by"], when(data["at"]))
+                                        data["by"], when(data["at"]))
     roster.created_invites += 1
 
 
@@ -194,9 +194,9 @@ APPLIERS: dict[str, Applier] = {
     "faults.set": _faults,
     FIXTURES_LOADED: _fixtures,
     WORKSPACE_CREATED: _workspace,
-    "workspace.updated": _workspace_updated,
+    "workspace.settings_changed": _workspace_updated,
     "workspace.deleted": _workspace_deleted,
-    "invite.created": _invite_created,
+    "member.invited": _invite_created,
     "invite.revoked": _invite_changed("revoked"),
     "invite.role_changed": _invite_role_changed,
     "invite.accepted": _invite_accepted,

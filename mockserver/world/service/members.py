@@ -25,7 +25,7 @@ from ..state.roster import Invite, Member, Roster
 from .engine import StateEngine
 from .people_limits import members_allowed, pending_invites_allowed
 
-INVITE_CREATED = "invite.created"
+INVITE_CREATED = "member.invited"
 INVITE_REVOKED = "invite.revoked"
 INVITE_ROLE_CHANGED = "invite.role_changed"
 INVITE_ACCEPTED = "invite.accepted"
@@ -86,7 +86,7 @@ def create_invite(engine: StateEngine, workspace_id: str, user_id: str, email: s
         _check_room(engine, roster, now)
         invite_id = _new_invite_id(engine, roster)
         return INVITE_CREATED, {"workspace": workspace_id, "id": invite_id, "email": email,
-                                "role": role, "invited_by": user_id, "at": now.isoformat()}
+                                "role": role, "by": user_id, "at": now.isoformat()}
 
     return engine.execute_then(decide, lambda: _roster(engine, workspace_id)
                                .invites[invite_id])
@@ -99,7 +99,7 @@ def _invite(roster: Roster, invite_id: str) -> Invite:
     return invite
 
 
-def revoke_invite(engine: StateEngine, workspace_id: str, invite_id: str,
+def revoke_invite(engine: StateEngine, workspace_id: str, invite_id: str, by: str,
                   now: datetime) -> None:
     """Only a pending invite; an accepted, revoked or expired one is a 404."""
 
@@ -107,14 +107,14 @@ def revoke_invite(engine: StateEngine, workspace_id: str, invite_id: str,
         invite = _invite(_roster(engine, workspace_id), invite_id)
         if invite.status(now) != "pending":
             raise NotFound("No pending invite with this id")
-        return INVITE_REVOKED, {"workspace": workspace_id, "id": invite_id,
+        return INVITE_REVOKED, {"workspace": workspace_id, "id": invite_id, "by": by,
                                 "at": now.isoformat()}
 
     engine.execute(decide)
 
 
 def change_invite_role(engine: StateEngine, workspace_id: str, invite_id: str, role: str,
-                       now: datetime) -> Invite:
+                       by: str, now: datetime) -> Invite:
     def decide() -> tuple[str, dict[str, Any]] | None:
         invite = _invite(_roster(engine, workspace_id), invite_id)
         status = invite.status(now)
@@ -123,7 +123,7 @@ def change_invite_role(engine: StateEngine, workspace_id: str, invite_id: str, r
         if invite.role == role:
             return None
         return INVITE_ROLE_CHANGED, {"workspace": workspace_id, "id": invite_id,
-                                     "role": role, "at": now.isoformat()}
+                                     "role": role, "by": by, "at": now.isoformat()}
 
     return engine.execute_then(decide, lambda: _roster(engine, workspace_id)
                                .invites[invite_id])
@@ -156,7 +156,7 @@ def accept_invite(engine: StateEngine, token: str, user_id: str, now: datetime) 
         if len(roster.members) >= seats:
             raise PlanLimitReached(f"This workspace's plan allows {seats} members")
         return INVITE_ACCEPTED, {"workspace": workspace_id, "id": token, "user_id": user_id,
-                                 "at": now.isoformat()}
+                                 "by": user_id, "at": now.isoformat()}
 
     engine.execute(decide)
     return workspace_id
@@ -177,7 +177,7 @@ def _guard_lockout(roster: Roster, member: Member, action: str) -> None:
 
 
 def change_member_role(engine: StateEngine, workspace_id: str, member_id: str, role: str,
-                       now: datetime) -> Member:
+                       by: str, now: datetime) -> Member:
     """Idempotent: the member's current role is a no-op."""
 
     def decide() -> tuple[str, dict[str, Any]] | None:
@@ -187,19 +187,19 @@ def change_member_role(engine: StateEngine, workspace_id: str, member_id: str, r
             return None
         _guard_lockout(roster, member, "given another role")
         return MEMBER_ROLE_CHANGED, {"workspace": workspace_id, "user_id": member.user_id,
-                                     "role": role, "at": now.isoformat()}
+                                     "role": role, "by": by, "at": now.isoformat()}
 
     return engine.execute_then(decide, lambda: _member(_roster(engine, workspace_id),
                                                        member_id))
 
 
-def remove_member(engine: StateEngine, workspace_id: str, member_id: str,
+def remove_member(engine: StateEngine, workspace_id: str, member_id: str, by: str,
                   now: datetime) -> None:
     def decide() -> tuple[str, dict[str, Any]]:
         roster = _roster(engine, workspace_id)
         member = _member(roster, member_id)
         _guard_lockout(roster, member, "removed")
         return MEMBER_REMOVED, {"workspace": workspace_id, "user_id": member.user_id,
-                                "at": now.isoformat()}
+                                "by": by, "at": now.isoformat()}
 
     engine.execute(decide)

@@ -17,7 +17,7 @@ from .people_limits import workspaces_allowed
 from .slugs import slug_from_name, slug_verdict
 from .workspace_records import WORKSPACE_CREATED, next_workspace_number, runtime_workspace
 
-WORKSPACE_UPDATED = "workspace.updated"
+WORKSPACE_UPDATED = "workspace.settings_changed"  # name, slug, colour, routing
 WORKSPACE_DELETED = "workspace.deleted"
 
 
@@ -79,7 +79,7 @@ def update_workspace(engine: StateEngine, workspace_id: str, user_id: str,
         if "slug" in changes:
             _checked_slug(engine, changes["slug"], workspace_id)
         return WORKSPACE_UPDATED, {"workspace": workspace_id, "changes": changes,
-                                   "at": now.isoformat()}
+                                   "by": user_id, "at": now.isoformat()}
 
     engine.execute(decide)
 
@@ -92,6 +92,7 @@ def delete_workspace(engine: StateEngine, workspace_id: str, user_id: str,
         roster = engine.world.live_roster(workspace_id)
         if roster is None or roster.profile.created_by != user_id:
             raise NotFound("Workspace not found")
-        return WORKSPACE_DELETED, {"workspace": workspace_id, "at": now.isoformat()}
+        return WORKSPACE_DELETED, {"workspace": workspace_id, "by": user_id,
+                                   "at": now.isoformat()}
 
     engine.execute(decide)
