@@ -7,12 +7,16 @@ from ..state.plans import DEFAULT_PLAN, PLANS, plan_limits_of
 from ..state.store import World
 
 
+def owned_by(world: World, user_id: str) -> list[str]:
+    """The live workspaces ``user_id`` owns."""
+    return [w for w in world.live_workspace_ids()
+            if world.roster(w).profile.created_by == user_id]
+
+
 def workspaces_allowed(world: World, user_id: str) -> int:
     """Workspaces ``user_id`` may own: what the best plan among the workspaces they own
     allows (the default plan's figure when they own none)."""
-    owned = [w for w in world.live_workspace_ids()
-             if world.roster(w).profile.created_by == user_id]
-    figures = [plan_limits_of(world, w).workspaces_per_owner for w in owned]
+    figures = [plan_limits_of(world, w).workspaces_per_owner for w in owned_by(world, user_id)]
     return max(figures, default=PLANS[DEFAULT_PLAN].workspaces_per_owner)
 
 

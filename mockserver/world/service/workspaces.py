@@ -13,18 +13,12 @@ from typing import Any
 from ...errors import Detail, NotFound, PlanLimitReached, SlugTaken, ValidationFailed
 from ..state.roster import Roster
 from .engine import StateEngine
-from .people_limits import workspaces_allowed
+from .people_limits import owned_by, workspaces_allowed
 from .slugs import slug_from_name, slug_verdict
 from .workspace_records import WORKSPACE_CREATED, next_workspace_number, runtime_workspace
 
 WORKSPACE_UPDATED = "workspace.settings_changed"  # name, slug, colour, routing
 WORKSPACE_DELETED = "workspace.deleted"
-
-
-def owned_workspaces(engine: StateEngine, user_id: str) -> list[str]:
-    world = engine.world
-    return [w for w in world.live_workspace_ids()
-            if world.roster(w).profile.created_by == user_id]
 
 
 def _checked_slug(engine: StateEngine, slug: str, asking: str | None) -> str:
@@ -46,7 +40,7 @@ def create_workspace(engine: StateEngine, user_id: str, fields: dict[str, Any],
     def decide() -> tuple[str, dict[str, Any]]:
         nonlocal workspace_id
         allowed = workspaces_allowed(engine.world, user_id)
-        if len(owned_workspaces(engine, user_id)) >= allowed:
+        if len(owned_by(engine.world, user_id)) >= allowed:
             raise PlanLimitReached(f"Your plan allows {allowed} workspaces; delete one or "
                                    "upgrade to create another")
         slug = fields.get("slug")

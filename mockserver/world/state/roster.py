@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 INVITE_TTL = timedelta(days=14)
-INVITE_STATES = ("pending", "accepted", "revoked")  # "expired" is read from the clock
 
 
 @dataclass
@@ -32,7 +31,7 @@ class Invite:
     role: str
     invited_by: str
     created_at: datetime
-    state: str = "pending"  # one of INVITE_STATES
+    state: str = "pending"  # pending, accepted or revoked ("expired" is read from the clock)
 
     @property
     def expires_at(self) -> datetime:
