@@ -17,7 +17,6 @@ from ..state.store import World
 PALETTE_SIZE = 12  # colour indexes 0-11
 _LANGUAGES = ("en-US", "en-GB", "de-DE", "fr-FR", "es-ES")
 _THEMES = ("light", "dark", None)  # None: never configured
-NEW_WORKSPACE_SETTINGS = {"default_language": "en-US", "theme": "light"}
 
 
 def member_id(seed: int, workspace_id: str, user_id: str) -> str:
@@ -41,12 +40,12 @@ def seeded_roster(world: World, workspace: Workspace) -> Roster:
     members = {}
     for index, (user, role) in enumerate(ordered):
         joined = truncate_ms(created + timedelta(days=index * r.uniform(1, 20)))
-        active = workspace.created_at or truncate_ms(
-            world.settings.dataset_epoch - timedelta(hours=r.uniform(1, 96)))
+        active = truncate_ms(world.settings.dataset_epoch - timedelta(hours=r.uniform(1, 96)))
         members[user] = Member(member_id(seed, workspace.id, user), user, role, joined,
                                max(active, joined))
-    settings = (dict(NEW_WORKSPACE_SETTINGS) if workspace.created_at
-                else {"default_language": language, "theme": theme})
+    # Drawn for every workspace, created ones too: an exported workspace (which keeps its
+    # creation date) loads back with the same settings.
+    settings = {"default_language": language, "theme": theme}
     profile = WorkspaceProfile(
         name=workspace.name, slug=workspace.slug,
         color_idx=color if workspace.color_idx is None else workspace.color_idx,
