@@ -41,12 +41,21 @@ def _show_check(run: CliRun, env: CliEnv) -> None:
 
 def _update_argv(env: CliEnv) -> list[str]:
     return ["--json", "workspace", "update", fresh_workspace(env.scene), "--name",
-            "CLI renamed", "--routing-llm-fit"]
+            "CLI renamed", "--color-idx", "3"]
 
 
 def _update_check(run: CliRun, env: CliEnv) -> None:
     data = run.ok()
-    expect(data["name"] == "CLI renamed" and data["routing_llm_fit"] is True, f"{data}")
+    expect(data["name"] == "CLI renamed" and data["color_idx"] == 3, f"{data}")
+
+
+def _routing_argv(env: CliEnv) -> list[str]:
+    return [*_update_argv(env), "--routing-llm-fit"]
+
+
+def _routing_check(run: CliRun, env: CliEnv) -> None:
+    _update_check(run, env)
+    expect(run.json["routing_llm_fit"] is True, f"routing_llm_fit {run.json!r}")
 
 
 def _delete_argv(env: CliEnv) -> list[str]:
@@ -153,8 +162,12 @@ CASES = cli_table(
           _create_check, "workspaces.create_workspace"),
     _case(("workspace", "show"), f"GET {_ONE}", _show_argv, _show_check,
           "workspaces.get_workspace"),
-    _case(("workspace", "update"), f"PATCH {_ONE}", _update_argv, _update_check,
-          "workspaces.update_workspace"),
+    CliCase(("workspace", "update"), (
+        Invocation(_update_argv, _update_check, (f"PATCH {_ONE}",), "name and colour",
+                   credential="session"),
+        Invocation(_routing_argv, _routing_check, (f"PATCH {_ONE}",), "--routing-llm-fit",
+                   needs=("--routing-llm-fit",), credential="session"),
+    ), sdk_method="workspaces.update_workspace"),
     _case(("workspace", "delete"), f"DELETE {_ONE}", _delete_argv, _delete_check,
           "workspaces.delete_workspace"),
     _case(("workspace", "settings"), f"GET {_ONE}/settings", _settings_argv, _settings_check,
