@@ -246,3 +246,15 @@ def test_a_workspace_without_members_has_no_seeded_runs(client: FlaskClient) -> 
     state = engine.world.workspace(lonely)
     assert len(state.workflows) == 6
     assert all(not state.runs_of(w) for w in state.workflows)
+
+
+def test_memberships_loaded_at_run_time_join_the_roster(client: FlaskClient) -> None:
+    """POST /__mock/fixtures with a membership adds the member to a roster already read,
+    keeping what the API changed there."""
+    invite = _invite(client, "late@example.com")
+    ok(client.post("/__mock/fixtures", json={
+        "memberships": [{"workspace": ACME, "user": OPS, "role": "viewer"}]}))
+    rows = _members(client)
+    assert (OPS, "viewer") in [(r["user_id"], r["role"]) for r in rows]
+    assert invite["id"] in [r["id"] for r in rows]
+    assert client.get("/api/v1/workflows", headers=_as(OPS, ACME)).status_code == 200

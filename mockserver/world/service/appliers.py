@@ -88,8 +88,8 @@ def _workspace_deleted(world: World, data: dict[str, Any]) -> None:
 
 def _invite_created(world: World, data: dict[str, Any]) -> None:
     roster = world.roster(data["workspace"])
-    roster.invites[data["id"]] = Invite(data["id"], data["email"], data["role"],
-                                        data["by"], when(data["at"]))
+    invite = Invite(data["id"], data["email"], data["role"], data["by"], when(data["at"]))
+    roster.invites = {**roster.invites, invite.id: invite}  # replaced: see Roster
     roster.created_invites += 1
 
 
@@ -107,7 +107,8 @@ def _invite_accepted(world: World, data: dict[str, Any]) -> None:
     roster, at = world.roster(data["workspace"]), when(data["at"])
     invite = roster.invites[data["id"]]
     invite.state = "accepted"
-    roster.members[data["user_id"]] = Member(invite.id, data["user_id"], invite.role, at, at)
+    member = Member(invite.id, data["user_id"], invite.role, at, at)
+    roster.members = {**roster.members, member.user_id: member}
 
 
 def _member_role_changed(world: World, data: dict[str, Any]) -> None:
@@ -115,7 +116,8 @@ def _member_role_changed(world: World, data: dict[str, Any]) -> None:
 
 
 def _member_removed(world: World, data: dict[str, Any]) -> None:
-    del world.roster(data["workspace"]).members[data["user_id"]]
+    roster = world.roster(data["workspace"])
+    roster.members = {u: m for u, m in roster.members.items() if u != data["user_id"]}
 
 
 def _state(world: World, data: dict[str, Any]) -> WorkspaceState:

@@ -61,6 +61,9 @@ class WorkspaceProfile:
 
 @dataclass
 class Roster:
+    """``members`` and ``invites`` are replaced by a new dict on every change, never changed
+    in size in place: a request reading them in another thread never sees them move."""
+
     workspace_id: str
     profile: WorkspaceProfile
     members: dict[str, Member]  # by user id, in the order they joined

@@ -188,10 +188,9 @@ class World:
             if roster is None:
                 continue
             fresh = self.seeder.roster(self, self.fixtures.workspaces[workspace_id])
-            for (w, user_id), role in extra.roles.items():
-                if w == workspace_id:
-                    roster.members[user_id] = fresh.members[user_id]
-                    roster.members[user_id].role = role
+            joined = {user_id: fresh.members[user_id] for (w, user_id) in extra.roles
+                      if w == workspace_id}
+            roster.members = {**roster.members, **joined}  # replaced: see Roster
 
     def parse_fixtures(self, text: str, source: str) -> Fixtures:
         """A fixture document checked against the rules and the records known now."""
