@@ -205,3 +205,12 @@ def test_an_export_keeps_workspaces_and_members(client: FlaskClient, tmp_path: P
 def _exported(workspaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
     keys = ("id", "name", "slug", "color_idx", "created_by", "created_at")
     return [{k: w[k] for k in keys} for w in workspaces]
+
+
+def test_api_creates_count_against_the_mocks_workspace_cap() -> None:
+    """The control API and the API share --max-workspaces: one created, the next is 429."""
+    client = create_app(make_settings(max_workspaces=1)).test_client()
+    ok(client.post(WORKSPACES, json={"name": "Only one"}, headers=session(ELI)), 201)
+    refused = client.post(WORKSPACES, json={"name": "One too many"}, headers=session(ELI))
+    assert_error(refused, 429, "RATE_LIMITED")
+    assert_error(client.post("/__mock/workspaces", json={}), 429, "RATE_LIMITED")
