@@ -20,7 +20,7 @@ from support import (
 )
 
 from mockserver.app import mock_of
-from mockserver.world.service import control
+from mockserver.world.service import control, members
 
 OPS = "e1365c5b-aa80-595b-82fb-d859c47a9686"  # ops@globex.example, not in Acme
 MEMBERS = f"/api/v1/workspaces/{ACME}/members"
@@ -258,3 +258,17 @@ def test_memberships_loaded_at_run_time_join_the_roster(client: FlaskClient) -> 
     assert (OPS, "viewer") in [(r["user_id"], r["role"]) for r in rows]
     assert invite["id"] in [r["id"] for r in rows]
     assert client.get("/api/v1/workflows", headers=_as(OPS, ACME)).status_code == 200
+
+
+def test_invite_records_are_bounded_until_a_reset(client: FlaskClient,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Revoked and accepted invites are kept, so their number is bounded too (429)."""
+    monkeypatch.setattr(members, "MAX_INVITE_RECORDS", 2)
+    for email in ("a@example.com", "b@example.com"):
+        ok(client.delete(f"{INVITES}/{_invite(client, email)['id']}", headers=_as(ADA)))
+    refused = client.post(INVITES, json={"email": "c@example.com", "role": "viewer"},
+                          headers=_as(ADA))
+    assert_error(refused, 429, "RATE_LIMITED")
+    assert refused.headers["Retry-After"].isdigit()
+    control.reset(mock_of(client.application).engine, ACME)
+    assert _invite(client, "c@example.com")["status"] == "pending"
