@@ -25,7 +25,7 @@ from ..state.roster import Invite, Member, Roster
 from .engine import StateEngine
 from .people_limits import members_allowed, pending_invites_allowed
 
-INVITE_CREATED = "member.invited"
+MEMBER_INVITED = "member.invited"
 INVITE_REVOKED = "invite.revoked"
 INVITE_ROLE_CHANGED = "invite.role_changed"
 INVITE_ACCEPTED = "invite.accepted"
@@ -85,7 +85,7 @@ def create_invite(engine: StateEngine, workspace_id: str, user_id: str, email: s
             raise Conflict("This address already has a pending invite")
         _check_room(engine, roster, now)
         invite_id = _new_invite_id(engine, roster)
-        return INVITE_CREATED, {"workspace": workspace_id, "id": invite_id, "email": email,
+        return MEMBER_INVITED, {"workspace": workspace_id, "id": invite_id, "email": email,
                                 "role": role, "by": user_id, "at": now.isoformat()}
 
     return engine.execute_then(decide, lambda: _roster(engine, workspace_id)
