@@ -26,7 +26,7 @@ from .demo import DEMO_KEY, READ_ONLY_KEY, SECOND_WORKSPACE_KEY
 from .recording.journal import Entry, Journal, JournalFilter
 from .session_tokens import mint_session_token
 from .settings import Settings, with_options
-from .world.service import StateEngine, control, runs
+from .world.service import StateEngine, billing, control, runs
 
 if TYPE_CHECKING:
     from .clock import ControllableClock
@@ -136,6 +136,18 @@ class MockServer:
         return MockWorkspace(id=created["workspace_id"], name=created["name"],
                              user_id=created["user_id"], api_key=created["api_key"],
                              api_key_id=created["api_key_id"], scopes=tuple(created["scopes"]))
+
+    def set_billing(self, workspace: MockWorkspace | str, *, credit_balance: int | None = None,
+                    plan: str | None = None) -> None:
+        """Like ``POST /__mock/workspaces/{id}/billing``: the balance of ``workspace`` (a
+        ``MockWorkspace`` or an id) from now on (runs settling later debit it) and/or its
+        plan (``free``, ``pro``, ``team``, ``enterprise``)."""
+        if credit_balance is not None and credit_balance < 0:
+            raise ValueError("credit_balance cannot be negative")
+        workspace_id = workspace if isinstance(workspace, str) else workspace.id
+        body = {k: v for k, v in (("credit_balance", credit_balance), ("plan", plan))
+                if v is not None}
+        billing.set_billing(self.engine, workspace_id, body, self.clock.now())
 
     def session_token(self, user_id: str, ttl_seconds: int | None = None) -> str:
         """A session JWT for a fixture user, valid from the mock's "now"."""

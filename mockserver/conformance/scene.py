@@ -50,6 +50,7 @@ class Scene:
                                  headers={"Authorization": f"Bearer {key or api_key()}"})
         self._fresh: list[str] = []
         self._thaw = False  # held_run froze the mock's clock: clean-up returns it to real time
+        self._billing: dict[str, Any] | None = None  # a plan on_free_plan changed, to restore
         self._tokens: dict[str, str] = {}
         self._undo: list[Callable[[], None]] = []  # clean-up steps of fresh records
         self.workspace_id = self._own_workspace()
@@ -176,6 +177,24 @@ class Scene:
         if self._thaw:
             self.http.post("/__mock/clock", json={"real": True})
             self._thaw = False
+        if self._billing is not None:
+            saved, self._billing = self._billing, None
+            self.http.post(f"/__mock/workspaces/{saved['workspace_id']}/billing",
+                           json={"plan": saved["plan"],
+                                 "concurrent_run_limit": saved["concurrent_run_limit"]})
+
+    def on_free_plan(self) -> str:
+        """The scene's workspace put on the free plan (what a checkout upgrades) until the
+        case's clean-up; its concurrent-run limit is kept. A server without the control API
+        keeps its plan, and the case meets whatever that plan answers."""
+        path = f"/__mock/workspaces/{self.workspace_id}/billing"
+        answer = self.http.get(path)
+        if answer.status_code == 200:
+            saved = answer.json()["data"]
+            self.post(path, {"plan": "free",
+                             "concurrent_run_limit": saved["concurrent_run_limit"]})
+            self._billing = saved
+        return self.workspace_id
 
     def on_cleanup(self, step: Callable[[], None]) -> None:
         """Run ``step`` at the next clean-up (after the case), newest first."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from .sdk_cases import CLIENTS, RESOURCES
+from .sdk_cases import CLIENTS, METHODS, RESOURCES
 
 
 class SdkUnavailable(RuntimeError):
@@ -61,8 +61,13 @@ def public_methods(cls: type) -> list[str]:
 
 
 def _methods_of(client: Any, client_name: str) -> list[MethodRef]:
-    return [MethodRef(client_name, f"{resource}.{name}") for resource in RESOURCES
-            for name in public_methods(type(resolve(client, resource)))]
+    paths = [f"{resource}.{name}" for resource in RESOURCES
+             for name in public_methods(type(resolve(client, resource)))]
+    for path in METHODS:  # single methods, where this SDK has them
+        resource, _, name = path.rpartition(".")
+        if name in public_methods(type(resolve(client, resource))):
+            paths.append(path)
+    return [MethodRef(client_name, path) for path in dict.fromkeys(paths)]
 
 
 def enumerate_methods(sdk: Any) -> list[MethodRef]:

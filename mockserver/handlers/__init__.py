@@ -11,12 +11,15 @@ from collections.abc import Mapping
 
 from ..errors import StartupError
 from . import (
+    account,
     admin,
+    billing,
     members,
     nodes,
     ops,
     run_control,
     runs,
+    usage,
     voices,
     workflow_writes,
     workflows,
@@ -28,8 +31,8 @@ __all__ = ["TABLES", "merge_tables", "operations"]
 
 TABLES: dict[str, Mapping[str, Handler]] = {
     module.__name__: module.OPERATIONS
-    for module in (ops, nodes, voices, workflows, workflow_writes, runs, run_control,
-                   workspaces, members, admin)
+    for module in (ops, nodes, voices, workflows, workflow_writes, runs, run_control, account,
+                   billing, usage, workspaces, members, admin)
 }
 
 

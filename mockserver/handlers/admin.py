@@ -16,7 +16,8 @@ from ..errors import Detail, Forbidden, LinkError, NotFound, ValidationFailed
 from ..formats import parse_zoned_datetime
 from ..session_tokens import mint_session_token
 from ..world.events.files import events_document
-from ..world.service import control
+from ..world.service import billing, control
+from ..world.state.ledger import read_ledger
 from ..world.state.state_export import export_state
 from ..world.views.exports import export_file
 from .base import Handler, Reply, RequestContext
@@ -157,6 +158,23 @@ def mock_workspaces_create(ctx: RequestContext) -> Reply:
     return Reply(control.create_workspace(ctx.engine, ctx.body or {}))
 
 
+def mock_workspace_billing_set(ctx: RequestContext) -> Reply:
+    billing.set_billing(ctx.engine, ctx.path["workspace_id"], ctx.body, ctx.now)
+    return mock_workspace_billing_get(ctx)
+
+
+def mock_workspace_billing_get(ctx: RequestContext) -> Reply:
+    workspace_id = ctx.path["workspace_id"]
+    if not ctx.world.known_workspace(workspace_id):
+        raise NotFound("Unknown workspace")
+    state = ctx.world.workspace(workspace_id)
+    with state.lock:
+        balance = read_ledger(state, ctx.now).balance
+    return Reply({"workspace_id": workspace_id, "plan": state.info.plan,
+                  "credit_balance": balance,
+                  "concurrent_run_limit": state.info.concurrent_run_limit})
+
+
 def mock_run_force(ctx: RequestContext) -> Reply:
     state, run = control.force_run(ctx.engine, ctx.path["run_id"], ctx.body, ctx.now)
     return Reply(run_view(ctx, state, run).out())
@@ -200,6 +218,8 @@ OPERATIONS: dict[str, Handler] = {
     "mock_events": mock_events,
     "mock_tokens": mock_tokens,
     "mock_workspaces_create": mock_workspaces_create,
+    "mock_workspace_billing_get": mock_workspace_billing_get,
+    "mock_workspace_billing_set": mock_workspace_billing_set,
     "mock_run_force": mock_run_force,
     "mock_file": mock_file,
     "mock_file_head": mock_file,

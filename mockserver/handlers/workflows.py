@@ -7,6 +7,7 @@ from typing import Any
 from ..envelope import iso
 from ..errors import Detail, ValidationFailed
 from ..world.service.run_costs import estimate_or_422, priced_definition
+from ..world.state.ledger import read_ledger
 from ..world.state.records import UploadRecord, WorkflowRecord
 from ..world.state.store import WorkspaceState
 from ..world.views.markdown import render_markdown
@@ -108,8 +109,9 @@ def _estimate(ctx: RequestContext) -> Reply:
         record = state.workflow(ctx.path["workflow_id"])
         body = ctx.body if isinstance(ctx.body, dict) else {}
         definition, script = priced_definition(record.definition, body)
-    return Reply(estimate_or_422(ctx.world.catalog, definition, script,
-                                 state.info.credit_balance, "price"))
+        ledger = read_ledger(state, ctx.now)  # the balance the start-run gate reads now
+    return Reply(estimate_or_422(ctx.world.catalog, definition, script, ledger.balance, "price",
+                                 ledger.plan.overage_rate_cents_per_credit))
 
 
 def estimate_workflow(ctx: RequestContext) -> Reply:

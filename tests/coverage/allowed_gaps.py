@@ -15,6 +15,8 @@ _ANY_MEMBER_READS = ("every member role may read it, a non-member gets 404 and a
                      "(sessions only), so no caller is refused with 403")
 _NO_WORKSPACE = ("it reads the caller's own memberships: no workspace to name, miss or be "
                  "refused")
+_DEMO_PLANS = ("the demo workspaces are on the team and pro plans; free and enterprise show "
+               "once POST /__mock/workspaces/{id}/billing sets them")
 ALLOWED_GAPS: dict[str, str] = {
     "optional: ApiErrorDetail line_numbers":
         "only script checks of writes (uploads, run starts) name lines; no GET carries a script",
@@ -54,6 +56,28 @@ ALLOWED_GAPS: dict[str, str] = {
     "status: list_workspaces 404": _NO_WORKSPACE,
     "status: whoami 422":
         "whoami takes no input; FastAPI documents a 422 on every operation (conventions §6)",
+    **{f"status: {op} 422": "it takes no input; FastAPI documents a 422 on every operation "
+       "(conventions §6)" for op in ("get_my_credits", "get_my_plan_limits",
+                                     "get_current_notification_preferences")},
+    **{f"status: {op} {code}": reason for op in ("get_workspace_plan_limits",
+                                                 "get_workspace_subscription")
+       for code, reason in (
+           ("400", "the workspace is the path's, so no X-Workspace-Id is needed or checked"),
+           ("403", "any member may read it, and an API key is refused with 401 (sessions only)"))},
+    "enum: PlanTier free": _DEMO_PLANS,
+    "enum: PlanTier custom": _DEMO_PLANS,
+    "enum: PlanLimits.credits_renewal one_time": _DEMO_PLANS,
+    **{f"enum: UsageActivityAction {action}":
+       "no event the mock accepts is of this kind yet (state/activity.py maps the kinds)"
+       for action in ("api_key_created", "member_invited", "settings_changed",
+                      "template_applied")},
+    "optional: UsageActivityOut ip": "the mock records no client addresses",
+    "optional: CursorPaginationMeta prev": "activity cursors only go forward",
+    **{f"optional: CustomerSubscriptionResponse {name}":
+       "the mock's subscriptions are never cancelled or rescheduled (nothing changes them)"
+       for name in ("canceled_at", "scheduled_at", "scheduled_plan")},
+    "branch: CustomerSubscriptionResponse.scheduled_plan CustomerPlanResponse":
+        "the mock's subscriptions are never rescheduled to another plan",
 }
 
 # Statuses every operation documents that only an injected fault or real overload earns

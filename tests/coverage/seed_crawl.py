@@ -96,8 +96,27 @@ class Crawler:
             self.get("list_workflows", f"{self.path('list_workflows')}?status={status}", headers)
         self.get("whoami", self.path("whoami"), headers)
         self.get("whoami", self.path("whoami"), session(ADA, workspace))
+        self.account(workspace, headers)
         for workflow in workflows:
             self.workflow(workflow, headers)
+
+    def account(self, workspace: str, headers: dict[str, str]) -> None:
+        """The caller's account, the workspace's usage, plan and subscription."""
+        for operation_id in ("get_my_credits", "get_my_plan_limits",
+                             "get_current_notification_preferences"):
+            self.get(operation_id, self.path(operation_id), headers)
+            self.get(operation_id, self.path(operation_id), session(ADA))
+        for query in ("", "?range=90d&activity_view=weekly&timezone=Asia/Tokyo",
+                      "?range=60d&activity_view=monthly&timezone=America/New_York"):
+            self.get("usage_summary", self.path("usage_summary") + query, headers)
+        for query in ("", "?activity_view=monthly", "?activity_view=weekly",
+                      "?activity_view=daily", "?range=60d", "?range=90d&timezone=Europe/Berlin"):
+            self.get("usage_by_language", self.path("usage_by_language") + query, headers)
+        list(self.pages("usage_activity", self.path("usage_activity") + "?range=90d&limit=50",
+                        headers))
+        for operation_id in ("get_workspace_plan_limits", "get_workspace_subscription"):
+            self.get(operation_id, self.path(operation_id, workspace_id=workspace),
+                     session(ADA))
 
     def workflow(self, workflow: dict[str, Any], headers: dict[str, str]) -> None:
         wid = workflow["id"]
@@ -214,8 +233,9 @@ class Crawler:
         runs = self.client.get(self.path("list_runs", workflow_id=wid) + "?status=completed",
                                headers=headers).get_json()["data"]
         return {"workflow_id": wid, "run_id": runs[0]["id"], "audio_id": "0" * 16,
+                "workspace_id": ACME,
                 "node_id": "missing-node", "node_type": "source_script",
-                "voice_id": MISSING_ID, "workspace_id": ACME}
+                "voice_id": MISSING_ID}
 
 
 def _local(link: str) -> str:

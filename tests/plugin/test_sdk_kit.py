@@ -108,6 +108,7 @@ def test_run_helpers_drive_runs_seen_by_the_sdk(pytester: pytest.Pytester) -> No
     advance moves runs on, force_run puts a run into a state the SDK then reads."""
     write(pytester, test_inner="""
         import pytest
+        from onepin.core.api_error import ApiError
 
         def test_helpers(onepin_client, onepin_mock, onepin_mock_workspace):
             workflow_id = onepin_mock.runnable_workflow(onepin_mock_workspace)
@@ -134,12 +135,24 @@ def test_run_helpers_drive_runs_seen_by_the_sdk(pytester: pytest.Pytester) -> No
                 onepin_mock.force_run(run.id, "finished")
             assert onepin_client.workflows.runs.status(workflow_id, run.id).data.status == "paused"
 
+        def test_set_billing_closes_the_credit_gate(onepin_client, onepin_mock,
+                                                    onepin_mock_workspace):
+            workflow_id = onepin_mock.runnable_workflow(onepin_mock_workspace)
+            need = onepin_client.workflows.preview_run(workflow_id).data.min_credits
+            onepin_mock.set_billing(onepin_mock_workspace, credit_balance=need - 1, plan="free")
+            assert onepin_client.users.get_my_credits().data.balance == need - 1
+            with pytest.raises(ApiError) as refused:
+                onepin_client.workflows.runs.start(workflow_id)
+            assert refused.value.status_code == 402
+            with pytest.raises(ValueError, match="negative"):
+                onepin_mock.set_billing(onepin_mock_workspace.id, credit_balance=-1)
+
         def test_no_runnable_workflow(onepin_mock):
             empty = onepin_mock.create_workspace(workflow_count=0)
             with pytest.raises(LookupError, match="no workflow that can start"):
                 onepin_mock.runnable_workflow(empty)
     """)
-    pytester.runpytest_inprocess(*LEAN).assert_outcomes(passed=3)
+    pytester.runpytest_inprocess(*LEAN).assert_outcomes(passed=4)
 
 
 # -- the journal with bodies -------------------------------------------------------------------

@@ -157,3 +157,28 @@ def test_fault_settings_changed_at_run_time_reach_every_mock(shared_url: str) ->
     ok(right.post("/__mock/reset", json={}))
     assert ok(left.get("/__mock/faults"))["fault_rate"] == 0.0
     ok(left.get(WORKFLOWS, headers=KEY))
+
+
+@pytest.mark.parametrize("shared_url", SHARED, indirect=True)
+def test_the_credit_ledger_is_one_across_mocks(shared_url: str) -> None:
+    """A balance set and a run settled on one mock move the balance, the preview and the
+    402 gate of the other at once; so does a notification preference."""
+    left, right = mock_app(shared_url).test_client(), mock_app(shared_url).test_client()
+    workflow = runnable_copy(left)
+    need = ok(right.post(f"{WORKFLOWS}/{workflow}/runs/preview", json={}, headers=KEY))
+    ok(left.post(f"/__mock/workspaces/{ACME}/billing",
+                 json={"credit_balance": need["min_credits"]}))
+    run = ok(left.post(f"{WORKFLOWS}/{workflow}/runs", json={}, headers=KEY), 202)
+    ok(left.post(f"/__mock/runs/{run['id']}/force", json={"status": "completed"}))
+    spent = ok(right.get(f"{WORKFLOWS}/{workflow}/runs/{run['id']}", headers=KEY))["credits"]
+    left_over = max(0, need["min_credits"] - spent)
+    assert ok(right.get("/api/v1/users/me/credits", headers=KEY))["balance"] == left_over
+    again = ok(right.post(f"{WORKFLOWS}/{workflow}/runs/preview", json={}, headers=KEY))
+    assert again["current_balance"] == left_over
+    if left_over < need["min_credits"]:
+        assert_error(right.post(f"{WORKFLOWS}/{workflow}/runs", json={}, headers=KEY),
+                     402, "INSUFFICIENT_CREDITS")
+    ok(left.patch("/api/v1/users/me/notification-preferences", headers=KEY,
+                  json={"completed_generation_email": False}))
+    shown = ok(right.get("/api/v1/users/me/notification-preferences", headers=KEY))
+    assert shown["completed_generation_email"] is False

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import math
 import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +19,10 @@ from mockserver.errors import NoScriptText
 from mockserver.world.catalog.catalog import Catalog
 from mockserver.world.catalog.catalog_types import Voice
 from mockserver.world.dataset.graphs import make_definition
-from mockserver.world.runs.pricing import estimate, script_text_of
+from mockserver.world.runs.lifecycle import fold
+from mockserver.world.runs.plan import make_plan
+from mockserver.world.runs.pricing import estimate, script_text_of, settled_credits
+from mockserver.world.runs.progress import Progress
 
 CATALOG = Catalog.load()
 # Atlas speaks en-us and ko-kr with character-priced models; Yui uses byte-priced ones.
@@ -248,3 +253,69 @@ def test_script_text_of_reads_the_source_node() -> None:
     """script_text_of returns the source's saved text, or '' without a source."""
     assert script_text_of(workflow("Hello\nWorld")) == "Hello\nWorld"
     assert script_text_of({"graph": {"nodes": [], "edges": []}}) == ""
+
+
+# -- what a run settles against what its estimate promised ------------------------------------
+
+
+def _settled_in_full(definition: dict[str, Any], run_seed: int) -> int:
+    """What a run of ``definition`` that completes every planned step is debited."""
+    plan = make_plan(run_seed, f"run-{run_seed}", definition, CATALOG, fail=False)
+    return settled_credits(sum(step.credits for step in plan.steps))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**32),
+    threshold=st.sampled_from([None, 100]),
+    lines=st.lists(st.text(alphabet="abc de,.", min_size=1, max_size=60), min_size=1,
+                   max_size=6),
+)
+def test_a_completed_run_settles_between_its_estimates_minimum_and_maximum(
+    seed: int, threshold: int | None, lines: list[str]
+) -> None:
+    """Each step bills its node's band at the expected rate, a generator once per voice, and
+    retries only where a fail port loops back, so even a run whose every take is rejected
+    (threshold 100: all retries used) stays within the maximum it was promised (issue 22:
+    a forced run once settled 61 credits against a preview maximum of 49)."""
+    definition = make_definition(random.Random(seed), CATALOG, script_lines=lines,
+                                 source_language="en-us", target_locales=["fr-fr"])
+    if threshold is not None:
+        for node in definition["graph"]["nodes"]:
+            if node["type"].startswith("validator_"):
+                node["config"]["threshold"] = threshold
+    try:
+        promised = priced(definition, balance=0)
+    except NoScriptText:
+        return
+    assert promised["min_credits"] <= _settled_in_full(definition, seed) \
+        <= promised["max_credits"]
+
+
+def test_a_validator_that_does_not_loop_back_never_regenerates() -> None:
+    """Retries are configured but the fail port goes nowhere: one take per line, as priced."""
+    definition = workflow(ENGLISH, validator={"max_retries": 3, "threshold": 100}, loop=False)
+    plan = make_plan(7, "run-7", definition, CATALOG, fail=False)
+    assert all(len(line.takes) == 1 for line in plan.line_locales)
+    assert _settled_in_full(definition, 7) <= priced(definition)["max_credits"]
+
+
+@pytest.mark.parametrize(("spent", "debited"), [(0.0, 0), (0.2, 1), (1.0, 1), (48.999, 48)])
+def test_a_settlement_floors_with_a_one_credit_minimum(spent: float, debited: int) -> None:
+    assert settled_credits(spent) == debited
+
+
+def test_a_run_is_never_debited_more_than_its_estimates_maximum() -> None:
+    """The plan carries the snapshot's maximum, and the settlement is capped at it (a hold),
+    whatever the retries re-ran."""
+    definition = workflow(ENGLISH, validator={"max_retries": 3, "threshold": 100})
+    plan = make_plan(3, "run-3", definition, CATALOG, fail=False)
+    assert plan.max_credits == priced(definition)["max_credits"]
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    done = fold(plan, start, [], start + timedelta(days=1))
+    assert done.status == "completed"
+    full = Progress(plan, done).settled_credits()
+    assert full is not None and 0 < full <= plan.max_credits
+    held = dataclasses.replace(plan, max_credits=full - 1)
+    assert Progress(held, fold(held, start, [], start + timedelta(days=1))).settled_credits() \
+        == full - 1

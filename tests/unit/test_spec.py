@@ -25,9 +25,12 @@ from referencing.jsonschema import DRAFT202012
 SPEC_PATH = Path(__file__).parents[2] / "mockserver" / "openapi.yaml"
 SPEC_URI = "urn:onepin-mock:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-TAGS = {"workflows", "runs", "nodes", "voices", "auth", "ops", "workspaces", "workspace",
-        "workspace_members"}
+TAGS = {"workflows", "runs", "nodes", "voices", "auth", "ops", "users", "usage", "workspaces",
+        "workspace", "workspace_members"}
 ROLES = {"viewer", "editor", "admin"}
+# The caller's own account: any credential, no scope, a workspace only if one is sent.
+PER_USER = {"whoami", "get_my_credits", "get_my_plan_limits",
+            "get_current_notification_preferences", "update_current_notification_preferences"}
 REQUIRED_VERSION_HEADER = "X-OnePin-Required-Version"
 # SDK models that exist only because Fern splits a discriminated union; the spec
 # describes the same shapes under the names the API itself uses.
@@ -214,19 +217,21 @@ def test_authorization_metadata(path: str, method: str, operation: dict[str, Any
     scopes = set(typing.get_args(typing.get_args(sdk_types.ApiKeyScope)[0]))
     scope = operation.get("x-onepin-scope")
     session_only = operation.get("security") == [{"SessionAuth": []}]
-    if operation["operationId"] in {"whoami", "get_node_detail"} or session_only:
+    if operation["operationId"] in PER_USER | {"get_node_detail"} or session_only:
         assert scope is None  # no API key reaches it, so no scope could let one in
     else:
         assert scope in scopes
     workspace = operation.get("x-onepin-workspace")
     refs = {param.get("$ref") for param in operation.get("parameters", [])}
-    if workspace == "path":
-        assert "#/components/parameters/WorkspaceIdPath" in refs
+    if "{workspace_id}" in path:
+        # The workspace is the path's: the authenticator checks membership
+        # (`x-onepin-workspace: path`), or the handler does (sessions only).
+        assert workspace == "path" or (workspace is None and session_only)
     elif workspace is None:
         assert session_only and "x-onepin-min-role" not in operation
         return
     else:
-        expected = "optional" if operation["operationId"] == "whoami" else "required"
+        expected = "optional" if operation["operationId"] in PER_USER else "required"
         assert workspace == expected
         assert "#/components/parameters/WorkspaceHeader" in refs
     assert operation.get("x-onepin-min-role") in ROLES

@@ -8,12 +8,24 @@ how far along that axis a run is at any instant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ...errors import NoScriptText
 from ..catalog.catalog import Catalog
-from ..catalog.graph_view import GENERATOR, SOURCE, topological_waves
+from ..catalog.graph_view import (
+    FAIL_PORT,
+    GENERATOR,
+    SOURCE,
+    TRANSLATOR,
+    graph_view,
+    node_locales,
+    topological_waves,
+    translator_targets,
+    voice_assignments,
+)
 from ..rng import hex_id, rng
+from .pricing import band_of, estimate, step_credits
 from .text import script_lines, translate
 
 QUEUE_MS = 1500
@@ -52,6 +64,9 @@ class PlannedStep:
     active_ports: tuple[str, ...]
     locales: tuple[str, ...] | None
     units: int
+    # Fractional credits this execution spends once it completes, priced as the estimate
+    # prices its node (pricing.step_credits); a failed or unfinished step spends nothing.
+    credits: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,9 @@ class RunPlan:
     source_language: str
     source_lines: tuple[str, ...]
     line_locales: tuple[LineLocale, ...]
+    # The estimate's maximum for this snapshot: what a run may be debited at most (None when
+    # there is no script to price).
+    max_credits: int | None = None
 
     @property
     def fails(self) -> bool:
@@ -165,6 +183,8 @@ class _Planner:
         self.source_language = source_language_of(definition)
         self.lines = tuple(script_lines(definition))
         self.locales = output_locales(definition, self.source_language)
+        self.view = graph_view(definition)
+        self.node_locales = node_locales(definition, self.source_language)
         self.steps: list[PlannedStep] = []
         self.cursor = 0
         chance = self.r.random() < _FAILURE_SHARE
@@ -210,9 +230,14 @@ class _Planner:
         return generators[0], last
 
     def _max_takes(self) -> int:
+        """One take, plus the retries of validators whose ``fail`` loops back to a generator
+        (one that does not drops failed takes: the estimate prices no regeneration for it)."""
+        looping = {e.source for e in self.view.edges if e.source_port == FAIL_PORT
+                   and self.view.by_id[e.target].type == GENERATOR}
         limits = [
             int(_node_config(n, self.catalog).get("max_retries", 0))
-            for n in self.nodes.values() if str(n.get("type", "")).startswith("validator_")
+            for node_id, n in self.nodes.items()
+            if str(n.get("type", "")).startswith("validator_") and node_id in looping
         ]
         return 1 + max(limits, default=0)
 
@@ -240,6 +265,7 @@ class _Planner:
                 active_ports=() if failed else self._ports(node_type, rejected),
                 locales=self._locales_for(node_type),
                 units=self._units(node_type, active, line_takes),
+                credits=self._credits(node_id, node_type, active),
             ))
             durations.append(duration)
         self.cursor += max(durations, default=0)
@@ -281,6 +307,26 @@ class _Planner:
             active = [p for p in active
                       if line_takes.get(p) and self._delivered_take(line_takes[p]) is not None]
         return sum(len(self.lines[i]) for i, _ in active)
+
+    def _credits(self, node_id: str, node_type: str, active: list[tuple[int, str]]) -> float:
+        """What this execution bills, by the bands and locales the estimate prices it with:
+        a translator its new target locales once, a generator each (line, locale) it voices
+        once per voice assigned to the locale (the plan keeps the first voice's take), any
+        other node the lines of the locales it gets."""
+        if node_type == TRANSLATOR:
+            targets = set(translator_targets(self.view.by_id[node_id]))
+            new = len(targets - self.node_locales.get(node_id, frozenset()))
+            return step_credits(band_of(self.catalog, node_type), list(self.lines), new)
+        voices = (self.nodes[node_id].get("config") or {}).get("voice_map") or {}
+        total = 0.0
+        for line_index, locale in active:
+            line = [self.lines[line_index]]
+            if node_type == GENERATOR:
+                total += sum(step_credits(band_of(self.catalog, node_type, assignment), line)
+                             for assignment in voice_assignments(voices.get(locale)) or [{}])
+            elif locale in self.node_locales.get(node_id, frozenset()):
+                total += step_credits(band_of(self.catalog, node_type), line)
+        return total
 
     def _generate(self, step_index: int, node_id: str, active: list[tuple[int, str]],
                   line_takes: dict[tuple[int, str], list[Take]]) -> None:
@@ -383,5 +429,10 @@ def _with_verdict(take: Take, verdict: Verdict, step_index: int) -> Take:
 def make_plan(seed: int, run_id: str, definition: dict[str, Any], catalog: Catalog,
               *, fail: bool | None = None) -> RunPlan:
     """Plan a run; ``fail`` forces (True) or forbids (False) the seeded failure."""
-    return _Planner(seed, run_id, definition, catalog, fail).build()
+    plan = _Planner(seed, run_id, definition, catalog, fail).build()
+    try:
+        ceiling = estimate(definition, catalog, script_text=None, balance=0)["max_credits"]
+    except NoScriptText:
+        return plan
+    return replace(plan, max_credits=int(ceiling))
 

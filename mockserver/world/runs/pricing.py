@@ -31,7 +31,7 @@ from ..catalog.graph_view import (
 from .text import script_text as _first_script_text
 from .text import split_lines
 
-__all__ = ["estimate", "script_text_of"]
+__all__ = ["estimate", "script_text_of", "settled_credits", "step_credits"]
 
 RUN_FLOOR_CREDITS = 1
 # Share of takes assumed to fail a validator once; only the expected figure uses it.
@@ -103,6 +103,36 @@ def estimate(
     return _response(rows, total, balance, overage_rate_cents_per_credit)
 
 
+def band_of(catalog: Catalog, node_type: str, assignment: dict[str, Any] | None = None
+            ) -> PriceBand | None:
+    """The band a node bills by: a generator's voice assignment names a model, whose own
+    band wins; any other node (and an auto-routed generator) bills by its catalog band."""
+    if node_type == GENERATOR and assignment:
+        provider, model = assignment.get("provider"), assignment.get("model")
+        if isinstance(provider, str) and isinstance(model, str):
+            found = catalog.model(provider, model)
+            if found and found.pricing:
+                return found.pricing
+    spec = catalog.get(node_type)
+    return spec.pricing if spec else None
+
+
+def step_credits(band: PriceBand | None, texts: list[str], copies: int = 1) -> float:
+    """Fractional credits one execution spends on ``texts`` (each billed ``copies`` times):
+    the band's expected rate, never above its max, so a run's settled charge stays within
+    the estimate's maximum for the same snapshot."""
+    if band is None or copies <= 0:
+        return 0.0
+    units = _Units.of_text("\n".join(texts)).count(band.unit)
+    return band.expected * units / 1000 * copies
+
+
+def settled_credits(spent: float) -> int:
+    """The whole credits a run that spent ``spent`` fractional credits is debited: floored,
+    with the run's 1-credit minimum once it spent anything (nothing spent: no charge)."""
+    return max(RUN_FLOOR_CREDITS, math.floor(_tidy(spent))) if spent > 0 else 0
+
+
 class _Pricer:
     def __init__(
         self,
@@ -146,11 +176,7 @@ class _Pricer:
         return total
 
     def _model_band(self, assignment: dict[str, Any]) -> PriceBand | None:
-        provider, model = assignment.get("provider"), assignment.get("model")
-        if not isinstance(provider, str) or not isinstance(model, str):
-            return None  # auto-route: the generator's own band applies
-        found = self.catalog.model(provider, model)
-        return found.pricing if found else None
+        return band_of(self.catalog, GENERATOR, assignment) if assignment else None
 
     def _validator(self, node: NodeView) -> _Cost:
         once = self._per_locale(node, len(self.locales[node.id]))

@@ -12,8 +12,7 @@ from functools import cached_property
 
 from .lifecycle import Timeline
 from .plan import LineLocale, PlannedStep, RunPlan, Take, Verdict
-
-CREDITS_PER_1000_CHARS = 9.0  # fallback price when a step's node has no better figure
+from .pricing import settled_credits
 
 
 @dataclass(frozen=True)
@@ -109,16 +108,20 @@ class Progress:
         return sum(s.step.units for s in self.steps if s.status == "completed")
 
     def fractional_credits(self) -> float:
-        return self.token_cost * CREDITS_PER_1000_CHARS / 1000
+        """What the completed steps spent, each priced by its node's catalog band."""
+        return sum(s.step.credits for s in self.steps if s.status == "completed")
 
     def settled_credits(self) -> int | None:
         """Credits once the run is terminal: floored, with a 1-credit per-run minimum."""
         if not self.timeline.terminal:
             return None
-        spent = self.fractional_credits()
         if self.settlement_missing:
             return None
-        return max(1, int(spent)) if spent > 0 else 0
+        spent = settled_credits(self.fractional_credits())
+        # Credits are held at the estimate's maximum when a run starts: it never settles
+        # more, even where retries re-ran nodes the estimate prices once.
+        ceiling = self.plan.max_credits
+        return spent if ceiling is None else min(spent, ceiling)
 
     @property
     def settlement_missing(self) -> bool:

@@ -10,7 +10,7 @@ in exactly one place.
 Rule: may import the rest of ``world`` and ``errors``; never Flask, handlers or the spec.
 """
 
-from . import control, runs, workflows
+from . import billing, control, runs, workflows
 from .engine import StateEngine
 
-__all__ = ["StateEngine", "control", "runs", "workflows"]
+__all__ = ["StateEngine", "billing", "control", "runs", "workflows"]

@@ -7,6 +7,7 @@ the same log builds the same records. Times travel as ISO text, records as plain
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,9 @@ from ...errors import FixtureError
 from ..events import Event
 from ..runs.lifecycle import Control
 from ..runs.record import new_run, plan_run
+from ..state.activity import activity_of
 from ..state.fixtures import Fixtures, parse_fixtures
+from ..state.plans import PLANS
 from ..state.records import WorkflowRecord
 from ..state.roster import Invite, Member
 from ..state.store import WorkspaceState, World
@@ -22,6 +25,8 @@ from .workspace_records import WORKSPACE_CREATED, runtime_workspace
 
 FULL_RESET = "reset"
 FIXTURES_LOADED = "fixtures.loaded"
+BILLING_SET = "billing.set"
+PREFERENCES_SET = "user.preferences_set"
 Applier = Callable[[World, dict[str, Any]], None]
 
 
@@ -160,6 +165,7 @@ def _workflow_deleted(world: World, data: dict[str, Any]) -> None:
         for run in state.runs_of(record.id):
             if not run.timeline(at).terminal:
                 run.controls.append(Control("cancel", at))
+                state.ledger.bill(run.workflow_id, run.id)
                 state.runs.changed(run.workflow_id)
         state.workflows_changed()
 
@@ -172,6 +178,7 @@ def _run_started(world: World, data: dict[str, Any]) -> None:
                       created_at=when(data["at"]), triggered_by=dict(data["triggered_by"]),
                       snapshot=data["snapshot"], speed=float(data["speed"]))
         state.runs[run.id] = run
+        state.ledger.bill(run.workflow_id, run.id)
 
 
 def _run_controlled(world: World, data: dict[str, Any]) -> None:
@@ -187,7 +194,36 @@ def _run_controlled(world: World, data: dict[str, Any]) -> None:
         run.controls.append(Control(control["kind"], when(control["at"]),
                                     reason=control.get("reason", "user"),
                                     immediate=bool(control.get("immediate", False))))
+        # A seeded run a control brings back to life settles now: it bills the account.
+        state.ledger.bill(run.workflow_id, run.id)
         state.runs.changed(run.workflow_id)
+
+
+def _billing_set(world: World, data: dict[str, Any]) -> None:
+    """The control API set a workspace's plan and/or balance (its opening, from ``at``)."""
+    state = _state(world, data)
+    with state.writing():
+        changes: dict[str, Any] = {}
+        if data.get("plan") is not None:
+            changes["plan"] = data["plan"]
+            changes["concurrent_run_limit"] = PLANS[data["plan"]].concurrent_runs
+        if data.get("concurrent_run_limit") is not None:
+            changes["concurrent_run_limit"] = int(data["concurrent_run_limit"])
+        if data.get("balance") is not None:
+            changes["credit_balance"] = int(data["balance"])
+            at = when(data["at"])
+            state.ledger.open_at(at, {run_id for workflow_id, run_id in state.ledger.runs
+                                      if _settled_by(state, workflow_id, run_id, at)})
+        state.info = replace(state.info, **changes)
+
+
+def _settled_by(state: WorkspaceState, workflow_id: str, run_id: str, at: datetime) -> bool:
+    run = state.runs.find(workflow_id, run_id)
+    return run is None or run.timeline(at).terminal
+
+
+def _preferences_set(world: World, data: dict[str, Any]) -> None:
+    world.set_notification_preferences(data["user"], data["changes"])
 
 
 APPLIERS: dict[str, Applier] = {
@@ -209,6 +245,8 @@ APPLIERS: dict[str, Applier] = {
     "workflow.deleted": _workflow_deleted,
     "run.started": _run_started,
     "run.controlled": _run_controlled,
+    BILLING_SET: _billing_set,
+    PREFERENCES_SET: _preferences_set,
 }
 
 
@@ -217,3 +255,16 @@ def apply_event(world: World, event: Event) -> None:
     if applier is None:
         raise ValueError(f"event {event.seq}: unknown kind {event.kind!r}")
     applier(world, event.data)
+    _record_activity(world, event)
+
+
+def _record_activity(world: World, event: Event) -> None:
+    """Keep the usage feed's entry for an event of a mapped kind (state/activity.py)."""
+    record = activity_of(event.seq, event.kind, event.data)
+    workspace_id = event.data.get("workspace")
+    if record is None or not isinstance(workspace_id, str) \
+            or not world.known_workspace(workspace_id):
+        return
+    state = world.workspace(workspace_id)
+    with state.writing():
+        state.activity.append(record)

@@ -39,10 +39,12 @@ def priced_definition(definition: dict[str, Any], overrides: dict[str, Any]
 
 
 def estimate_or_422(catalog: Catalog, definition: dict[str, Any], script: str | None,
-                    balance: int, purpose: str) -> dict[str, Any]:
+                    balance: int, purpose: str, overage_rate: float | None = None
+                    ) -> dict[str, Any]:
     """The credit estimate; a workflow with no script text at all is a 422 on script_text."""
     try:
-        return pricing.estimate(definition, catalog, script_text=script, balance=balance)
+        return pricing.estimate(definition, catalog, script_text=script, balance=balance,
+                                overage_rate_cents_per_credit=overage_rate)
     except NoScriptText as exc:
         raise ValidationFailed(f"There is no script text to {purpose}",
                                [Detail("script_text", value_error(

@@ -14,6 +14,7 @@ from ..runs.lifecycle import ACTIVE, Timeline
 from ..runs.plan import output_locales, source_language_of
 from ..runs.record import RunRecord, run_id_for
 from ..runs.text import script_lines
+from ..state.ledger import read_ledger
 from ..state.records import WorkflowRecord
 from ..state.store import WorkspaceState
 from .engine import StateEngine
@@ -59,9 +60,12 @@ def _check_plan_size(definition: dict[str, Any], overridden: bool) -> None:
                    f"{MAX_PLANNED_LINES} per run")])
 
 
-def _check_credits(engine: StateEngine, state: WorkspaceState, snapshot: dict[str, Any]) -> None:
-    estimate = estimate_or_422(engine.world.catalog, snapshot, None, state.info.credit_balance,
-                               "voice")
+def _check_credits(engine: StateEngine, state: WorkspaceState, snapshot: dict[str, Any],
+                   now: datetime) -> None:
+    """402 when the workspace's balance now (its ledger) is below the run's minimum cost."""
+    ledger = read_ledger(state, now)
+    estimate = estimate_or_422(engine.world.catalog, snapshot, None, ledger.balance, "voice",
+                               ledger.plan.overage_rate_cents_per_credit)
     if not estimate["can_run"]:
         raise PaymentRequired("Not enough credits to start this run",
                               extra={"min_credits": estimate["min_credits"],
@@ -79,7 +83,7 @@ def start_run(engine: StateEngine, workspace_id: str, workflow_id: str,
         state = engine.world.workspace(workspace_id)
         workflow = state.workflow(workflow_id)
         snapshot = _snapshot(engine, workflow, overrides)
-        _check_credits(engine, state, snapshot)
+        _check_credits(engine, state, snapshot, now)
         check_capacity(state, workflow.id, now)
         number = max((r.run_number for r in state.runs_of(workflow.id)), default=0) + 1
         run_id = run_id_for(engine.world.settings.seed, workflow.id, number)
@@ -104,7 +108,7 @@ def runnable_workflows(engine: StateEngine, workspace_id: str, now: datetime) ->
     for workflow in state.live_workflows():
         try:
             snapshot = _snapshot(engine, workflow, {})
-            _check_credits(engine, state, snapshot)
+            _check_credits(engine, state, snapshot, now)
             check_capacity(state, workflow.id, now)
         except ApiError:
             continue

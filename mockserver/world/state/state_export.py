@@ -13,6 +13,7 @@ import yaml
 
 from ...envelope import iso
 from ..runs.record import RunRecord
+from .ledger import read_ledger
 from .records import UploadRecord, WorkflowRecord
 from .store import WorkspaceState, World
 
@@ -44,13 +45,15 @@ def _states(world: World, workspace_id: str | None) -> list[WorkspaceState]:
     return [world.workspace(i) for i in ids]
 
 
-def _workspace(world: World, state: WorkspaceState) -> dict[str, Any]:
-    """The workspace as it is now (its profile may have changed since it was loaded)."""
+def _workspace(world: World, state: WorkspaceState, now: datetime) -> dict[str, Any]:
+    """The workspace as it is now: its profile may have changed since it was loaded, and
+    the balance is the ledger's (pinned runs reload as history, so the debits they made
+    are already in it)."""
     profile = world.roster(state.info.id).profile
     fields = {k: v for k, v in vars(state.info).items() if k != "runs_per_workflow"}
     fields.update(name=profile.name, slug=profile.slug, owner=profile.created_by,
                   color_idx=profile.color_idx, created_at=iso(profile.created_at),
-                  workflow_count=0)
+                  credit_balance=read_ledger(state, now).balance, workflow_count=0)
     return {k: v for k, v in fields.items() if v is not None}
 
 
@@ -61,7 +64,7 @@ def export_state(world: World, workspace_id: str | None, now: datetime) -> str:
              for m in world.roster(s.info.id).members.values()}
     document: dict[str, Any] = {
         # Everything is pinned below, so nothing is left to generate.
-        "workspaces": [_workspace(world, s) for s in states],
+        "workspaces": [_workspace(world, s, now) for s in states],
         "users": [{k: v for k, v in vars(u).items() if v or k != "name"}  # no name: omitted
                   for u in fixtures.users.values()
                   if any(user == u.id for _w, user in roles)],

@@ -17,7 +17,9 @@ from ...errors import NotFound
 from ...settings import Settings
 from ..catalog.catalog import Catalog
 from ..runs.record import RunRecord
+from .activity import ActivityRecord
 from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
+from .ledger import LedgerBook
 from .links import LinkSigner
 from .records import UploadRecord, WorkflowRecord
 from .roster import Roster
@@ -35,6 +37,8 @@ class WorkspaceState:
         self.runs = RunTable(self.lock)  # by id, indexed by workflow, seeded ones built on read
         self.uploads = UploadTable(self.lock)  # by id, indexed by workflow, built on read
         self.created_workflows = 0  # how many the API created: the next new id's number
+        self.ledger = LedgerBook()  # which runs bill this workspace's credits (state/ledger.py)
+        self.activity: list[ActivityRecord] = []  # feed entries events made (state/activity.py)
         # Moves whenever a workflow record is added or changed (appliers, pins): list
         # orders are kept against it and the run table's version (state/derived.py).
         self.workflows_version = 0
@@ -105,6 +109,9 @@ class World:
         # Fault settings changed at run time (POST /__mock/faults), over the startup ones;
         # replaced, never mutated, so readers can tell a change by identity.
         self.fault_changes: dict[str, Any] = {}
+        # Each user's email notification choices, only those changed (every default is on);
+        # kept across workspaces (they are the user's), forgotten by a full reset.
+        self.notification_preferences: dict[str, dict[str, bool]] = {}
 
     def workspace(self, workspace_id: str) -> WorkspaceState:
         roster = self._rosters.get(workspace_id)
@@ -206,10 +213,17 @@ class World:
                 self.fixtures = self.base_fixtures
                 self.created_workspaces = 0
                 self.fault_changes = {}
+                self.notification_preferences = {}
                 self._restore_clock()
             else:
                 self._states.pop(workspace_id, None)
                 self._rosters.pop(workspace_id, None)
+
+    def set_notification_preferences(self, user_id: str, changes: dict[str, bool]) -> None:
+        with self._lock:
+            kept = self.notification_preferences
+            self.notification_preferences = {**kept, user_id: {**kept.get(user_id, {}),
+                                                               **changes}}
 
     def _restore_clock(self) -> None:
         """Back to the clock the settings started with (frozen instant or real time)."""

@@ -14,16 +14,19 @@ from decimal import Decimal
 from typing import Any
 
 from ..catalog.graph_view import GENERATOR, TRANSLATOR, NodeView
-from ..runs.progress import CREDITS_PER_1000_CHARS
 from .run_data_views import RunLines
 
 __all__ = ["credits_block"]
 
 JSON = dict[str, Any]
 _PLACES = Decimal("0.000001")
-_RATE = Decimal(str(CREDITS_PER_1000_CHARS)) / 1000
 _UNSETTLED = {"charged": None, "overage_credits": None, "absorbed_fraction": None,
               "minimum_charge_fractional": None}
+
+
+def _exact(credits: float) -> Decimal:
+    """A float sum of step prices as the decimal the API would have summed exactly."""
+    return Decimal(repr(credits)).quantize(_PLACES)
 
 
 def _decimal(value: Decimal) -> str:
@@ -36,7 +39,7 @@ def credits_block(lines: RunLines, nodes: Iterable[NodeView], *, usage_lost: boo
     rows = [_credit_row(lines, node) for node in nodes]
     if usage_lost and timeline.terminal:
         rows = _lose_one_usage_record(rows)
-    total = Decimal(lines.progress.token_cost) * _RATE
+    total = _exact(lines.progress.fractional_credits())
     attributed = sum((Decimal(r["credits_fractional"]) for r in rows
                       if r["credits_fractional"] is not None), Decimal(0))
     if timeline.status == "paused" or lines.progress.settlement_missing:
@@ -82,7 +85,9 @@ def _credit_row(lines: RunLines, node: NodeView) -> JSON:
     states = [s for s in lines.progress.steps if s.step.node_id == node.id]
     done = [s for s in states if s.status == "completed"]
     units = sum(s.step.units for s in done)
-    status = ("not_completed" if not done else "free" if not units
+    spent = sum(s.step.credits for s in done)
+    # A node the catalog does not price (a source, a sink) works for free: it bills nothing.
+    status = ("not_completed" if not done else "free" if not units or not spent
               else "recorded" if len(done) == len(states) else "recorded_incomplete")
     steps = lines.progress.plan.steps
     output_ms = sum(s.take.duration_ms for states in lines.visible.values() for s in states
@@ -95,7 +100,8 @@ def _credit_row(lines: RunLines, node: NodeView) -> JSON:
         "output_chars": _translated_chars(lines) if node.type == TRANSLATOR and done
         else None,
         "retries": sum(1 for s in done if s.step.iteration > 0),
-        "credits_fractional": _decimal(Decimal(units) * _RATE), "status": status,
+        "credits_fractional": _decimal(_exact(spent)),
+        "status": status,
     }
 
 
