@@ -131,6 +131,10 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    print("\ncompression (in-process; sizes and median time per answer):")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from compression import report
+    print("\n".join(report()))
     return 0
 
 

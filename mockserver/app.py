@@ -24,7 +24,9 @@ from . import handlers
 from .auth import Authenticator
 from .clock import ControllableClock
 from .control.canned import CannedBodies
+from .control.compression import Compressing
 from .control.cors import CorsPolicy, install_cors, is_preflight
+from .control.forwarded import RECEIVED_HOST, TrustForwarded
 from .docs_site import install_docs_site, is_own_page
 from .envelope import new_meta
 from .errors import (
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     admin_spec = Spec.load(settings.admin_spec_path)
     catalog = _catalog(settings)
     check_plans()
+    _check_node_types(spec, catalog)
     rules = fixture_rules(spec, catalog)
     fixtures = load_fixtures(settings.fixtures_path, rules)
     clock = ControllableClock(settings.frozen_at)
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine.sync()  # a shared or durable log may already hold events
     if settings.replay_path is not None:
         _replay(engine, settings.replay_path)
+    _check_clock_after_log(clock)
     app = Flask("onepin_mock")
     # A path is matched as sent: werkzeug would redirect `/api/v1//workflows` (308, an HTML
     # body) and serve `//files/<token>` as `/files/<token>`; both are 404s in the envelope.
@@ -124,7 +128,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(_host_check(HostPolicy.for_bind(settings.host, settings.allowed_hosts),
                                    world))
     app.before_request(_path_as_sent(world))
-    install_cors(app, CorsPolicy(settings.cors_origins, settings.cors_allow_null_origin),
+    _install_middleware(app, settings)
+    install_cors(app, CorsPolicy(settings.cors_origins, settings.cors_allow_null_origin,
+                                 settings.cors_allow_credentials),
                  lambda message: render_error(Forbidden(message), new_meta(clock.now())))
     app.extensions[EXTENSION_KEY] = MockApp(settings, spec, admin_spec, world, engine, journal,
                                             pipeline, rules, allow)
@@ -150,6 +156,38 @@ def _catalog(settings: Settings) -> Catalog:
         return Catalog.load(settings.catalog_path)
     except CatalogError as exc:
         raise StartupError(str(exc)) from exc
+
+
+def _check_clock_after_log(clock: ControllableClock) -> None:
+    """A durable or replayed log may hold changes later than the clock the settings start
+    (``--frozen-at``): its records would read times after "now", so refuse to start."""
+    latest = clock.floor
+    if latest is not None and clock.now() < latest:
+        raise StartupError(f"the clock starts at {clock.now().isoformat()}, before the "
+                           f"latest change in the state log ({latest.isoformat()}): start "
+                           "with a later --frozen-at, or from an empty state")
+
+
+def _install_middleware(app: Flask, settings: Settings) -> None:
+    """WSGI layers around the app: compression outermost (the journal keeps plain bodies),
+    then the trusted proxy's host and scheme (so every link is built from them)."""
+    if settings.trust_proxy:
+        app.wsgi_app = TrustForwarded(app.wsgi_app)  # type: ignore[method-assign]
+    if settings.compress_responses:
+        app.wsgi_app = Compressing(app.wsgi_app)  # type: ignore[method-assign]
+
+
+def _check_node_types(spec: Spec, catalog: Catalog) -> None:
+    """The spec's NodeType enum (what a graph node's ``type`` may be) must name exactly the
+    catalog's placeable node types: the catalog stays the one list, the spec its mirror."""
+    schema = spec.document.get("components", {}).get("schemas", {}).get("NodeType", {})
+    declared = set(schema.get("enum") or ())
+    placeable = {name for name in catalog.node_types() if catalog.placeable(name)}
+    if declared != placeable:
+        raise StartupError(
+            f"{spec.source}: components.schemas.NodeType does not match the node catalog's "
+            f"placeable types (only in the spec: {sorted(declared - placeable)}; only in the "
+            f"catalog: {sorted(placeable - declared)})")
 
 
 def fixture_rules(spec: Spec, catalog: Catalog) -> FixtureRules:
@@ -267,7 +305,8 @@ def _host_check(policy: HostPolicy, world: World) -> Any:
     ``hosts.py``), for the API, the file links, the pages and the control API alike."""
 
     def check() -> Response | None:
-        host = request.environ.get("HTTP_HOST")
+        # The Host the request arrived with, not one a trusted proxy header put in its place.
+        host = request.environ.get(RECEIVED_HOST, request.environ.get("HTTP_HOST"))
         if policy.accepts(host):
             return None
         parts = split_host_header(host or "")

@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from .errors import BadRequest, Forbidden, NotFound, Unauthorized
+from .errors import BadRequest, CredentialNotAccepted, Forbidden, NotFound, Unauthorized
 from .session_tokens import JWT_ALGORITHM, JWT_ISSUER
 from .spec import Operation
 from .world.state.fixtures import API_KEY_PREFIX, Fixtures, role_at_least
@@ -65,7 +65,7 @@ class Authenticator:
         accepted = operation.security
         scheme = API_KEY_SCHEME if principal.auth_kind == "api_key" else SESSION_SCHEME
         if scheme not in accepted:
-            raise Unauthorized("This operation does not accept this kind of credential")
+            raise CredentialNotAccepted("This operation does not accept this kind of credential")
         if operation.workspace == "path":
             return self._path_workspace(operation, principal, path_workspace or "")
         return self._with_workspace(operation, principal, workspace_header)

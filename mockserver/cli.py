@@ -253,6 +253,11 @@ def _add_serve(commands: Any) -> None:
                             "otherwise (DNS rebinding); env "
                             f"{env_name('allowed-host')} (comma list)")
     _switch(serve, "cors-allow-null", "also allow 'Origin: null' (pages opened from file://)")
+    _switch(serve, "cors-allow-credentials", "answer allowed origins with "
+            "Access-Control-Allow-Credentials: true (fetch credentials: 'include')")
+    _switch(serve, "trust-proxy", "build links from Forwarded / X-Forwarded-Host and -Proto "
+            "(behind a dev server's proxy)")
+    _switch(serve, "no-compress", "never gzip or brotli-encode answers")
     _switch(serve, "no-admin", "turn the /__mock/ API and console off (file links stay)")
     _switch(serve, "strict", "check every response against openapi.yaml (for debugging)")
     _switch(serve, "quiet", "no log line per request")
@@ -317,6 +322,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         admin_enabled=not args.no_admin, journal_size=args.journal_size,
         cors_origins=tuple(origins), allowed_hosts=tuple(hosts),
         cors_allow_null_origin=args.cors_allow_null,
+        cors_allow_credentials=args.cors_allow_credentials, trust_proxy=args.trust_proxy,
+        compress_responses=not args.no_compress,
         access_log=not args.quiet, state_url=args.state, replay_path=args.replay,
         max_delay_ms=args.max_delay_ms,
         max_body_bytes=args.max_body_bytes, insecure_admin=args.insecure_admin,

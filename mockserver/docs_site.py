@@ -98,7 +98,10 @@ def install_docs_site(app: Flask, spec: Spec, settings: Settings, fixtures: Fixt
 
     @app.get("/favicon.ico")
     def favicon() -> Response:
-        return Response(status=204)  # browsers ask on every page; nothing to show
+        # Browsers ask on every page; nothing to show, and an empty 204 has no media type.
+        response = Response(status=204)
+        del response.headers["Content-Type"]
+        return response
 
     @app.get("/")
     def root() -> Response:

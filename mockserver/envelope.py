@@ -67,9 +67,15 @@ class PageRequest:
         has_prev = self.offset > 0
         page: dict[str, Any] = {
             "next": self.link(self.offset + self.limit) if has_next else None,
-            "prev": self.link(max(0, self.offset - self.limit)) if has_prev else None,
+            "prev": self.link(self._prev_offset(total)) if has_prev else None,
             "limit": self.limit,
         }
         if counted:
             page["total"] = total
         return page
+
+    def _prev_offset(self, total: int) -> int:
+        """One page back; from past the end, the last page that has items (or the first)."""
+        if self.offset >= total:
+            return ((total - 1) // self.limit) * self.limit if total else 0
+        return max(0, self.offset - self.limit)

@@ -62,6 +62,14 @@ class Unauthorized(ApiError):
     code = "INVALID_API_KEY"
 
 
+class CredentialNotAccepted(Unauthorized):
+    """A valid credential of a kind the operation does not take (an API key on a
+    session-only endpoint): the SDK's own data reads ``UNAUTHORIZED`` here, since the key
+    itself is fine."""
+
+    code = "UNAUTHORIZED"
+
+
 class PaymentRequired(ApiError):
     """Starting a run needs more credits than the workspace holds."""
 

@@ -109,8 +109,9 @@ class HostPolicy:
         return cls(bool(cleaned) or is_loopback_bind(bind_host), cleaned)
 
     def accepts(self, host_header: str | None) -> bool:
-        # No Host at all is no browser's request (every browser sends one).
-        if not self.enforced or host_header is None or ANY_HOST in self.allowed:
+        # No Host, or an empty one, is no browser's request (every browser names the host
+        # it resolved), so no rebinding page can send it.
+        if not self.enforced or not host_header or ANY_HOST in self.allowed:
             return True
         return _verdict(self, host_header)
 

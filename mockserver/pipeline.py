@@ -90,7 +90,7 @@ class Pipeline:
             overrides = self._overrides(operation)
             self._delay(overrides)
             forced = overrides.forces_answer()
-            dropped = self._forced_answer(overrides)
+            dropped = self._forced_answer(operation, overrides)
             if dropped is not None:
                 return dropped
             inputs = self._parse(operation, path)
@@ -161,16 +161,19 @@ class Pipeline:
         if wait_ms > 0:
             time.sleep(wait_ms / 1000)
 
-    @staticmethod
-    def _forced_answer(overrides: Overrides) -> Response | None:
-        """A dropped connection, or raise the injected fault or ``Prefer: code`` error."""
+    def _forced_answer(self, operation: Operation, overrides: Overrides) -> Response | None:
+        """A dropped connection, or raise the injected fault or ``Prefer: code`` error
+        (with the message of the operation's documented example for that status, as
+        Prism answers it, so the example is what a client sees)."""
         fault = overrides.fault
         if fault is not None and fault.kind == "drop":
             return dropped_connection()
         if fault is not None and fault.kind == "status":
             raise error_for_status(fault.status, "Injected fault")
         if overrides.code is not None and overrides.code >= 400:
-            raise error_for_status(overrides.code, f"Forced by Prefer: code={overrides.code}")
+            documented = self.canned.error_message(operation, overrides.code)
+            raise error_for_status(overrides.code,
+                                   documented or f"Forced by Prefer: code={overrides.code}")
         return None
 
     def _body(self, operation: Operation) -> bytes:

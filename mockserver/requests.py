@@ -135,11 +135,21 @@ def error_field(error: ValidationError, prefix: str = "") -> str:
         else:
             parts.append(str(step))
     if error.validator == "required" and isinstance(error.instance, dict):
-        required = error.validator_value if isinstance(error.validator_value, list) else []
-        missing = [k for k in required if k not in error.instance]
-        if missing:
-            parts.append(str(missing[0]))
+        missing = _missing_key(error, error.instance)
+        if missing is not None:
+            parts.append(missing)
     return ".".join(parts) or "body"
+
+
+def _missing_key(error: ValidationError, instance: dict[str, Any]) -> str | None:
+    """The key one ``required`` error is about: jsonschema raises one error per missing key
+    and names it only in its message, so each detail must find its own key there (taking
+    the first missing key for every error named one field several times)."""
+    required = error.validator_value if isinstance(error.validator_value, list) else []
+    missing = [str(k) for k in required if k not in instance]
+    named = [k for k in missing if error.message == f"{k!r} is a required property"]
+    found = named or missing
+    return found[0] if found else None
 
 
 def _specific(error: ValidationError) -> ValidationError:

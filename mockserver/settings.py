@@ -55,6 +55,13 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     # Allow ``Origin: null`` (pages opened from file://); off because sandboxed pages send it too.
     cors_allow_null_origin: bool = False
+    # Answer allowed origins with Access-Control-Allow-Credentials: true (fetch's
+    # credentials: 'include', axios withCredentials); the origin is always echoed, never '*'.
+    cors_allow_credentials: bool = False
+    # Take the host and scheme of links from Forwarded / X-Forwarded-* (a dev server's proxy).
+    trust_proxy: bool = False
+    # gzip or brotli for text answers (JSON, YAML, the docs' assets) the client accepts so.
+    compress_responses: bool = True
     # One console line per answered request (``--quiet`` turns it off).
     access_log: bool = True
     journal_size: int = 1000

@@ -23,6 +23,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from .app import create_app, mock_of
 from .demo import DEMO_KEY, READ_ONLY_KEY, SECOND_WORKSPACE_KEY
+from .envelope import truncate_ms
 from .recording.journal import Entry, Journal, JournalFilter
 from .session_tokens import mint_session_token
 from .settings import Settings, with_options
@@ -175,7 +176,8 @@ class MockServer:
         would refuse raises ``ValueError`` naming the problem."""
         body = {"status": status, **fields}
         self._check_control_body("mock_run_force", body)
-        now = self.clock.now()
+        # To the millisecond, as a request's "now": a read in the same millisecond sees it.
+        now = truncate_ms(self.clock.now())
         state, run = control.force_run(self.engine, run_id, body, now)
         timeline = run.timeline(now)
         return {"id": run.id, "workflow_id": run.workflow_id, "workspace_id": state.info.id,
@@ -201,6 +203,13 @@ class MockServer:
             raise LookupError(f"workspace {workspace_id} has no workflow that can start a run "
                               "now (none with a runnable graph, or credits or capacity short)")
         return found[0]
+
+    def hold_clock(self) -> None:
+        """Freeze the mock's clock where it is (through the state engine): runs started
+        from now on stay ``pending`` until ``advance`` or ``force_run``, so a test that
+        asserts a live run's status holds however slow the machine. The next reset
+        gives back the startup clock."""
+        control.set_clock(self.engine, frozen_at=truncate_ms(self.clock.now()))
 
     def advance(self, seconds: float) -> None:
         """Move the mock's clock forward (runs progress with it); ``clock.advance`` shorthand

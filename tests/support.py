@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,3 +62,53 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert "data" not in body
     assert set(body["meta"]) == {"request_id", "timestamp"}
     return body
+
+
+# -- operations of openapi.yaml, for tables that must grow with the spec --------------------
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@functools.cache
+def api_spec() -> Any:
+    """openapi.yaml, compiled as the server compiles it."""
+    from mockserver.spec import Spec
+
+    return Spec.load(Settings().spec_path)
+
+
+def spec_operations() -> tuple[Any, ...]:
+    """Every API operation openapi.yaml declares."""
+    return api_spec().operations  # type: ignore[no-any-return]
+
+
+def write_operations() -> list[Any]:
+    return [op for op in spec_operations() if op.method in WRITE_METHODS]
+
+
+def sample_value(schema: dict[str, Any]) -> str:
+    """A value that passes a path parameter's schema (so a request reaches the rule under
+    test): the first enum value, a fixed UUID, or a plain word."""
+    if schema.get("enum"):
+        return str(schema["enum"][0])
+    if schema.get("format") == "uuid":
+        return "00000000-0000-4000-8000-000000000000"
+    if schema.get("type") == "integer":
+        return str(schema.get("minimum", 1))
+    return "sample"
+
+
+def filled_path(operation: Any) -> str:
+    path: str = operation.path
+    for param in operation.parameters:
+        if param.location == "path":
+            path = path.replace("{" + param.name + "}", sample_value(param.schema))
+    return path
+
+
+def required_body_fields(operation: Any) -> list[str]:
+    """The top-level keys a JSON request body must hold, as openapi.yaml says."""
+    spec = api_spec()
+    body = spec.resolve(operation.raw.get("requestBody", {}))
+    schema = spec.resolve(body.get("content", {}).get("application/json", {}).get("schema", {}))
+    return [str(name) for name in schema.get("required", [])]

@@ -70,7 +70,7 @@ def _nodes_show(run: CliRun, env: CliEnv) -> None:
 
 def _v1_refused(run: CliRun, env: CliEnv) -> None:
     expect(run.returncode == 1, f"exit {run.returncode}: v1 node detail took an API key")
-    expect(run.error["code"] == "INVALID_API_KEY", f"error {run.error}")
+    expect(run.error["code"] == "UNAUTHORIZED", f"error {run.error}")
 
 
 _SHOW = fixed("--json", "nodes", "show", "operator_generator")

@@ -114,7 +114,7 @@ def _fresh(scene: Scene, kit: Kit) -> Call:
 
 
 def _delete_check(result: Any, call: Call, scene: Scene) -> None:
-    expect(result.data == {}, f"data {result.data!r}")
+    expect(result.data == {"deleted": True}, f"data {result.data!r}")
     status = scene.status_of(f"/api/v1/workflows/{call.args[0]}")
     expect(status == 404, f"GET after delete answered {status}")
 

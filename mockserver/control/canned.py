@@ -30,6 +30,16 @@ class CannedBodies:
             named.setdefault("default", content["example"])
         return named
 
+    def error_message(self, operation: Operation, status: int) -> str | None:
+        """The message of the operation's documented example error for ``status``."""
+        response = operation.raw.get("responses", {}).get(str(status))
+        if not isinstance(response, dict):
+            return None
+        content = self.spec.resolve(response).get("content", {}).get("application/json", {})
+        error = (content.get("example") or {}).get("error")
+        message = error.get("message") if isinstance(error, dict) else None
+        return message if isinstance(message, str) else None
+
     def body(self, operation: Operation, overrides: Overrides) -> Any | None:
         if overrides.example is not None:
             examples = self.examples(operation)

@@ -2,9 +2,10 @@
 
 With no configured origins, any loopback origin (``http://localhost:5173``,
 ``http://127.0.0.1:3000``, ``http://[::1]:8000``) is allowed; configured origins replace
-that default, and ``*`` allows every origin. ``Origin: null`` (a page opened from
-``file://`` or a sandboxed frame) is only allowed when asked for, because any sandboxed
-page on the web sends it too.
+that default, and ``*`` allows every origin (each is answered with its own origin echoed,
+so ``--cors-allow-credentials`` can add ``Access-Control-Allow-Credentials: true``).
+``Origin: null`` (a page opened from ``file://`` or a sandboxed frame) is only allowed
+when asked for, because any sandboxed page on the web sends it too.
 
 For an allowed origin a preflight echoes the request headers the browser asks for
 (tracing headers such as ``traceparent`` must not need configuring) and is cached by
@@ -34,6 +35,8 @@ MAX_AGE_SECONDS = 600
 class CorsPolicy:
     origins: tuple[str, ...] = ()  # empty: any loopback origin
     allow_null_origin: bool = False
+    # Credentialed requests need the exact origin echoed (never '*') and this header.
+    allow_credentials: bool = False
 
     def allows(self, origin: str) -> bool:
         if origin == "null":
@@ -48,9 +51,11 @@ def origin_allowed(origin: str, configured: tuple[str, ...]) -> bool:
     return CorsPolicy(configured).allows(origin)
 
 
-def _preflight_headers(response: Response, origin: str) -> None:
+def _preflight_headers(response: Response, origin: str, credentials: bool) -> None:
     requested = request.headers.get("Access-Control-Request-Headers", "").strip()
     response.headers["Access-Control-Allow-Origin"] = origin
+    if credentials:
+        response.headers["Access-Control-Allow-Credentials"] = "true"
     response.headers["Access-Control-Allow-Methods"] = METHODS
     response.headers["Access-Control-Allow-Headers"] = requested or DEFAULT_ALLOWED_HEADERS
     response.headers["Access-Control-Max-Age"] = str(MAX_AGE_SECONDS)
@@ -72,7 +77,8 @@ def install_cors(app: Flask, policy: CorsPolicy, refuse: Callable[[str], Respons
         if not policy.allows(origin):
             return refuse(f"Origin {origin} is not allowed")
         response = Response(status=204)
-        _preflight_headers(response, origin)
+        del response.headers["Content-Type"]  # an empty answer has no media type
+        _preflight_headers(response, origin, policy.allow_credentials)
         return response
 
     @app.after_request
@@ -81,6 +87,8 @@ def install_cors(app: Flask, policy: CorsPolicy, refuse: Callable[[str], Respons
         if origin and policy.allows(origin):
             response.headers.setdefault("Access-Control-Allow-Origin", origin)
             response.headers.setdefault("Access-Control-Expose-Headers", EXPOSED_HEADERS)
+            if policy.allow_credentials:
+                response.headers["Access-Control-Allow-Credentials"] = "true"
             if "Origin" not in response.headers.get("Vary", ""):
                 response.headers.add("Vary", "Origin")
         return response

@@ -20,6 +20,7 @@ from ..world.service import billing, control
 from ..world.state.ledger import read_ledger
 from ..world.state.state_export import export_state
 from ..world.views.exports import export_file
+from ..world.views.run_picker import recent_runs
 from .base import Handler, Reply, RequestContext
 from .common import run_view
 from .journal_query import journal_filter
@@ -60,6 +61,8 @@ def mock_clock_set(ctx: RequestContext) -> Reply:
     elif "freeze_at" in body:
         instant = parse_zoned_datetime(body["freeze_at"])
         _within_range("freeze_at", instant)
+        if body.get("reset"):  # the explicit way back in time: forget every change first
+            control.reset(ctx.engine)
         control.set_clock(ctx.engine, frozen_at=instant)
     else:
         control.set_clock(ctx.engine, real_time=True)
@@ -175,6 +178,12 @@ def mock_workspace_billing_get(ctx: RequestContext) -> Reply:
                   "concurrent_run_limit": state.info.concurrent_run_limit})
 
 
+def mock_runs_recent(ctx: RequestContext) -> Reply:
+    return Reply(recent_runs(ctx.world, ctx.now, limit=int(ctx.query.get("limit", 60)),
+                             per_workflow=int(ctx.query.get("per_workflow", 5)),
+                             workspace_id=ctx.query.get("workspace_id")))
+
+
 def mock_run_force(ctx: RequestContext) -> Reply:
     state, run = control.force_run(ctx.engine, ctx.path["run_id"], ctx.body, ctx.now)
     return Reply(run_view(ctx, state, run).out())
@@ -220,6 +229,7 @@ OPERATIONS: dict[str, Handler] = {
     "mock_workspaces_create": mock_workspaces_create,
     "mock_workspace_billing_get": mock_workspace_billing_get,
     "mock_workspace_billing_set": mock_workspace_billing_set,
+    "mock_runs_recent": mock_runs_recent,
     "mock_run_force": mock_run_force,
     "mock_file": mock_file,
     "mock_file_head": mock_file,

@@ -125,6 +125,35 @@
     say(`Workspace ${id} was reset.`);
   }));
 
+  // -- run picker: recent runs, grouped by workflow, fill the run id -----------------------
+
+  async function loadRecentRuns() {
+    const runs = await call("GET", "/__mock/runs?limit=60&per_workflow=5");
+    const pick = $("force-run-pick");
+    const groups = new Map();
+    for (const run of runs) {
+      if (!groups.has(run.workflow_id)) {
+        const group = document.createElement("optgroup");
+        group.label = run.workflow_name;
+        groups.set(run.workflow_id, group);
+      }
+      const option = document.createElement("option");
+      option.value = run.run_id;
+      option.textContent = `#${run.run_number} ${run.status} · ${run.created_at.slice(0, 16)}`;
+      option.title = run.run_id;
+      groups.get(run.workflow_id).append(option);
+    }
+    const first = document.createElement("option");
+    first.value = "";
+    first.textContent = runs.length ? "pick a recent run…" : "no runs yet (start one)";
+    pick.replaceChildren(first, ...groups.values());
+  }
+
+  $("force-run-pick").addEventListener("change", () => {
+    if ($("force-run-pick").value) $("force-run-id").value = $("force-run-pick").value;
+  });
+  $("force-run-refresh").addEventListener("click", action(loadRecentRuns));
+
   $("force-form").addEventListener("submit", action(async () => {
     const runId = $("force-run-id").value.trim();
     const body = { status: $("force-status").value };
@@ -133,6 +162,7 @@
     const run = await call("POST", `/__mock/runs/${encodeURIComponent(runId)}/force`, body);
     $("force-result").textContent = `Run ${run.id} is now ${run.status}.`;
     say(`Run ${run.id} forced to ${run.status}.`);
+    await loadRecentRuns();
   }));
 
   $("workspace-form").addEventListener("submit", action(async () => {
@@ -192,6 +222,7 @@
     add("status", "filter-status");
     add("operation_id", "filter-operation");
     add("workspace_id", "filter-workspace");
+    add("exclude_path", "filter-exclude");
     return query;
   }
 
@@ -211,13 +242,26 @@
     return td;
   }
 
+  // A signed file link is about 250 characters: show its head and tail, the whole path on
+  // hover (title) and in the detail pane.
+  const SHORT_PATH = 40;
+
+  function shortened(text) {
+    if (text.length <= SHORT_PATH) return text;
+    return `${text.slice(0, SHORT_PATH - 13)}…${text.slice(-12)}`;
+  }
+
   function row(entry) {
     const tr = document.createElement("tr");
     tr.dataset.seq = String(entry.seq);
     const target = entry.query ? `${entry.path}?${entry.query}` : entry.path;
+    const path = cell(shortened(target), "path");
+    path.title = target;
+    const operation = cell(entry.operation_id || "–");
+    operation.title = entry.operation_id || "";
     tr.append(cell(entry.seq), cell(entry.at.slice(11, 23)), cell(entry.method),
-      cell(target), cell(entry.status, `s${String(entry.status)[0]}`),
-      cell(entry.duration_ms.toFixed(1)), cell(entry.operation_id || "–"));
+      path, cell(entry.status, `s${String(entry.status)[0]}`),
+      cell(entry.duration_ms.toFixed(1)), operation);
     tr.addEventListener("click", () => showDetail(entry));
     if (journal.selected === entry.seq) tr.classList.add("selected");
     return tr;
@@ -295,7 +339,7 @@
   }
 
   for (const id of ["filter-method", "filter-path", "filter-status", "filter-operation",
-    "filter-workspace"]) {
+    "filter-workspace", "filter-exclude"]) {
     $(id).addEventListener("change", action(loadJournal));
   }
   $("filter-text").addEventListener("input", renderJournal);
@@ -337,7 +381,7 @@
   }
 
   async function refreshAll() {
-    await Promise.all([refreshClock(), loadJournal(),
+    await Promise.all([refreshClock(), loadJournal(), loadRecentRuns(),
       call("GET", "/__mock/faults").then(showFaults)]);
   }
 

@@ -93,6 +93,10 @@ class ProxyApp:
                                                  request.headers, body)
         forwarded = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
         forwarded["Host"] = f"{self.upstream.host}:{self.upstream.port}"
+        # Plain bodies from upstream: the proxy reads (validates, records) every answer and
+        # relays it without Content-Encoding, so a compressed one would reach the client
+        # undecodable.
+        forwarded["Accept-Encoding"] = "identity"
         query = request.query_string.decode("latin-1")
         target = request.path + (f"?{query}" if query else "")
         status, headers, payload = self.upstream.send(request.method, target, forwarded, body)

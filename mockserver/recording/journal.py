@@ -74,10 +74,13 @@ class JournalFilter:
     workspace_id: str | None = None
     operation_id: str | None = None
     since: int = 0  # only entries after this sequence number (for live views)
+    # Leave out paths starting with any of these (e.g. /files/: audio fetches crowd a view).
+    exclude_prefixes: tuple[str, ...] = ()
 
     def matches(self, entry: Entry) -> bool:
         return (
             entry.seq > self.since
+            and not (self.exclude_prefixes and entry.path.startswith(self.exclude_prefixes))
             and (self.method is None or entry.method == self.method.upper())
             and (self.path is None or fnmatch.fnmatchcase(entry.path, self.path))
             and (self.status is None or entry.status == self.status)

@@ -131,7 +131,7 @@ def page_problems(page: dict[str, Any], count: int, offset: int, limit: int,
     if (page.get("prev") is None) != (offset == 0):
         problems.append(f"pagination.prev is {page.get('prev')!r} at offset {offset}")
     problems += _total_problems(page, count, offset, limit)
-    problems += _link_problems(page, offset, limit)
+    problems += _link_problems(page, count, offset, limit)
     return problems
 
 
@@ -150,16 +150,35 @@ def _total_problems(page: dict[str, Any], count: int, offset: int, limit: int) -
     return problems
 
 
-def _link_problems(page: dict[str, Any], offset: int, limit: int) -> list[Problem]:
+def _link_problems(page: dict[str, Any], count: int, offset: int, limit: int
+                   ) -> list[Problem]:
     problems: list[Problem] = []
-    for name, expected in (("next", offset + limit), ("prev", max(0, offset - limit))):
+    for name, allowed in (("next", {offset + limit}),
+                          ("prev", _prev_offsets(page.get("total"), count, offset, limit))):
         link = page.get(name)
         if not isinstance(link, str):
             continue
         query = parse_qs(urlsplit(link).query)
-        if query.get("offset", ["0"])[-1] != str(expected):
+        found = query.get("offset", ["0"])[-1]
+        if allowed is None:  # past the end of a list without a total: any earlier page
+            if not (found.isdigit() and int(found) < offset):
+                problems.append(f"pagination.{name} {link!r} does not point before {offset}")
+        elif found not in {str(o) for o in allowed}:
+            expected = " or ".join(str(o) for o in sorted(allowed))
             problems.append(f"pagination.{name} {link!r} does not point at offset {expected}")
     return problems
+
+
+def _prev_offsets(total: Any, count: int, offset: int, limit: int) -> set[int] | None:
+    """One page back; from past the end, also the last page that has items (what the mock
+    links to, so a client stepping back from an empty page lands on rows). None: an empty
+    page of a list without a total, whose last page with items cannot be told."""
+    allowed = {max(0, offset - limit)}
+    if isinstance(total, int) and offset >= total:
+        allowed.add(((total - 1) // limit) * limit if total else 0)
+    elif not isinstance(total, int) and count == 0 and offset > 0:
+        return None
+    return allowed
 
 
 def aggregates(contract: Contract, op: Operation, ex: Exchange) -> list[Problem]:

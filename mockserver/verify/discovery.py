@@ -25,6 +25,7 @@ MAX_DEPTH = 4
 VOICE_KEY = "catalog_voice_id"
 VOICE_PARAMETER = "voice_id"
 WHOAMI = "whoami"
+WORKSPACE_PARAMETER = "workspace_id"
 
 
 @dataclass
@@ -63,6 +64,8 @@ class Explorer:
                 found.ids.setdefault(key, value)
         if self.voice_ids:
             found.ids.setdefault(VOICE_PARAMETER, self.voice_ids[0])
+        if found.workspace_id:  # the credential's own workspace feeds /workspaces/{id}/...
+            found.ids.setdefault(WORKSPACE_PARAMETER, found.workspace_id)
         return found
 
     @staticmethod

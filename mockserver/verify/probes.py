@@ -23,6 +23,7 @@ from .target import Credentials
 INVALID_KEY = "op_live_" + "verifyProbeKeyThatDoesNotExist".ljust(32, "0")
 FOREIGN_WORKSPACE = str(uuid.uuid5(uuid.NAMESPACE_URL, "onepin-mock verify: foreign workspace"))
 WORKSPACE_HEADER = "X-Workspace-Id"
+STAND_IN_UUID = str(uuid.uuid5(uuid.NAMESPACE_URL, "onepin-mock verify: no such record"))
 API_KEY_SCHEME = "ApiKeyAuth"
 SESSION_SCHEME = "SessionAuth"
 
@@ -84,8 +85,10 @@ class Prober:
                                                        f"(expected {expected})", "", exchange))
 
     def path_for(self, op: Operation) -> dict[str, str]:
-        return {p.name: self.ids[p.name] for p in op.parameters
-                if p.location == "path" and p.name in self.ids}
+        """Discovered ids, and a stand-in for any path parameter discovery found no value
+        for: the probes' answers (401, 403) come before the server looks the record up."""
+        return {p.name: self.ids.get(p.name, _stand_in(p.schema)) for p in op.parameters
+                if p.location == "path"}
 
     def bound(self, op: Operation) -> bool:
         return all(p.name in self.ids for p in op.parameters if p.location == "path")
@@ -185,3 +188,8 @@ def _total(body: dict[str, Any]) -> Any:
 
 def _identity(item: Any) -> Any:
     return item.get("id", item) if isinstance(item, dict) else item
+
+
+def _stand_in(schema: dict[str, Any]) -> str:
+    """A value of the parameter's type that names no record."""
+    return STAND_IN_UUID if schema.get("format") == "uuid" else "verify"

@@ -42,3 +42,17 @@ class LiveMock:
             response = client.get("/__mock/requests", params={"limit": 500, **filters})
             response.raise_for_status()
             return list(response.json()["data"])
+
+    def set_clock(self, **body: Any) -> dict[str, Any]:
+        """POST /__mock/clock (freeze_at, advance_seconds or real)."""
+        with self.admin() as client:
+            response = client.post("/__mock/clock", json=body)
+            response.raise_for_status()
+            return dict(response.json()["data"])
+
+    def hold_clock(self) -> None:
+        """Freeze the clock where it is: a run started now stays pending until released,
+        however slow the machine (a status assertion on a live clock is a race)."""
+        with self.admin() as client:
+            now = client.get("/__mock/clock").json()["data"]["now"]
+        self.set_clock(freeze_at=now)

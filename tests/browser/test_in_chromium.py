@@ -136,11 +136,21 @@ def test_console_forces_a_run_and_the_page_sees_it(
         browser: webdriver.Chrome, page_origin: str, live_mock: LiveMock,
         screenshot: Screenshot) -> None:
     """The console asks for the admin token once (kept out of the URL), forces a run to
-    completed, and the prototype polling that run shows it completed."""
+    completed, and the prototype polling that run shows it completed. The clock is held,
+    so the run is pending until forced, however slow the machine."""
+    live_mock.hold_clock()
+    try:
+        _force_from_the_console(browser, page_origin, live_mock, screenshot)
+    finally:
+        live_mock.set_clock(real=True)
+
+
+def _force_from_the_console(browser: webdriver.Chrome, page_origin: str, live_mock: LiveMock,
+                            screenshot: Screenshot) -> None:
     workflow_id, run_id = start_run(live_mock)
     open_prototype(browser, page_origin, live_mock)
     browser.execute_script("watchRun(arguments[0], arguments[1])", workflow_id, run_id)
-    wait_for(browser, lambda b: text_of(b, "run-status") in ("pending", "running"))
+    wait_for(browser, lambda b: text_of(b, "run-status") == "pending")
     prototype = browser.current_window_handle
 
     browser.switch_to.new_window("tab")
@@ -191,3 +201,95 @@ def test_journal_shows_the_page_request_with_its_body(
     assert f"traceparent: {TRACEPARENT}".lower() in headers.lower()
     assert DEMO_KEY not in headers and "Bearer op_live_demo" in headers
     assert name in text_of(browser, "detail-response-body")
+
+
+# -- the console's layout at common screen widths ------------------------------------------------
+
+CONTROLS = "#console input, #console button, #console select"
+# Every control and the detail pane: [left, right, top, bottom] of its box, in CSS pixels.
+BOXES = """
+const boxes = [...document.querySelectorAll(arguments[0])]
+  .filter((e) => e.offsetParent !== null)
+  .map((e) => { const r = e.getBoundingClientRect();
+                return [e.id || e.name || e.textContent.trim() || e.tagName, r.left, r.right]; });
+const d = document.getElementById("detail").getBoundingClientRect();
+return {boxes, detail: [d.left, d.right, d.top, d.bottom], width: window.innerWidth,
+        height: window.innerHeight, scrollWidth: document.documentElement.scrollWidth};
+"""
+
+
+def _viewport(browser: webdriver.Chrome, width: int, height: int = 900) -> None:
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
+def _journal_paths(browser: webdriver.Chrome) -> list[str]:
+    """The whole paths of the journal rows (read in one script: the live table re-renders)."""
+    return list(browser.execute_script(
+        "return [...document.querySelectorAll('#journal-body td.path')].map((td) => td.title);"))
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_console_fits_the_screen_with_long_file_paths(
+        browser: webdriver.Chrome, live_mock: LiveMock, screenshot: Screenshot,
+        width: int) -> None:
+    """With audio fetched (each /files/ row about 250 characters), every control and the
+    detail pane lie inside the viewport: long paths are shortened (whole on hover and in
+    the detail), the detail pane stays in view, and /files/ rows can be hidden."""
+    url, _ = playback_url(live_mock)
+    for _ in range(3):
+        assert httpx.get(url, timeout=10).status_code == 200
+    _viewport(browser, width)
+    try:
+        unlock_console(browser, live_mock)
+        local = url[url.index("/files/"):]
+        wait_for(browser, lambda b: local in _journal_paths(b))
+        browser.find_element(By.ID, "journal-live").click()  # hold the table still to click
+        cell = next(td for td in browser.find_elements(By.CSS_SELECTOR, "#journal-body td.path")
+                    if td.get_attribute("title") == local)
+        assert "…" in cell.text and len(cell.text) < 70
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+        cell.click()
+        wait_for(browser, lambda b: b.find_element(By.ID, "detail").is_displayed())
+        assert local in text_of(browser, "detail-title")
+        screenshot(f"console-{width}")
+        layout = browser.execute_script(BOXES, CONTROLS)
+        assert layout["scrollWidth"] <= layout["width"], layout["scrollWidth"]
+        outside = [name for name, left, right in layout["boxes"]
+                   if left < 0 or right > layout["width"] + 0.5]
+        assert outside == [], outside
+        left, right, top, bottom = layout["detail"]
+        assert 0 <= left < right <= layout["width"] + 0.5
+        assert 0 <= top < layout["height"] and bottom > top
+
+        browser.find_element(By.ID, "filter-exclude").send_keys("/files/")
+        browser.find_element(By.ID, "filter-operation").click()  # leaving the field applies it
+        wait_for(browser, lambda b: not [p for p in _journal_paths(b)
+                                         if p.startswith("/files/")])
+        assert _journal_paths(browser), "the other rows stay"
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_console_run_picker_fills_the_run_to_force(
+        browser: webdriver.Chrome, live_mock: LiveMock, screenshot: Screenshot) -> None:
+    """The run picker lists recent runs grouped by workflow; picking one fills the run id,
+    which the console then forces (here: to paused)."""
+    live_mock.hold_clock()
+    try:
+        workflow_id, run_id = start_run(live_mock)
+        unlock_console(browser, live_mock)
+        browser.find_element(By.ID, "force-run-refresh").click()
+        option = f"#force-run-pick optgroup > option[value='{run_id}']"
+        wait_for(browser, lambda b: b.find_elements(By.CSS_SELECTOR, option))
+        Select(browser.find_element(By.ID, "force-run-pick")).select_by_value(run_id)
+        assert browser.find_element(By.ID, "force-run-id").get_attribute("value") == run_id
+        Select(browser.find_element(By.ID, "force-status")).select_by_value("paused")
+        browser.find_element(By.ID, "force-submit").click()
+        wait_for(browser, lambda b: "paused" in text_of(b, "force-result"))
+        screenshot("run-picker")
+        with api(live_mock) as client:
+            status = client.get(f"{WORKFLOWS}/{workflow_id}/runs/{run_id}/status")
+        assert status.json()["data"]["status"] == "paused"
+    finally:
+        live_mock.set_clock(real=True)

@@ -19,7 +19,9 @@ from mockserver.app import create_app, mock_of
 from mockserver.formats import parse_zoned_datetime
 from mockserver.settings import DEFAULT_SPEC
 
-APP = create_app(make_settings(strict_responses=False))
+# Schemathesis calls the app in-process (WSGI) with requests' default Accept-Encoding
+# (gzip, br) and does not decode what comes back: answers stay plain here.
+APP = create_app(make_settings(strict_responses=False, compress_responses=False))
 APP.testing = True
 WORLD = mock_of(APP).world
 ACME = WORLD.workspace(next(iter(WORLD.fixtures.workspaces)))

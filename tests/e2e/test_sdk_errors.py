@@ -92,21 +92,25 @@ def test_404_after_delete(live: tuple[MockServer, RequestLog], scene: Scene) -> 
 
 def test_409_second_start_after_three_attempts(live: tuple[MockServer, RequestLog],
                                                scene: Scene) -> None:
-    """A second start while the first run is active is 409 CONFLICT, sent three times."""
+    """A second start while the first run is active is 409 CONFLICT, sent three times. The
+    first run is held (the clock frozen until clean-up), so it is still active however long
+    the SDK's retries take."""
     log = live[1]
     sdk = client(live)
-    workflow_id = scene.fresh_workflow()
-    path = f"/api/v1/workflows/{workflow_id}/runs"
-    first = sdk.workflows.runs.start(workflow_id)
-    assert first.data.status in ("pending", "running")
-    failure(lambda: sdk.workflows.runs.start(workflow_id), 409, "CONFLICT")
-    assert log.count("POST", path) == 1 + 3  # the SDK retries 409 twice (max_retries=2)
-    journal = httpx.get(f"{live[0].url}/__mock/requests",
-                        params={"method": "POST", "path": path, "limit": 100})
-    if journal.status_code == 200:  # the server's own journal, where it exists, agrees
-        assert [e["status"] for e in journal.json()["data"]] == [202, 409, 409, 409]
-    runs = sdk.workflows.runs.list(workflow_id)
-    assert [run.id for run in runs.data] == [first.data.id], "a refused start created a run"
+    try:
+        workflow_id, first_id = scene.held_run()
+        path = f"/api/v1/workflows/{workflow_id}/runs"
+        assert sdk.workflows.runs.status(workflow_id, first_id).data.status == "pending"
+        failure(lambda: sdk.workflows.runs.start(workflow_id), 409, "CONFLICT")
+        assert log.count("POST", path) == 1 + 3  # the SDK retries 409 twice (max_retries=2)
+        journal = httpx.get(f"{live[0].url}/__mock/requests",
+                            params={"method": "POST", "path": path, "limit": 100})
+        if journal.status_code == 200:  # the server's own journal, where it exists, agrees
+            assert [e["status"] for e in journal.json()["data"]] == [202, 409, 409, 409]
+        runs = sdk.workflows.runs.list(workflow_id)
+        assert [run.id for run in runs.data] == [first_id], "a refused start created a run"
+    finally:
+        scene.cleanup()  # cancels the held run and gives back real time
 
 
 def test_422_limit_over_100(live: tuple[MockServer, RequestLog]) -> None:

@@ -107,13 +107,18 @@ def test_run_helpers_drive_runs_seen_by_the_sdk(pytester: pytest.Pytester) -> No
     """runnable_workflow starts (202) where the first listed workflow may be a draft,
     advance moves runs on, force_run puts a run into a state the SDK then reads."""
     write(pytester, test_inner="""
+        import time
+
         import pytest
         from onepin.core.api_error import ApiError
 
         def test_helpers(onepin_client, onepin_mock, onepin_mock_workspace):
+            onepin_mock.hold_clock()
             workflow_id = onepin_mock.runnable_workflow(onepin_mock_workspace)
             run = onepin_client.workflows.runs.start(workflow_id).data
-            assert run.status in ("pending", "running")
+            time.sleep(0.5)  # a slow moment: the held clock keeps the run where it was
+            status = onepin_client.workflows.runs.status(workflow_id, run.id).data.status
+            assert status == "pending"
             onepin_mock.advance(24 * 3600)
             status = onepin_client.workflows.runs.status(workflow_id, run.id).data.status
             assert status in ("completed", "failed")

@@ -81,3 +81,25 @@ def test_override_headers_with_non_ascii_bytes_are_422(served: Served, name: byt
     status, _, body = _get(served, WORKFLOWS.encode(), name + b": " + value.encode())
     assert (status, body["error"]["code"]) == (422, "VALIDATION_ERROR")
     assert [d["field"] for d in body["error"]["details"]] == [name.decode()]
+
+
+def test_empty_answers_carry_no_media_type_through_granian(served: Served) -> None:
+    """/favicon.ico and a preflight are 204s with no Content-Type on the wire."""
+    preflight = httpx.options(f"{served.url}{WORKFLOWS}", headers={
+        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "GET"})
+    favicon = httpx.get(f"{served.url}/favicon.ico")
+    for response in (preflight, favicon):
+        assert response.status_code == 204
+        assert "content-type" not in response.headers
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_compressed_answers_through_granian(served: Served, coding: str) -> None:
+    """The served contract comes encoded as asked, with the encoded length on the wire."""
+    head = (f"GET /openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: {coding}\r\n"
+            "Connection: close\r\n\r\n").encode()
+    status, headers, body = _exchange(served, head)
+    assert status == 200 and headers["content-encoding"] == coding
+    assert int(headers["content-length"]) == len(body)
+    plain = httpx.get(f"{served.url}/openapi.json", headers={"Accept-Encoding": "identity"})
+    assert len(body) * 4 < len(plain.content)

@@ -164,21 +164,27 @@ def test_clock_get(client: FlaskClient) -> None:
 
 
 def test_clock_advance_freeze_and_real(client: FlaskClient) -> None:
-    """advance_seconds moves a frozen clock; freeze_at pins it; real follows the wall clock."""
+    """advance_seconds moves a frozen clock; freeze_at pins it; real runs on from there."""
     assert clock(client, advance_seconds=90.5)["now"] == iso(FROZEN_AT + timedelta(seconds=90.5))
     assert ok(client.get("/__mock/clock"))["now"] == iso(FROZEN_AT + timedelta(seconds=90.5))
     frozen = clock(client, freeze_at="2027-03-04T05:06:07+02:00")
     assert frozen == {"now": "2027-03-04T03:06:07.000Z", "frozen": True, "run_speed": 1.0}
-    before = datetime.now(UTC)
+    pinned = datetime(2027, 3, 4, 3, 6, 7, tzinfo=UTC)
     real = clock(client, real=True)
     assert real["frozen"] is False
-    assert before - timedelta(seconds=1) <= datetime.fromisoformat(real["now"]) \
-        <= datetime.now(UTC) + timedelta(seconds=1)
+    # A clock ahead of the wall clock keeps its lead: real time never takes it back.
+    assert datetime.fromisoformat(real["now"]) >= pinned
     later = clock(client, advance_seconds=3600)
-    # "now" is shown to the millisecond, so compare against the millisecond below "before".
-    floor = before - timedelta(milliseconds=1)
-    assert datetime.fromisoformat(later["now"]) >= floor + timedelta(seconds=3600)
+    assert datetime.fromisoformat(later["now"]) >= pinned + timedelta(seconds=3600)
     assert later["frozen"] is False
+
+
+def test_real_time_behind_the_wall_clock_catches_up(client: FlaskClient) -> None:
+    """A clock frozen in the past, set to real time, follows the wall clock (forward)."""
+    before = datetime.now(UTC) - timedelta(milliseconds=1)  # "now" is shown to the ms
+    real = clock(client, real=True)
+    assert datetime.fromisoformat(real["now"]) >= before
+    assert datetime.fromisoformat(real["now"]) > FROZEN_AT
 
 
 @pytest.mark.parametrize("body", [
@@ -199,6 +205,78 @@ def test_run_progresses_when_the_clock_advances(client: FlaskClient) -> None:
     assert run_status(client, run) == "running"
     clock(client, advance_seconds=3600)
     assert run_status(client, run) in TERMINAL
+
+
+def _advanced_and_forced_run(client: FlaskClient) -> dict[str, Any]:
+    """Issue 24's steps: advance 600 s, start a run, force it completed."""
+    clock(client, advance_seconds=600)
+    run = start_run(client, runnable_workflow(client))
+    ok(client.post(f"/__mock/runs/{run['id']}/force", json={"status": "completed"}))
+    return run
+
+
+def _read_run(client: FlaskClient, run: dict[str, Any]) -> dict[str, Any]:
+    path = f"{WORKFLOWS}/{run['workflow_id']}/runs/{run['id']}"
+    return ok(client.get(path, headers=KEY))  # type: ignore[no-any-return]
+
+
+def test_real_time_after_an_advance_never_rewinds_a_run(client: FlaskClient) -> None:
+    """After advance, start and force, real time keeps the run completed, created before
+    now and completed after its creation; a new start is not refused as concurrent."""
+    run = _advanced_and_forced_run(client)
+    now = datetime.fromisoformat(clock(client, real=True)["now"])
+    read = _read_run(client, run)
+    assert read["status"] == "completed"
+    created = datetime.fromisoformat(read["created_at"])
+    assert created <= now <= datetime.fromisoformat(ok(client.get("/__mock/clock"))["now"])
+    assert datetime.fromisoformat(read["completed_at"]) >= created
+    assert start_run(client, run["workflow_id"])["status"] in ("pending", "running")
+
+
+def test_real_time_keeps_the_offset_of_an_advance() -> None:
+    """On a real-time clock, advance 600 s then {"real": true}: the clock keeps its 600 s
+    lead (it does not jump back to the wall clock), so the forced run stays completed."""
+    live = create_app(make_settings(frozen_at=None)).test_client()
+    before = datetime.now(UTC) - timedelta(milliseconds=1)  # "now" is shown to the ms
+    run = _advanced_and_forced_run(live)
+    now = datetime.fromisoformat(clock(live, real=True)["now"])
+    assert now >= before + timedelta(seconds=600)
+    read = _read_run(live, run)
+    assert read["status"] == "completed"
+    assert datetime.fromisoformat(read["created_at"]) <= now
+    assert datetime.fromisoformat(read["completed_at"]) >= datetime.fromisoformat(
+        read["created_at"])
+
+
+def test_freezing_before_the_latest_change_is_refused(client: FlaskClient) -> None:
+    """freeze_at before the latest recorded change is 409 CONFLICT naming that change's time,
+    and leaves the clock and the run as they were."""
+    run = _advanced_and_forced_run(client)
+    before = ok(client.get("/__mock/clock"))["now"]
+    body = assert_error(client.post("/__mock/clock", json={"freeze_at": iso(FROZEN_AT)}),
+                        409, "CONFLICT")
+    latest = body["error"]["latest_change_at"]
+    assert datetime.fromisoformat(latest) > FROZEN_AT
+    assert latest in body["error"]["message"] or "reset" in body["error"]["message"]
+    assert [d["field"] for d in body["error"]["details"]] == ["freeze_at"]
+    assert ok(client.get("/__mock/clock"))["now"] == before
+    assert _read_run(client, run)["status"] == "completed"
+    assert clock(client, freeze_at=latest)["now"] == latest  # the change's own instant is fine
+
+
+def test_freezing_back_with_reset_starts_over(client: FlaskClient) -> None:
+    """freeze_at with reset: true is the explicit way back: the state is reset, then frozen."""
+    run = _advanced_and_forced_run(client)
+    assert clock(client, freeze_at=iso(FROZEN_AT), reset=True)["now"] == iso(FROZEN_AT)
+    path = f"{WORKFLOWS}/{run['workflow_id']}/runs/{run['id']}"
+    assert_error(client.get(path, headers=KEY), 404, "NOT_FOUND")
+
+
+def test_the_kit_clock_refuses_to_rewind(client: FlaskClient) -> None:
+    """Freezing the clock object directly is held to the same rule (ValueError)."""
+    _advanced_and_forced_run(client)
+    with pytest.raises(ValueError, match="cannot go back"):
+        mock_of(client.application).world.clock.freeze_at(FROZEN_AT)
 
 
 # -- journal -------------------------------------------------------------------------------------
@@ -744,3 +822,34 @@ def test_full_reset_restores_the_startup_clock(client: FlaskClient) -> None:
     clock(client, advance_seconds=3600)
     assert ok(client.post("/__mock/reset", json={}))
     assert ok(client.get("/__mock/clock"))["now"] == iso(FROZEN_AT)
+
+
+# -- the console's run picker and journal exclusion -----------------------------------------------
+
+
+def test_recent_runs_are_newest_first_a_few_per_workflow(client: FlaskClient) -> None:
+    """GET /__mock/runs lists built runs only (nothing before use), newest first, at most
+    per_workflow of each workflow, with their status now."""
+    assert ok(client.get("/__mock/runs")) == []
+    run = start_run(client, runnable_workflow(client))
+    listed = ok(client.get("/__mock/runs?per_workflow=2&limit=50"))
+    assert listed[0]["run_id"] == run["id"] and listed[0]["status"] == "pending"
+    created = [row["created_at"] for row in listed]
+    assert created == sorted(created, reverse=True)
+    per_workflow: dict[str, int] = {}
+    for row in listed:
+        per_workflow[row["workflow_id"]] = per_workflow.get(row["workflow_id"], 0) + 1
+    assert max(per_workflow.values()) <= 2
+    ok(client.post(f"/__mock/runs/{run['id']}/force", json={"status": "paused"}))
+    assert ok(client.get("/__mock/runs?limit=1"))[0]["status"] == "paused"
+
+
+def test_the_journal_can_leave_out_path_prefixes(client: FlaskClient) -> None:
+    """exclude_path drops entries whose path starts with it (comma-separated for several)."""
+    client.get(WORKFLOWS, headers=KEY)
+    client.get("/api/v1/nodes")
+    client.get("/files/not-a-real-token")
+    paths = [e["path"] for e in journal(client, "?exclude_path=/files/")]
+    assert paths == [WORKFLOWS, "/api/v1/nodes"]
+    assert [e["path"] for e in journal(client, "?exclude_path=/files/,/api/v1/nodes")] == [
+        WORKFLOWS]

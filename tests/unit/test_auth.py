@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,9 +20,12 @@ from support import (
     READ_ONLY_KEY,
     SECOND_WORKSPACE_KEY,
     VERA,
+    api_spec,
     assert_error,
     bearer,
+    filled_path,
     session,
+    write_operations,
 )
 
 from mockserver.settings import Settings
@@ -177,7 +181,7 @@ def test_node_list_needs_no_auth(client: FlaskClient) -> None:
 def test_node_detail_v1_refuses_api_keys(client: FlaskClient) -> None:
     """Node detail v1 accepts sessions only; v2 accepts keys with catalog:read."""
     v1 = "/api/v1/nodes/operator_generator"
-    assert_error(client.get(v1, headers=bearer(DEMO_KEY)), 401, "INVALID_API_KEY")
+    assert_error(client.get(v1, headers=bearer(DEMO_KEY)), 401, "UNAUTHORIZED")
     assert client.get(v1, headers=session(VERA, ACME)).status_code == 200
     v2 = client.get("/api/v2/nodes/operator_generator", headers=bearer(DEMO_KEY))
     assert v2.status_code == 200
@@ -208,3 +212,40 @@ def test_every_response_carries_version_header(client: FlaskClient) -> None:
     """X-OnePin-Required-Version is on successes, errors and routing failures."""
     for path in ("/health", WORKFLOWS, "/nope"):
         assert client.get(path).headers["X-OnePin-Required-Version"]
+
+
+# -- the scope of every write operation, read from openapi.yaml -----------------------------
+
+_SCOPED_WRITES = [op for op in write_operations()
+                  if op.scope and "ApiKeyAuth" in op.security]
+
+
+def _key_without(client: FlaskClient, scope: str) -> dict[str, str]:
+    """An Acme key (Ada's, an admin) holding every scope but ``scope``, loaded at run time."""
+    every = api_spec().document["components"]["schemas"]["ApiKeyScope"]["enum"]
+    secret = "op_live_scopeTableKey" + scope.replace(":", "").ljust(19, "0")
+    record = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, secret)), "name": f"all but {scope}",
+              "key": secret, "workspace": ACME, "user": ADA,
+              "scopes": [s for s in every if s != scope]}
+    loaded = client.post("/__mock/fixtures", json={"api_keys": [record]})
+    assert loaded.status_code == 200, loaded.get_data(as_text=True)
+    return bearer(secret)
+
+
+def test_every_write_method_has_a_scoped_operation() -> None:
+    """The table covers POST, PUT, PATCH and DELETE (it grows with openapi.yaml)."""
+    assert {op.method for op in _SCOPED_WRITES} == {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.mark.parametrize("operation", _SCOPED_WRITES,
+                         ids=lambda op: f"{op.method} {op.operation_id}")
+def test_every_write_operation_needs_its_scope(client: FlaskClient, operation: Any) -> None:
+    """A key lacking the operation's x-onepin-scope (and only that) is 403 FORBIDDEN naming
+    the scope; with it, the same request gets past the scope check."""
+    path, method = filled_path(operation), operation.method
+    lacking = client.open(path, method=method, json={}, headers=_key_without(client,
+                                                                               operation.scope))
+    body = assert_error(lacking, 403, "FORBIDDEN")
+    assert operation.scope in body["error"]["message"]
+    allowed = client.open(path, method=method, json={}, headers=bearer(DEMO_KEY))
+    assert allowed.status_code != 403, allowed.get_data(as_text=True)

@@ -123,9 +123,14 @@ def test_each_kept_answer_changes_on_the_first_read_after_an_event(client: Flask
     relisted = ok(client.get(f"{WORKFLOWS}?sort=name&order=desc&limit=100", headers=KEY))
     assert relisted[0]["id"] == FINISHED != listed[0]["id"]
 
-    ok(client.post("/__mock/clock", json={"freeze_at": "2020-01-01T00:00:00Z"}))
-    assert ok(client.get(run_path, headers=KEY))["status"] != "completed", \
-        "the clock set back before the run: no longer finished"
+    # A clock event alone changes a kept answer (the clock only moves forward: issue 24).
+    second = ok(client.post(f"{workflow}/runs", headers=KEY), 202)
+    second_path = f"{workflow}/runs/{second['id']}"
+    assert ok(client.get(second_path, headers=KEY))["status"] == "pending"
+    ok(client.post("/__mock/clock", json={"advance_seconds": 3600}))
+    assert ok(client.get(second_path, headers=KEY))["status"] != "pending", \
+        "the clock moved an hour on: the run left the queue"
+    assert ok(client.get(run_path, headers=KEY))["status"] == "completed"
 
 
 def test_a_reset_workspace_does_not_answer_from_its_old_state() -> None:

@@ -119,3 +119,38 @@ def test_private_network_preflight_is_answered() -> None:
     preflight = client.options("/api/v1/workflows", headers={
         "Origin": "null", "Access-Control-Request-Private-Network": "true", **PREFLIGHT})
     assert preflight.headers["Access-Control-Allow-Private-Network"] == "true"
+
+
+@pytest.mark.parametrize("origins", [(), ("*",)])
+def test_credentials_opt_in_echoes_the_origin(origins: tuple[str, ...]) -> None:
+    """With cors_allow_credentials, preflights and answers carry Allow-Credentials: true and
+    the caller's own origin (never '*', which browsers refuse with credentials)."""
+    client = create_app(make_settings(cors_origins=origins,
+                                      cors_allow_credentials=True)).test_client()
+    origin = {"Origin": "http://localhost:5173"}
+    preflight = client.options("/api/v1/workflows", headers={**origin, **PREFLIGHT})
+    answer = client.get("/api/v1/workflows", headers={**origin, **KEY})
+    for response in (preflight, answer):
+        assert response.headers["Access-Control-Allow-Credentials"] == "true"
+        assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+
+
+def test_credentials_are_off_by_default() -> None:
+    """Without the opt-in no answer allows credentials."""
+    client = create_app(make_settings()).test_client()
+    origin = {"Origin": "http://localhost:5173"}
+    preflight = client.options("/api/v1/workflows", headers={**origin, **PREFLIGHT})
+    answer = client.get("/api/v1/workflows", headers={**origin, **KEY})
+    assert "Access-Control-Allow-Credentials" not in preflight.headers
+    assert "Access-Control-Allow-Credentials" not in answer.headers
+
+
+def test_empty_answers_have_no_media_type() -> None:
+    """A preflight's and /favicon.ico's empty 204s carry no Content-Type (not text/html)."""
+    client = create_app(make_settings()).test_client()
+    preflight = client.options("/api/v1/workflows",
+                               headers={"Origin": "http://localhost:5173", **PREFLIGHT})
+    favicon = client.get("/favicon.ico")
+    for response in (preflight, favicon):
+        assert response.status_code == 204
+        assert "Content-Type" not in response.headers

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from support import DEMO_KEY, bearer, make_settings
 
-from mockserver.app import create_app
+from mockserver.app import create_app, mock_of
 
 KEY = bearer(DEMO_KEY)
 WORKFLOWS = "/api/v1/workflows"
@@ -210,3 +210,107 @@ def test_runs_summary_formulas(client: FlaskClient) -> None:
         expected = data["completed"] / decided if decided else None
         assert data["pass_rate"] == pytest.approx(expected) if expected is not None \
             else data["pass_rate"] is None
+
+
+_BUCKETS = {"draft": {None}, "running": {"running", "paused", "pending"},
+            "completed": {"completed"}, "failed": {"failed"}, "paused": set()}
+_PIVOT = "2026-11-10T00:00:00Z"
+
+
+def _text(row: dict[str, Any]) -> str:
+    return (row["name"] + (row["description"] or "")).lower()
+
+
+def _ran_between(row: dict[str, Any], after: str | None, before: str | None) -> bool:
+    at = row["last_run_at"]
+    return at is not None and (after is None or _ts(at) >= _ts(after)) and (
+        before is None or _ts(at) <= _ts(before))
+
+
+# Every filter of list_workflows, with the rule that says which rows it keeps; the rule is
+# applied to the unfiltered list, so a filter that miscounts or mismatches shows up here.
+FILTER_CASES: list[tuple[str, str, Any]] = [
+    *[("status", f"status={s}", lambda r, s=s: r["last_run_status"] in _BUCKETS[s])
+      for s in _BUCKETS],
+    ("search", "search=ivr", lambda r: "ivr" in _text(r)),
+    ("search", "search=zzz-no-such-text", lambda r: False),
+    ("has_failed_run", "has_failed_run=true", lambda r: r["run_status_counts"]["failed"] > 0),
+    ("has_failed_run", "has_failed_run=false", lambda r: r["run_status_counts"]["failed"] == 0),
+    ("last_run_after", f"last_run_after={_PIVOT}", lambda r: _ran_between(r, _PIVOT, None)),
+    ("last_run_before", f"last_run_before={_PIVOT}", lambda r: _ran_between(r, None, _PIVOT)),
+]
+_NOT_FILTERS = {"limit", "offset", "sort", "order", "include_definition"}
+
+
+def test_filter_cases_cover_every_list_filter(client: FlaskClient) -> None:
+    """The table below names every query filter openapi.yaml gives list_workflows."""
+    operation = next(op for op in mock_of(client.application).spec.operations
+                     if op.operation_id == "list_workflows")
+    declared = {p.name for p in operation.parameters if p.location == "query"} - _NOT_FILTERS
+    assert declared == {name for name, _, _ in FILTER_CASES}
+
+
+@pytest.mark.parametrize(("name", "query", "keeps"), FILTER_CASES,
+                         ids=[query for _, query, _ in FILTER_CASES])
+def test_filtered_total_counts_exactly_the_matching_workflows(
+        client: FlaskClient, name: str, query: str, keeps: Any) -> None:
+    """pagination.total under a filter is the number of workflows the filter keeps, on a
+    one-row page too; the rows across pages are exactly those."""
+    everything = all_workflows(client)
+    expected = {r["id"] for r in everything if keeps(r)}
+    first = get(client, f"{WORKFLOWS}?limit=1&{query}")
+    assert first["pagination"]["total"] == len(expected)
+    rows = get(client, f"{WORKFLOWS}?limit=100&{query}")
+    assert rows["pagination"]["total"] == len(expected)
+    assert {r["id"] for r in rows["data"]} == expected
+
+
+@pytest.mark.parametrize("offset", [27, 500])
+def test_prev_past_the_end_leads_to_the_last_page_with_items(client: FlaskClient,
+                                                             offset: int) -> None:
+    """A page past the end has no next, and its prev opens the last page that has rows."""
+    total = get(client, f"{WORKFLOWS}?limit=1")["pagination"]["total"]
+    limit = 10
+    page = get(client, f"{WORKFLOWS}?limit={limit}&offset={max(offset, total)}")
+    assert page["data"] == [] and page["pagination"]["next"] is None
+    query = parse_qs(urlsplit(page["pagination"]["prev"]).query)
+    assert query["offset"] == [str(((total - 1) // limit) * limit)]
+    assert get(client, f"{WORKFLOWS}?limit={limit}&offset={query['offset'][0]}")["data"]
+
+
+_PROXIED = [
+    ({"X-Forwarded-Host": "localhost:5173", "X-Forwarded-Proto": "https"},
+     "https://localhost:5173"),
+    ({"X-Forwarded-Host": "localhost:5173, mock:8080"}, "http://localhost:5173"),
+    ({"Forwarded": 'for=127.0.0.1;host="localhost:5173";proto=https, host=mock'},
+     "https://localhost:5173"),
+]
+
+
+@pytest.mark.parametrize(("headers", "origin"), _PROXIED)
+def test_trusted_proxy_headers_name_the_page_origin(headers: dict[str, str],
+                                                    origin: str) -> None:
+    """With trust_proxy, pagination links (and the served spec's servers) use the host and
+    scheme the proxy forwarded, so a dev server's proxy keeps the page's origin."""
+    proxied = create_app(make_settings(trust_proxy=True)).test_client()
+    response = proxied.get(f"{WORKFLOWS}?limit=5", headers={**KEY, **headers})
+    assert response.get_json()["pagination"]["next"].startswith(f"{origin}{WORKFLOWS}?")
+    served = proxied.get("/openapi.json", headers=headers).get_json()
+    assert served["servers"][0]["url"] == origin
+
+
+def test_proxy_headers_are_ignored_unless_trusted(client: FlaskClient) -> None:
+    """By default a client cannot steer links with forwarding headers."""
+    headers = {**KEY, "X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"}
+    link = client.get(f"{WORKFLOWS}?limit=5", headers=headers).get_json()["pagination"]["next"]
+    assert "evil.example" not in link
+
+
+def test_a_forwarded_host_does_not_pass_the_host_check() -> None:
+    """The DNS-rebinding check judges the Host the request came with: a page on a foreign
+    name cannot get in by adding X-Forwarded-Host: localhost, even with trust_proxy."""
+    proxied = create_app(make_settings(trust_proxy=True)).test_client()
+    rebinding = proxied.get(f"{WORKFLOWS}?limit=5", headers={
+        **KEY, "Host": "evil.example", "X-Forwarded-Host": "localhost"})
+    assert rebinding.status_code == 421
+    assert rebinding.get_json()["error"]["code"] == "MISDIRECTED_REQUEST"

@@ -195,3 +195,22 @@ def test_lost_billing_records_keep_the_credit_figures_coherent(client: FlaskClie
             assert run["status"] in ("completed", "failed", "cancelled")
             assert ok(client.get(base, headers=KEY))["credits"] is None
     assert readings == {"missing", "settlement_missing"}
+
+
+def test_every_catalog_language_has_real_sentences(client: FlaskClient) -> None:
+    """Lines in each non-English locale of the catalog are hand-written sentences of that
+    language (a bank in phrases.yaml), not words drawn at random from a word list."""
+    from mockserver.world.runs.text import _sentences, translate
+
+    catalog = mock_of(client.application).world.catalog
+    banks = _sentences()
+    languages = {locale.split("-")[0] for locale in catalog.locales} - {"en"}
+    assert languages <= set(banks), sorted(languages - set(banks))
+    for locale in catalog.locales:
+        language = locale.split("-")[0]
+        for line in ("Thank you for calling.", "Your package is on its way.", "Goodbye."):
+            translated = translate(0, line, locale)
+            assert translated == line if language == "en" else translated in banks[language]
+    seen = {card for cards in _lines_by_locale(client).values() for card in cards}
+    german = [s for s in seen if s in banks["de"]]
+    assert german, "the seeded runs should show German lines"

@@ -142,7 +142,7 @@ def loopback_app() -> Any:
     return create_app(dataclasses.replace(Settings(), host="127.0.0.1"))
 
 
-@pytest.mark.parametrize("host", LOOPBACK_HOSTS)
+@pytest.mark.parametrize("host", [*LOOPBACK_HOSTS, ""])
 def test_a_loopback_mock_answers_loopback_host_names(loopback_app: Any, host: str) -> None:
     response = loopback_app.test_client().get(WHOAMI, headers={**KEY, "Host": host})
     assert response.status_code == 200, response.get_data(as_text=True)

@@ -315,3 +315,12 @@ def test_api_key_scope_enum_matches_sdk() -> None:
     """The ApiKeyScope enum lists exactly the SDK's ApiKeyScope literal values."""
     literal = typing.get_args(sdk_types.ApiKeyScope)[0]
     assert list(SCHEMAS["ApiKeyScope"]["enum"]) == list(typing.get_args(literal))
+
+
+def test_graph_node_type_is_the_node_type_enum() -> None:
+    """Saved graphs declare their node types as the NodeType enum (clients and Schemathesis
+    see it); only validate's draft nodes take any string, to report unknown ones."""
+    assert SCHEMAS["GraphNode"]["properties"]["type"]["$ref"] == "#/components/schemas/NodeType"
+    draft = SCHEMAS["WorkflowValidateIn"]["properties"]["definition"]["$ref"]
+    assert draft == "#/components/schemas/WorkflowDefinitionDraft"
+    assert SCHEMAS["GraphNodeDraft"]["properties"]["type"]["type"] == "string"

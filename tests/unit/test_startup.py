@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,42 @@ def test_unknown_node_type_is_404(client: FlaskClient) -> None:
     response = client.get("/api/v2/nodes/operator_teleporter", headers=bearer(DEMO_KEY))
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    (lambda enum: enum.remove("sink_preview"), r"only in the catalog: \['sink_preview'\]"),
+    (lambda enum: enum.append("operator_teleporter"),
+     r"only in the spec: \['operator_teleporter'\]"),
+    (lambda enum: enum.append("decision_score_router"),
+     r"only in the spec: \['decision_score_router'\]"),
+])
+def test_node_type_enum_must_mirror_the_catalog(tmp_path: Path, change: object,
+                                                named: str) -> None:
+    """GraphNode.type's NodeType enum names exactly the catalog's placeable node types (a
+    preview node is not one): a spec that drifts from the catalog does not start."""
+    def mutate(document: dict) -> None:  # type: ignore[type-arg]
+        change(document["components"]["schemas"]["NodeType"]["enum"])  # type: ignore[operator]
+
+    with pytest.raises(StartupError, match=named):
+        create_app(make_settings(spec_path=_spec_copy(tmp_path, mutate)))
+
+
+def test_a_log_later_than_the_starting_clock_stops_startup(tmp_path: Path) -> None:
+    """Replaying changes recorded after the instant the clock would start at is refused:
+    the records would read times after "now"; the same events on a later clock start."""
+    from datetime import timedelta
+
+    from support import FROZEN_AT
+
+    recorder = create_app(make_settings())
+    client = recorder.test_client()
+    rows = client.get("/api/v1/workflows?status=completed&limit=1",
+                      headers=bearer(DEMO_KEY)).get_json()["data"]
+    copy = client.post(f"/api/v1/workflows/{rows[0]['id']}/duplicate", headers=bearer(DEMO_KEY))
+    assert copy.status_code == 201
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps(client.get("/__mock/events").get_json()["data"]))
+    earlier = make_settings(frozen_at=FROZEN_AT - timedelta(days=1), replay_path=events)
+    with pytest.raises(StartupError, match="before the latest change in the state log"):
+        create_app(earlier)
+    assert create_app(make_settings(replay_path=events)) is not None

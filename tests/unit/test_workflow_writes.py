@@ -360,10 +360,11 @@ def test_empty_definitions_save(client: FlaskClient, definition: dict[str, Any])
 
 
 def test_delete_hides_the_workflow_everywhere(client: FlaskClient) -> None:
-    """DELETE answers `{}`; afterwards the workflow is gone from reads, writes and lists."""
+    """DELETE answers `{"deleted": true}`; afterwards the workflow is gone from reads, writes
+    and lists."""
     runs = ok(client.get(f"{WORKFLOWS}/{MULTI}/runs?limit=1", headers=KEY))
     response = client.delete(f"{WORKFLOWS}/{MULTI}", headers=KEY)
-    assert response.status_code == 200 and response.get_json()["data"] == {}
+    assert response.status_code == 200 and response.get_json()["data"] == {"deleted": True}
     assert MULTI not in listed_ids(client)
     base = f"{WORKFLOWS}/{MULTI}"
     gone = [

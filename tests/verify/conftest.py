@@ -22,7 +22,8 @@ def live_mock() -> Iterator[MockServer]:
 @pytest.fixture(scope="module")
 def drifted_api() -> Iterator[MockServer]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = MockServer()
+    # The drift layer rewrites JSON bodies, so the mock under it answers them plainly.
+    server = MockServer(compress_responses=False)
     server.app.wsgi_app = DriftedApi(server.app.wsgi_app)  # type: ignore[method-assign]
     with server:
         yield server

@@ -158,3 +158,31 @@ def _workflows(base_url: str, headers: dict[str, str]) -> dict[str, tuple[int, s
     listed = httpx.get(f"{base_url}/api/v1/workflows?limit=100", headers=headers,
                        timeout=60).json()["data"]
     return {w["id"]: (w["runs_count"], w["last_run_status"]) for w in listed}
+
+
+@pytest.mark.parametrize(("prev_offset", "drift"), [(20, False), (490, False), (480, True)])
+def test_prev_past_the_end_may_lead_to_the_last_page_with_items(prev_offset: int,
+                                                                drift: bool) -> None:
+    """Past the end (offset 500 of 27), prev may step one page back or to the last page
+    with items (the mock's choice); any other offset is drift."""
+    from mockserver.verify.checks import page_problems
+    from mockserver.verify.contract import PageRules
+
+    page = {"next": None, "prev": f"http://x/api/v1/workflows?offset={prev_offset}&limit=10",
+            "limit": 10, "total": 27}
+    problems = page_problems(page, 0, 500, 10, PageRules(1, 100, 20, 0))
+    assert bool(problems) == drift, problems
+
+
+@pytest.mark.parametrize(("prev_offset", "drift"), [(0, False), (9383, False), (9500, True)])
+def test_prev_of_an_empty_page_without_a_total_may_go_to_any_earlier_page(
+        prev_offset: int, drift: bool) -> None:
+    """A list without a total (uploads) cannot tell its last page with items: past the end,
+    any earlier page is fine for prev."""
+    from mockserver.verify.checks import page_problems
+    from mockserver.verify.contract import PageRules
+
+    page = {"next": None, "prev": f"http://x/uploads?offset={prev_offset}&limit=54",
+            "limit": 54}
+    problems = page_problems(page, 0, 9437, 54, PageRules(1, 100, 20, 0))
+    assert bool(problems) == drift, problems

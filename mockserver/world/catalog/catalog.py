@@ -54,6 +54,11 @@ class Catalog:
     def node_types(self) -> list[str]:
         return list(self._nodes)
 
+    def placeable(self, node_type: str) -> bool:
+        """Whether a workflow graph may hold this type (a known, non-preview node)."""
+        spec = self._nodes.get(node_type)
+        return spec is not None and spec.placeable
+
     def get(self, node_type: str) -> NodeSpec | None:
         return self._nodes.get(node_type)
 

@@ -256,6 +256,9 @@ def apply_event(world: World, event: Event) -> None:
         raise ValueError(f"event {event.seq}: unknown kind {event.kind!r}")
     applier(world, event.data)
     _record_activity(world, event)
+    instant = _change_instant(event.data)
+    if instant is not None:  # the clock may never again show a time before this change
+        world.clock.note_change(instant)
 
 
 def _record_activity(world: World, event: Event) -> None:
@@ -268,3 +271,10 @@ def _record_activity(world: World, event: Event) -> None:
     state = world.workspace(workspace_id)
     with state.writing():
         state.activity.append(record)
+
+
+def _change_instant(data: dict[str, Any]) -> datetime | None:
+    """When a record-changing event happened (its ``at``, or its run control's)."""
+    control = data.get("control")
+    at = data.get("at") or (control.get("at") if isinstance(control, dict) else None)
+    return when(at) if isinstance(at, str) else None

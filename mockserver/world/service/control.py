@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ...clock import rewind_message
+from ...envelope import iso
 from ...errors import (
     Conflict,
     Detail,
@@ -40,10 +42,11 @@ def set_clock(engine: StateEngine, *, frozen_at: datetime | None = None,
     def decide() -> tuple[str, dict[str, Any]]:
         clock = engine.world.clock
         frozen, offset = clock.state()
-        if real_time:
-            frozen, offset = None, 0.0
+        if real_time:  # from the current instant on, never back to an earlier one
+            frozen, offset = None, clock.real_time_from_here()
         elif frozen_at is not None:
             frozen = frozen_at.astimezone(UTC)
+            _refuse_rewind(clock.floor, frozen)
         elif advance_seconds is not None:
             if frozen is not None:
                 frozen = clock.shifted(frozen, advance_seconds)
@@ -53,6 +56,14 @@ def set_clock(engine: StateEngine, *, frozen_at: datetime | None = None,
                              "offset_seconds": offset}
 
     engine.execute(decide)
+
+
+def _refuse_rewind(latest: datetime | None, instant: datetime) -> None:
+    if latest is not None and instant < latest:
+        raise Conflict(rewind_message(instant, latest) + "; reset the state first "
+                       "(POST /__mock/reset, or freeze_at with \"reset\": true)",
+                       [Detail("freeze_at", f"must not be before {iso(latest)}")],
+                       extra={"latest_change_at": iso(latest)})
 
 
 def set_faults(engine: StateEngine, changes: dict[str, Any]) -> None:

@@ -226,11 +226,18 @@ class World:
                                                                **changes}}
 
     def _restore_clock(self) -> None:
-        """Back to the clock the settings started with (frozen instant or real time)."""
+        """Back to the clock the settings started with (frozen instant or real time); the
+        changes it had to stay after are gone with the state."""
+        self.clock.forget_changes()
         if self.settings.frozen_at is not None:
             self.clock.freeze_at(self.settings.frozen_at)
         else:
             self.clock.follow_real_time()
+
+    def built_workspaces(self) -> list[WorkspaceState]:
+        """The workspaces already generated (in use), without generating any other."""
+        with self._lock:
+            return list(self._states.values())
 
     def find_run(self, run_id: str) -> tuple[WorkspaceState, RunRecord] | None:
         """A run in any workspace (generating the ones not used yet).
