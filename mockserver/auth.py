@@ -47,8 +47,12 @@ class Authenticator:
         return self.world.fixtures
 
     def authorize(self, operation: Operation, authorization: str | None,
-                  workspace_header: str | None, now: datetime) -> Principal | None:
-        """Return the caller, or raise the documented 400/401/403/404."""
+                  workspace_header: str | None, now: datetime,
+                  path_workspace: str | None = None) -> Principal | None:
+        """Return the caller, or raise the documented 400/401/403/404.
+
+        ``path_workspace``: the ``workspace_id`` path parameter, the workspace of the
+        operations marked ``x-onepin-workspace: path``."""
         if operation.is_public:
             return None
         token = _bearer_token(authorization)
@@ -62,11 +66,15 @@ class Authenticator:
         scheme = API_KEY_SCHEME if principal.auth_kind == "api_key" else SESSION_SCHEME
         if scheme not in accepted:
             raise CredentialNotAccepted("This operation does not accept this kind of credential")
+        if operation.workspace == "path":
+            return self._path_workspace(operation, principal, path_workspace or "")
         return self._with_workspace(operation, principal, workspace_header)
 
     def _api_key(self, token: str) -> Principal:
         key = self.fixtures.api_keys.get(token)
-        if key is None:
+        # A key lives as long as its user's membership: removing the member or deleting
+        # the workspace revokes it.
+        if key is None or self.world.role_of(key.workspace_id, key.user_id) is None:
             raise Unauthorized("Invalid API key")
         return Principal("api_key", key.user_id, tuple(sorted(set(key.scopes))), key.id,
                          key.workspace_id)
@@ -94,7 +102,7 @@ class Authenticator:
                 raise Forbidden("X-Workspace-Id does not match the API key's workspace")
             if operation.scope and operation.scope not in principal.scopes:
                 raise Forbidden(f"API key lacks the '{operation.scope}' scope")
-            role = self.fixtures.role_of(principal.workspace_id or "", principal.user_id)
+            role = self.world.role_of(principal.workspace_id or "", principal.user_id)
             return replace(principal, role=role)
         return self._session_workspace(operation, principal, header)
 
@@ -108,12 +116,34 @@ class Authenticator:
             raise BadRequest("X-Workspace-Id header is required with a session token")
         if not _is_uuid(header):
             raise BadRequest("X-Workspace-Id must be a workspace id (UUID)")
-        role = self.fixtures.role_of(header, principal.user_id)
+        return self._member(operation, principal, header)
+
+    def _path_workspace(self, operation: Operation, principal: Principal,
+                        workspace_id: str) -> Principal:
+        """The workspace named in the path: a key reaches its own only, a session the
+        ones its user belongs to; any other is a 404, as if it did not exist."""
+        if not _is_uuid(workspace_id):
+            # Not an id at all: request validation answers (422 naming workspace_id).
+            return replace(principal, workspace_id=None)
+        if principal.auth_kind == "api_key":
+            if workspace_id != principal.workspace_id:
+                raise NotFound("Workspace not found")
+            if operation.scope and operation.scope not in principal.scopes:
+                raise Forbidden(f"API key lacks the '{operation.scope}' scope")
+            role = self.world.role_of(workspace_id, principal.user_id)
+            return replace(principal, role=role)
+        return self._member(operation, principal, workspace_id)
+
+    def _member(self, operation: Operation, principal: Principal,
+                workspace_id: str) -> Principal:
+        role = self.world.role_of(workspace_id, principal.user_id)
         if role is None:
             raise NotFound("Workspace not found")
         if not role_at_least(role, operation.min_role):
+            if operation.role_refusal == 404:
+                raise NotFound("Workspace not found")
             raise Forbidden(f"This action needs the '{operation.min_role}' role")
-        return replace(principal, workspace_id=header, role=role)
+        return replace(principal, workspace_id=workspace_id, role=role)
 
 
 def _is_instant(value: Any) -> bool:

@@ -77,6 +77,13 @@ class PaymentRequired(ApiError):
     code = "INSUFFICIENT_CREDITS"
 
 
+class PlanLimitReached(ApiError):
+    """A plan gate other than credits: workspaces per owner, seats of a workspace."""
+
+    status = 402
+    code = "PLAN_LIMIT_REACHED"
+
+
 class Forbidden(ApiError):
     status = 403
     code = "FORBIDDEN"
@@ -102,6 +109,19 @@ class MisdirectedRequest(ApiError):
 class Conflict(ApiError):
     status = 409
     code = "CONFLICT"
+
+
+class SlugTaken(Conflict):
+    """Another workspace holds the slug (the SDK's docs name this code)."""
+
+    code = "WORKSPACE_SLUG_TAKEN"
+
+
+class Gone(ApiError):
+    """An invite that was accepted, revoked or has expired."""
+
+    status = 410
+    code = "GONE"
 
 
 class PayloadTooLarge(ApiError):
@@ -135,8 +155,9 @@ class ServerError(ApiError):
 
 
 _CODES_BY_STATUS = {400: BadRequest, 401: Unauthorized, 402: PaymentRequired, 403: Forbidden,
-                    404: NotFound, 405: MethodNotAllowed, 409: Conflict, 413: PayloadTooLarge,
-                    422: ValidationFailed, 426: UpgradeRequired, 429: RateLimited}
+                    404: NotFound, 405: MethodNotAllowed, 409: Conflict, 410: Gone,
+                    413: PayloadTooLarge, 422: ValidationFailed, 426: UpgradeRequired,
+                    429: RateLimited}
 
 
 def error_for_status(status: int, message: str) -> ApiError:

@@ -115,7 +115,7 @@ class Pipeline:
         self._version_gate(request)  # 3
         if operation.raw.get("x-mock-admin"):  # 4
             self._control_guard(request)
-        principal = self._authorize(operation, now, record)  # 5
+        principal = self._authorize(operation, now, record, path.get("workspace_id"))  # 5
         # 6: overrides come after authentication, so an anonymous caller cannot use them
         # to hold worker threads or to skip the auth answer. A malformed override header
         # is the mock's own concern, outside the contract too.
@@ -152,11 +152,11 @@ class Pipeline:
         check_control_request(req.method, dict(req.headers), req.host_url,
                               self.settings.cors_origins)
 
-    def _authorize(self, operation: Operation, now: datetime,
-                   record: RequestRecord) -> Principal | None:
+    def _authorize(self, operation: Operation, now: datetime, record: RequestRecord,
+                   path_workspace: str | None) -> Principal | None:
         principal = self.authenticator.authorize(
             operation, request.headers.get("Authorization"),
-            request.headers.get(WORKSPACE_HEADER), now)
+            request.headers.get(WORKSPACE_HEADER), now, path_workspace)
         record.workspace_id = principal.workspace_id if principal else None
         return principal
 

@@ -54,8 +54,11 @@ class Operation:
     security: tuple[str, ...]  # accepted scheme names; empty = public
     scope: str | None
     min_role: str | None
-    workspace: str | None  # "required" | "optional" | None
+    workspace: str | None  # "required" | "optional" | "path" | None
     raw: dict[str, Any] = field(repr=False, compare=False)
+    # Status for a member whose role is below min_role: 403, or 404 where the API hides
+    # the workspace from them as from a stranger (x-onepin-role-refusal).
+    role_refusal: int = 403
 
     @property
     def flask_rule(self) -> str:
@@ -177,6 +180,7 @@ class Spec:
             min_role=raw.get("x-onepin-min-role"),
             workspace=raw.get("x-onepin-workspace"),
             raw=raw,
+            role_refusal=int(raw.get("x-onepin-role-refusal", 403)),
         )
 
     def _parameters(self, declared: list[tuple[str, Any]], where: str) -> tuple[Parameter, ...]:

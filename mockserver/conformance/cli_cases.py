@@ -6,13 +6,14 @@ from .cli_cases_auth import CASES as AUTH
 from .cli_cases_runs import CASES as RUNS
 from .cli_cases_usage import CASES as USAGE
 from .cli_cases_workflows import CASES as WORKFLOWS
+from .cli_cases_workspaces import CASES as WORKSPACES
 from .cli_env import CliCase
 
 # Top-level commands and groups whose every command touches (or belongs with) the in-scope
 # endpoints: each command under them must have a case.
-SCOPE = ("login", "logout", "whoami", "workflows", "nodes", "usage")
+SCOPE = ("login", "logout", "whoami", "workflows", "nodes", "usage", "workspace")
 
-CASES: dict[tuple[str, ...], CliCase] = {**AUTH, **WORKFLOWS, **RUNS, **USAGE}
+CASES: dict[tuple[str, ...], CliCase] = {**AUTH, **WORKFLOWS, **RUNS, **USAGE, **WORKSPACES}
 
 
 def in_scope(command: tuple[str, ...]) -> bool:

@@ -69,9 +69,10 @@ class CliEnv:
         env.update(HOME=str(self.home), NO_COLOR="1", COLUMNS="200", PYTHONIOENCODING="utf-8")
         return env
 
-    def run(self, argv: list[str], *, auth: bool = True) -> CliRun:
-        """Run ``onepin [--base-url URL --api-key KEY] ARGV``."""
-        root = ["--base-url", self.base_url, "--api-key", api_key()] if auth else []
+    def run(self, argv: list[str], *, auth: bool = True, token: str | None = None) -> CliRun:
+        """Run ``onepin [--base-url URL --api-key KEY] ARGV``; ``token`` (a session JWT,
+        which the CLI sends as it sends a key) instead of the matrix's key."""
+        root = ["--base-url", self.base_url, "--api-key", token or api_key()] if auth else []
         command = [self.exe, *root, *argv]
         done = subprocess.run(command, capture_output=True, text=True, env=self.environment(),
                               cwd=self.workdir, timeout=CLI_TIMEOUT, check=False)
@@ -94,6 +95,7 @@ class Invocation:
     label: str = ""
     auth: bool = True  # pass --base-url and --api-key
     needs: tuple[str, ...] = ()  # options an older CLI may lack: skipped when it does
+    credential: str = "key"  # "key" (the matrix's API key) or "session" (Ada's session JWT)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ def plan(case: CliCase, methods: Methods) -> tuple[tuple[Invocation, ...], str]:
 def _exercise(invocation: Invocation, env: CliEnv, proxy: RecordingProxy) -> None:
     argv = invocation.argv(env)  # may run setup first (fresh records, a login)
     mark = proxy.mark()
-    run = env.run(argv, auth=invocation.auth)
+    token = env.scene.session() if invocation.credential == "session" else None
+    run = env.run(argv, auth=invocation.auth, token=token)
     run.requests = proxy.since(mark)
     label = f" [{invocation.label}]" if invocation.label else ""
     try:

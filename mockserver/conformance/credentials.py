@@ -16,6 +16,9 @@ SECOND_WORKSPACE_KEY = "op_live_demoSecondWorkspaceKeyOnepin0003"
 ACME_WORKSPACE = "6ec9a28f-de78-58e7-8616-48891f256dec"
 GLOBEX_WORKSPACE = "bb5d5247-2d7a-5b92-b9d9-fb02ccb411fb"
 ADA_USER = "b11a6feb-8597-5691-a36d-7d425071868e"
+ADA_EMAIL = "ada@acme.example"
+ELI_USER = "b7745688-e91b-56d9-ad84-384174fb4fb2"  # an editor of Acme
+ELI_EMAIL = "eli@acme.example"
 JWT_ISSUER = "onepin-mock"
 _chosen = {"api_key": DEMO_KEY}
 

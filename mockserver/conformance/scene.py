@@ -6,8 +6,10 @@ depends on the method it exercises.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -49,7 +51,8 @@ class Scene:
         self._fresh: list[str] = []
         self._thaw = False  # held_run froze the mock's clock: clean-up returns it to real time
         self._billing: dict[str, Any] | None = None  # a plan on_free_plan changed, to restore
-        self._token: str | None = None
+        self._tokens: dict[str, str] = {}
+        self._undo: list[Callable[[], None]] = []  # clean-up steps of fresh records
         self.workspace_id = self._own_workspace()
         self._seeds: Seeds | None = None
         self.setup_error: SceneError | None = None
@@ -158,6 +161,11 @@ class Scene:
 
         The workspace has a concurrent-run limit; every case starts its runs on new copies.
         """
+        undo, self._undo = self._undo, []
+        for step in reversed(undo):
+            # Already gone (the case deleted it): nothing left to undo.
+            with contextlib.suppress(SceneError, httpx.HTTPError):
+                step()
         pending, self._fresh = self._fresh, []
         for workflow_id in pending:
             response = self.http.get(f"/api/v1/workflows/{workflow_id}/runs",
@@ -188,13 +196,24 @@ class Scene:
             self._billing = saved
         return self.workspace_id
 
-    def session(self) -> str:
-        """A session JWT for Ada: from the mock's token endpoint, else minted locally."""
-        if self._token is None:
-            response = self.http.post("/__mock/tokens", json={"user_id": ADA_USER})
+    def on_cleanup(self, step: Callable[[], None]) -> None:
+        """Run ``step`` at the next clean-up (after the case), newest first."""
+        self._undo.append(step)
+
+    def session(self, user_id: str = ADA_USER) -> str:
+        """A session JWT (Ada's unless told): from the mock's token endpoint, else minted
+        locally."""
+        if user_id not in self._tokens:
+            response = self.http.post("/__mock/tokens", json={"user_id": user_id})
             ok = response.status_code == 200
-            self._token = str(response.json()["data"]["token"]) if ok else session_token()
-        return self._token
+            self._tokens[user_id] = (str(response.json()["data"]["token"]) if ok
+                                     else session_token(user_id))
+        return self._tokens[user_id]
+
+    def as_user(self, user_id: str, method: str, path: str, body: Any = None) -> Any:
+        """A raw call with ``user_id``'s session; its ``data``."""
+        headers = {"Authorization": f"Bearer {self.session(user_id)}"}
+        return self._data(self.http.request(method, path, json=body, headers=headers))
 
 
 def discover(scene: Scene) -> Seeds:

@@ -14,6 +14,7 @@ from . import (
     account,
     admin,
     billing,
+    members,
     nodes,
     ops,
     run_control,
@@ -22,6 +23,7 @@ from . import (
     voices,
     workflow_writes,
     workflows,
+    workspaces,
 )
 from .base import Handler
 
@@ -30,7 +32,7 @@ __all__ = ["TABLES", "merge_tables", "operations"]
 TABLES: dict[str, Mapping[str, Handler]] = {
     module.__name__: module.OPERATIONS
     for module in (ops, nodes, voices, workflows, workflow_writes, runs, run_control, account,
-                   billing, usage, admin)
+                   billing, usage, workspaces, members, admin)
 }
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import DEMO_KEY, READ_ONLY_KEY, SECOND_WORKSPACE_KEY
+from support import ACME, ADA, DEMO_KEY, READ_ONLY_KEY, SECOND_WORKSPACE_KEY
 
 from mockserver.settings import DEFAULT_SPEC, Settings
 from mockserver.testing import MockServer
@@ -43,14 +43,27 @@ def live() -> Iterator[MockServer]:
 def test_schemathesis_finds_nothing(live: MockServer, key: str, tmp_path: Path) -> None:
     """No 500, no undeclared status or shape, valid input accepted, invalid input refused."""
     live.reset()
+    assert_schemathesis_clean(live, tmp_path, "--header", f"Authorization: Bearer {key}")
+
+
+def test_schemathesis_finds_nothing_in_workspaces_with_a_session(live: MockServer,
+                                                                  tmp_path: Path) -> None:
+    """The workspace, member and invite operations take sessions only: Ada's session runs
+    them (with Acme as X-Workspace-Id where one is asked for), every phase and check."""
+    live.reset()
+    assert_schemathesis_clean(
+        live, tmp_path, "--header", f"Authorization: Bearer {live.session_token(ADA)}",
+        "--header", f"X-Workspace-Id: {ACME}", "--include-tag-regex", "^workspace")
+
+
+def assert_schemathesis_clean(live: MockServer, tmp_path: Path, *extra: str) -> None:
     command = [
         str(SCHEMATHESIS), "--config-file", str(CONFIG), "run", str(DEFAULT_SPEC),
         "--url", live.url, "--checks", "all", "--mode", "all",
         "--phases", "examples,coverage,fuzzing,stateful",
         "--max-examples", str(EXAMPLES), "--max-time", str(SECONDS), "--seed", str(SEED),
         "--generation-deterministic", "--no-shrink", "--continue-on-failure",
-        "--header", f"Authorization: Bearer {key}", "--workers", "1",
-        "--report-dir", str(tmp_path),
+        "--workers", "1", "--report-dir", str(tmp_path), *extra,
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False,
                             timeout=SECONDS * 4 + 120)

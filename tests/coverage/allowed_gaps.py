@@ -9,6 +9,12 @@ from __future__ import annotations
 
 _NO_INPUT_TO_REFUSE = ("its only input is the node type in the path, and an unknown type is "
                        "404 (openapi.yaml's NodeTypePath), so nothing is left to be invalid")
+_WORKSPACE_IN_PATH = ("the workspace is the path's id, not a header: there is no header to "
+                      "be missing or malformed")
+_ANY_MEMBER_READS = ("every member role may read it, a non-member gets 404 and an API key 401 "
+                     "(sessions only), so no caller is refused with 403")
+_NO_WORKSPACE = ("it reads the caller's own memberships: no workspace to name, miss or be "
+                 "refused")
 _DEMO_PLANS = ("the demo workspaces are on the team and pro plans; free and enterprise show "
                "once POST /__mock/workspaces/{id}/billing sets them")
 ALLOWED_GAPS: dict[str, str] = {
@@ -33,6 +39,21 @@ ALLOWED_GAPS: dict[str, str] = {
         "read them, so no caller falls short",
     "status: get_node_detail 422": _NO_INPUT_TO_REFUSE,
     "status: get_node_detail_v2 422": _NO_INPUT_TO_REFUSE,
+    "enum: WorkspaceMemberOut.status invited":
+        "a pending invite exists only once an admin invites someone (a write); seeded rosters "
+        "hold members only",
+    "optional: WorkspaceMemberOut image_url":
+        "the mock's users are fixture records with a name and an email, no profile picture",
+    "optional: WorkspaceOut organization_id":
+        "organizations are not modelled: every workspace is its own account, owned by a user",
+    "status: get_workspace 400": _WORKSPACE_IN_PATH,
+    "status: get_workspace_settings 400": _WORKSPACE_IN_PATH,
+    "status: list_members 400": _WORKSPACE_IN_PATH,
+    "status: get_workspace 403": _ANY_MEMBER_READS,
+    "status: list_members 403": _ANY_MEMBER_READS,
+    "status: list_workspaces 400": _NO_WORKSPACE,
+    "status: list_workspaces 403": _NO_WORKSPACE,
+    "status: list_workspaces 404": _NO_WORKSPACE,
     "status: whoami 422":
         "whoami takes no input; FastAPI documents a 422 on every operation (conventions §6)",
     **{f"status: {op} 422": "it takes no input; FastAPI documents a 422 on every operation "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import product
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -21,7 +22,9 @@ from support import (
     ACME,
     ADA,
     DEMO_KEY,
+    ELI,
     GLOBEX,
+    GUS,
     READ_ONLY_KEY,
     SECOND_WORKSPACE_KEY,
     VERA,
@@ -80,6 +83,7 @@ class Crawler:
         for workspace, key in WORKSPACES:
             self.workspace(workspace, bearer(key))
         self.catalog()
+        self.people()
         self.errors()
         return self.exchanges
 
@@ -166,6 +170,26 @@ class Crawler:
                          session(ADA, workspace) if key == SECOND_WORKSPACE_KEY else bearer(key))
         for operation_id in ("health", "ready"):
             self.get(operation_id, self.path(operation_id), {})
+
+    def people(self) -> None:
+        """Each user's workspaces, and each workspace's profile, settings and members."""
+        for user in (ADA, ELI, VERA, GUS):
+            for body in self.pages("list_workspaces", self.path("list_workspaces") + "?limit=1",
+                                   session(user)):
+                for workspace in body["data"]:
+                    ids = {"workspace_id": workspace["id"]}
+                    for operation_id in ("get_workspace", "get_workspace_settings",
+                                         "list_members"):
+                        self.get(operation_id, self.path(operation_id, **ids), session(user))
+        for workspace, key in WORKSPACES:
+            self.get("get_workspace_settings",
+                     self.path("get_workspace_settings", workspace_id=workspace), bearer(key))
+        slugs = self.path("slug_available")
+        admins = ((ADA, ACME), (GUS, GLOBEX))
+        for (user, workspace), slug in product(admins, ("acme-voice", "globex-l10n", "admin",
+                                                       "Not A Slug", "fresh-slug")):
+            self.get("slug_available", f"{slugs}?slug={quote(slug)}", session(user, workspace))
+        self.get("slug_available", f"{slugs}?slug=mine", session(ELI, ACME))  # 403: an editor
 
     # -- natural errors -------------------------------------------------------------------
 

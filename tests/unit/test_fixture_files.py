@@ -285,6 +285,14 @@ def bad_cases() -> list[Any]:
         pytest.param(f"{key}    key: {PAM_KEY}\n    scopes: [workflows:read]\n"
                      "    scope: [workflows:write]  #<\n", "api_keys[0].scope", "unknown",
                      id="unknown-key-field"),
+        pytest.param(f"workspaces:\n  - id: {PINNED_WS}\n    name: n\n    slug: s\n"
+                     f"    owner: {VIC}  #<\n", "workspaces[0].owner",
+                     "must be an admin member", id="owner-not-an-admin"),
+        pytest.param(f"users:\n  - {{id: {PAM}, name: Pam, email: pam@pinned.example}}\n"
+                     f"  - {{id: {VIC}, name: Vic, email: vic@pinned.example}}\n"
+                     f"{flow}    runs:\n      - {{status: completed, triggered_by: {VIC}}}  #<\n",
+                     "workflows[0].runs[0].triggered_by", "must be a member",
+                     id="run-started-by-a-stranger"),
     ]
 
 

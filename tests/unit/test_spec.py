@@ -25,7 +25,8 @@ from referencing.jsonschema import DRAFT202012
 SPEC_PATH = Path(__file__).parents[2] / "mockserver" / "openapi.yaml"
 SPEC_URI = "urn:onepin-mock:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-TAGS = {"workflows", "runs", "nodes", "voices", "auth", "ops", "users", "usage", "workspaces"}
+TAGS = {"workflows", "runs", "nodes", "voices", "auth", "ops", "users", "usage", "workspaces",
+        "workspace", "workspace_members"}
 ROLES = {"viewer", "editor", "admin"}
 # The caller's own account: any credential, no scope, a workspace only if one is sent.
 PER_USER = {"whoami", "get_my_credits", "get_my_plan_limits",
@@ -208,26 +209,33 @@ def test_every_response_advertises_required_version(
 
 @pytest.mark.parametrize(("path", "method", "operation"), OPERATIONS, ids=OPERATION_IDS)
 def test_authorization_metadata(path: str, method: str, operation: dict[str, Any]) -> None:
-    """Authenticated operations carry scope/role/workspace extensions and the workspace header."""
+    """Authenticated operations carry scope/role/workspace extensions and say where the
+    workspace comes from: the header (required/optional), the path, or nowhere."""
     if not _is_authenticated(operation):
         assert operation.get("security") == []
         return
     scopes = set(typing.get_args(typing.get_args(sdk_types.ApiKeyScope)[0]))
     scope = operation.get("x-onepin-scope")
-    assert operation.get("x-onepin-min-role") in ROLES
-    if "{workspace_id}" in path:
-        # The workspace is the path's (membership checked by the handler): sessions only.
-        assert operation.get("security") == [{"SessionAuth": []}]
-        assert scope is None and operation.get("x-onepin-workspace") is None
-        return
-    if operation["operationId"] in PER_USER | {"get_node_detail"}:
-        assert scope is None
+    session_only = operation.get("security") == [{"SessionAuth": []}]
+    if operation["operationId"] in PER_USER | {"get_node_detail"} or session_only:
+        assert scope is None  # no API key reaches it, so no scope could let one in
     else:
         assert scope in scopes
-    expected_workspace = "optional" if operation["operationId"] in PER_USER else "required"
-    assert operation.get("x-onepin-workspace") == expected_workspace
+    workspace = operation.get("x-onepin-workspace")
     refs = {param.get("$ref") for param in operation.get("parameters", [])}
-    assert "#/components/parameters/WorkspaceHeader" in refs
+    if "{workspace_id}" in path:
+        # The workspace is the path's: the authenticator checks membership
+        # (`x-onepin-workspace: path`), or the handler does (sessions only).
+        assert workspace == "path" or (workspace is None and session_only)
+    elif workspace is None:
+        assert session_only and "x-onepin-min-role" not in operation
+        return
+    else:
+        expected = "optional" if operation["operationId"] in PER_USER else "required"
+        assert workspace == expected
+        assert "#/components/parameters/WorkspaceHeader" in refs
+    assert operation.get("x-onepin-min-role") in ROLES
+    assert operation.get("x-onepin-role-refusal", 403) in (403, 404)
 
 
 def test_error_response_examples_match_error_schema() -> None:

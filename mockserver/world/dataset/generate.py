@@ -25,9 +25,11 @@ from ..runs.lifecycle import Control
 from ..runs.record import RunRecord, new_run, plan_run, run_id_for
 from ..state.fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
 from ..state.records import SeededWorkflowRecord, UploadRecord, WorkflowRecord
+from ..state.roster import Roster
 from ..state.run_table import SeededRuns
 from ..state.store import WorkspaceState, World
 from . import graphs
+from .people import seeded_roster
 from .retired_voices import retired_voice_history
 from .upload_files import upload_body
 
@@ -76,6 +78,9 @@ class SeededDataset:
                    uploads: list[UploadPin]) -> None:
         apply_pins(world, state, workflows, uploads)
 
+    def roster(self, world: World, workspace: Workspace) -> Roster:
+        return seeded_roster(world, workspace)
+
 
 def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
     """A workspace's workflows and uploads, with each workflow's runs registered as
@@ -88,7 +93,9 @@ def generate_workspace(world: World, workspace: Workspace) -> WorkspaceState:
         workflow = _workflow(world, workspace, members, f"{workspace.id}:{index}",
                              placeholder=index % 11 == 10, strict=index == _STRICT_INDEX)
         state.workflows[workflow.id] = workflow
-        seeded = _seeded_runs(world, workspace, starters, workflow, index, active_budget)
+        # Nobody could have started a run in a workspace without members.
+        seeded = (_seeded_runs(world, workspace, starters, workflow, index, active_budget)
+                  if members else _no_runs(world))
         active_budget -= seeded.statuses.get("running", 0) + seeded.statuses.get("pending", 0)
         state.runs.add_seeded(workflow.id, seeded)
         state.uploads.add_seeded(workflow.id, partial(_uploads, world, workflow))
@@ -212,6 +219,11 @@ def _scheduled_runs(world: World, workspace: Workspace, starters: list[User],
                     has_graph: bool) -> list[RunRecord]:
     scheduled = _schedule(world, workspace, workflow, index, active_budget, has_graph)
     return _build_runs(world, starters, workflow, scheduled)
+
+
+def _no_runs(world: World) -> SeededRuns:
+    return SeededRuns(count=0, statuses={}, latest_at=None, latest_status=None,
+                      speed=world.settings.run_speed, build=list)
 
 
 def _build_runs(world: World, starters: list[User], workflow: WorkflowRecord,

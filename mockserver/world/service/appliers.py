@@ -19,8 +19,9 @@ from ..state.activity import activity_of
 from ..state.fixtures import Fixtures, parse_fixtures
 from ..state.plans import PLANS
 from ..state.records import WorkflowRecord
+from ..state.roster import Invite, Member
 from ..state.store import WorkspaceState, World
-from .workspace_records import runtime_workspace
+from .workspace_records import WORKSPACE_CREATED, runtime_workspace
 
 FULL_RESET = "reset"
 FIXTURES_LOADED = "fixtures.loaded"
@@ -75,6 +76,54 @@ def _workspace(world: World, data: dict[str, Any]) -> None:
     world.created_workspaces = max(world.created_workspaces, int(data["number"]))
     fixtures, _reply = runtime_workspace(world, int(data["number"]), data["options"])
     world.add_fixtures(fixtures)
+
+
+def _workspace_updated(world: World, data: dict[str, Any]) -> None:
+    profile = world.roster(data["workspace"]).profile
+    for name, value in data["changes"].items():
+        setattr(profile, name, value)
+    profile.updated_at = when(data["at"])
+
+
+def _workspace_deleted(world: World, data: dict[str, Any]) -> None:
+    # Its workflows, runs, uploads, keys and memberships go with it: every look-up of the
+    # workspace (auth included) reads the roster's mark, and its records are dropped.
+    world.roster(data["workspace"]).profile.deleted_at = when(data["at"])
+    world.forget_records(data["workspace"])
+
+
+def _invite_created(world: World, data: dict[str, Any]) -> None:
+    roster = world.roster(data["workspace"])
+    invite = Invite(data["id"], data["email"], data["role"], data["by"], when(data["at"]))
+    roster.invites = {**roster.invites, invite.id: invite}  # replaced: see Roster
+    roster.created_invites += 1
+
+
+def _invite_changed(state: str) -> Applier:
+    def apply(world: World, data: dict[str, Any]) -> None:
+        world.roster(data["workspace"]).invites[data["id"]].state = state
+    return apply
+
+
+def _invite_role_changed(world: World, data: dict[str, Any]) -> None:
+    world.roster(data["workspace"]).invites[data["id"]].role = data["role"]
+
+
+def _invite_accepted(world: World, data: dict[str, Any]) -> None:
+    roster, at = world.roster(data["workspace"]), when(data["at"])
+    invite = roster.invites[data["id"]]
+    invite.state = "accepted"
+    member = Member(invite.id, data["user_id"], invite.role, at, at)
+    roster.members = {**roster.members, member.user_id: member}
+
+
+def _member_role_changed(world: World, data: dict[str, Any]) -> None:
+    world.roster(data["workspace"]).members[data["user_id"]].role = data["role"]
+
+
+def _member_removed(world: World, data: dict[str, Any]) -> None:
+    roster = world.roster(data["workspace"])
+    roster.members = {u: m for u, m in roster.members.items() if u != data["user_id"]}
 
 
 def _state(world: World, data: dict[str, Any]) -> WorkspaceState:
@@ -183,7 +232,15 @@ APPLIERS: dict[str, Applier] = {
     CLOCK_SET: _clock,
     "faults.set": _faults,
     FIXTURES_LOADED: _fixtures,
-    "workspace.created": _workspace,
+    WORKSPACE_CREATED: _workspace,
+    "workspace.settings_changed": _workspace_updated,
+    "workspace.deleted": _workspace_deleted,
+    "member.invited": _invite_created,
+    "invite.revoked": _invite_changed("revoked"),
+    "invite.role_changed": _invite_role_changed,
+    "invite.accepted": _invite_accepted,
+    "member.role_changed": _member_role_changed,
+    "member.removed": _member_removed,
     "workflow.created": _workflow_created,
     "workflow.changed": _workflow_changed,
     "workflow.deleted": _workflow_deleted,

@@ -12,7 +12,6 @@ from ...errors import (
     Detail,
     FixtureError,
     NotFound,
-    RateLimited,
     ValidationFailed,
 )
 from ..runs.record import RunRecord
@@ -20,7 +19,7 @@ from ..state.plans import PLANS
 from ..state.store import WorkspaceState
 from .appliers import FIXTURES_LOADED, FULL_RESET, startup_fixtures
 from .engine import StateEngine
-from .workspace_records import runtime_workspace
+from .workspace_records import WORKSPACE_CREATED, next_workspace_number, runtime_workspace
 
 DEFAULT_FAILURE = "Run failed (forced through the mock's control API)"
 
@@ -116,16 +115,11 @@ def create_workspace(engine: StateEngine, options: dict[str, Any]) -> dict[str, 
 
     def decide() -> tuple[str, dict[str, Any]]:
         nonlocal number
-        cap = engine.world.settings.max_workspaces
-        if engine.world.created_workspaces >= cap:
-            raise RateLimited(f"This mock has created its limit of {cap} workspaces; "
-                              "POST /__mock/reset frees them (or raise --max-workspaces)",
-                              headers={"Retry-After": "60"})
+        number = next_workspace_number(engine.world)
         if options.get("plan") is not None and options["plan"] not in PLANS:
             raise ValidationFailed("Unknown plan",
                                    [Detail("body.plan", f"must be one of {list(PLANS)}", "enum")])
-        number = engine.world.created_workspaces + 1
-        return "workspace.created", {"number": number, "options": options}
+        return WORKSPACE_CREATED, {"number": number, "options": options}
 
     engine.execute(decide)
     _fixtures, reply = runtime_workspace(engine.world, number, options)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ API_KEY_PREFIX = "op_live_"
 # costs about 1 KB, a run read with its plan 2-3 KB), not what startup costs.
 MAX_WORKFLOW_COUNT = 50_000
 MAX_RUNS_PER_WORKFLOW = 1_000
+PALETTE_MAX = 11  # colour indexes 0-11
 SECTIONS = ("workspaces", "users", "memberships", "api_keys", "workflows", "uploads")
 
 # (schema name, instance) -> [(dotted path inside the instance, message)]
@@ -50,6 +52,11 @@ class Workspace:
     # Runs of every generated workflow that has a graph; None: a seeded mix of 0 to 9.
     runs_per_workflow: int | None = None
     plan: str = DEFAULT_PLAN  # a key of plans.PLANS: grant, limits, member and invite bounds
+    # Set for workspaces created through the API (the caller owns them); a fixture
+    # workspace's owner is its first admin, its colour and creation date are seeded.
+    owner: str | None = None
+    color_idx: int | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,7 @@ EMPTY = Fixtures({}, {}, {}, {})
 # Keys each identity section accepts (pins accept any field of their API schema instead).
 _KEYS = {
     "workspaces": ("id", "name", "slug", "plan", "credit_balance", "concurrent_run_limit",
-                   "workflow_count", "runs_per_workflow"),
+                   "workflow_count", "runs_per_workflow", "owner", "color_idx", "created_at"),
     "users": ("id", "name", "email"),
     "memberships": ("workspace", "user", "role"),
     "api_keys": ("id", "name", "key", "workspace", "user", "scopes"),
@@ -240,8 +247,38 @@ def _workspaces(r: _Reader, document: dict[str, Any]) -> dict[str, Workspace]:
                                          maximum=MAX_WORKFLOW_COUNT),
                 runs_per_workflow=_runs_per_workflow(r, record, where),
                 plan=plan,
+                owner=r.uuid(record, "owner", where, required=False),
+                color_idx=(None if record.get("color_idx") is None
+                           else r.integer(record, "color_idx", where, 0, maximum=PALETTE_MAX)),
+                created_at=_instant(r, record, "created_at", where),
             )
     return result
+
+
+def _instant(r: _Reader, record: dict[str, Any], key: str, where: str) -> datetime | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(str(value))
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        r.problem(record, key, f"{where}.{key}", "expected a date-time with a time zone")
+        return None
+    return instant
+
+
+def _owner_problems(r: _Reader, document: dict[str, Any], own: Fixtures,
+                    known: Fixtures) -> None:
+    """A workspace's ``owner`` must be one of its admins (the owner's role never changes)."""
+    records = document.get("workspaces")
+    for index, workspace in enumerate(own.workspaces.values()):
+        if workspace.owner is None or known.role_of(workspace.id, workspace.owner) == "admin":
+            continue
+        record = records[index] if isinstance(records, list) and index < len(records) else {}
+        r.problem(record, "owner", f"workspaces[{index}].owner",
+                  "must be an admin member of the workspace")
 
 
 def _plan(r: _Reader, record: dict[str, Any], where: str) -> str:
@@ -329,9 +366,24 @@ def _workflows(r: _Reader, document: dict[str, Any], known: Fixtures,
             for path, message in r.check_definition(fields["definition"]):
                 r.problem(record, "definition", f"{where}.{path}", message)
         runs = _runs(r, record, where, run_statuses)
+        _starters_are_members(r, record, workspace_id, known, where)
         if workspace_id:
             pins.append(WorkflowPin(workspace_id, dict(fields), tuple(runs)))
     return pins
+
+
+def _starters_are_members(r: _Reader, workflow: dict[str, Any], workspace_id: str | None,
+                          known: Fixtures, where: str) -> None:
+    """A pinned run's ``triggered_by`` names a member of its workspace: whoever started a
+    run could reach the workspace then."""
+    runs = workflow.get("runs")
+    if workspace_id is None or not isinstance(runs, list):
+        return
+    for index, run in enumerate(runs):
+        user = run.get("triggered_by") if isinstance(run, dict) else None
+        if user is not None and known.role_of(workspace_id, str(user)) is None:
+            r.problem(run, "triggered_by", f"{where}.runs[{index}].triggered_by",
+                      "must be a member of the workflow's workspace")
 
 
 def _runs(r: _Reader, workflow: dict[str, Any], where: str,
@@ -420,6 +472,7 @@ def parse_fixtures(text: str, source: str, rules: FixtureRules, known: Fixtures 
     context = known.merged(own)
     own = replace(own, roles=_memberships(r, document, context))
     context = known.merged(own)
+    _owner_problems(r, document, own, context)
     own = replace(own, api_keys=_api_keys(r, document, context))
     workflows = _workflows(r, document, context, rules.run_statuses)
     own = replace(own, workflows=tuple(workflows),

@@ -43,8 +43,20 @@ def _upload(upload: UploadRecord) -> dict[str, Any]:
 
 
 def _states(world: World, workspace_id: str | None) -> list[WorkspaceState]:
-    ids = [workspace_id] if workspace_id else list(world.fixtures.workspaces)
+    ids = [workspace_id] if workspace_id else world.live_workspace_ids()
     return [world.workspace(i) for i in ids]
+
+
+def _workspace(world: World, state: WorkspaceState, now: datetime) -> dict[str, Any]:
+    """The workspace as it is now: its profile may have changed since it was loaded, and
+    the balance is the ledger's (pinned runs reload as history, so the debits they made
+    are already in it)."""
+    profile = world.roster(state.info.id).profile
+    fields = {k: v for k, v in vars(state.info).items() if k != "runs_per_workflow"}
+    fields.update(name=profile.name, slug=profile.slug, owner=profile.created_by,
+                  color_idx=profile.color_idx, created_at=iso(profile.created_at),
+                  credit_balance=read_ledger(state, now).balance, workflow_count=0)
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -61,25 +73,22 @@ def export_state(world: World, workspace_id: str | None, now: datetime,
                  page: Page | None = None) -> tuple[str, int]:
     """The fixture document, and how many workflows the whole export holds."""
     fixtures, states = world.fixtures, _states(world, workspace_id)
-    wanted = {s.info.id for s in states}
     first = page is None or page.offset == 0
+    # Memberships as they are now: roles changed, members invited or removed through the API.
+    roles = {(s.info.id, m.user_id): m.role for s in states
+             for m in world.roster(s.info.id).members.values()}
     document: dict[str, Any] = {
         # Everything is pinned below, so nothing is left to generate.
-        # The balance as the ledger has it now: pinned runs reload as history, so the
-        # debits they made are already in it.
-        "workspaces": [{**{k: v for k, v in vars(s.info).items() if k != "runs_per_workflow"},
-                        "credit_balance": read_ledger(s, now).balance,
-                        "workflow_count": 0} for s in states] if first else [],
+        "workspaces": [_workspace(world, s, now) for s in states] if first else [],
         "users": [{k: v for k, v in vars(u).items() if v or k != "name"}  # no name: omitted
                   for u in fixtures.users.values()
-                  if any((w, u.id) in fixtures.roles for w in wanted)] if first else [],
+                  if any(user == u.id for _w, user in roles)] if first else [],
         "memberships": [{"workspace": w, "user": u, "role": role}
-                        for (w, u), role in fixtures.roles.items()
-                        if w in wanted] if first else [],
+                        for (w, u), role in roles.items()] if first else [],
         "api_keys": [{"id": k.id, "name": k.name, "key": k.secret, "workspace": k.workspace_id,
                       "user": k.user_id, "scopes": list(k.scopes)}
                      for k in fixtures.api_keys.values()
-                     if k.workspace_id in wanted] if first else [],
+                     if (k.workspace_id, k.user_id) in roles] if first else [],
         "workflows": [], "uploads": [],
     }
     listed = [(state, record) for state in states

@@ -22,6 +22,7 @@ from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace,
 from .ledger import LedgerBook
 from .links import LinkSigner
 from .records import UploadRecord, WorkflowRecord
+from .roster import Roster
 from .run_table import RunTable
 from .upload_table import UploadTable
 
@@ -90,6 +91,8 @@ class Seeder(Protocol):
     def apply_pins(self, world: World, state: WorkspaceState, workflows: list[WorkflowPin],
                    uploads: list[UploadPin]) -> None: ...
 
+    def roster(self, world: World, workspace: Workspace) -> Roster: ...
+
 
 # World attributes a snapshot leaves out: the workspaces (kept one by one) and what every
 # process builds for itself from its settings (the clock's state is kept on its own).
@@ -117,6 +120,7 @@ class World:
         # so a restart does not pay for workspaces nobody asks for.
         self._frozen: dict[str, bytes] = {}
         self.thaw: Callable[[bytes], WorkspaceState] | None = None  # set with _frozen
+        self._rosters: dict[str, Roster] = {}  # profile, members, invites; built on first use
         self._lock = threading.RLock()
         self.created_workspaces = 0
         # Fault settings changed at run time (POST /__mock/faults), over the startup ones;
@@ -127,6 +131,9 @@ class World:
         self.notification_preferences: dict[str, dict[str, bool]] = {}
 
     def workspace(self, workspace_id: str) -> WorkspaceState:
+        roster = self._rosters.get(workspace_id)
+        if roster is not None and roster.deleted:
+            raise NotFound("Workspace not found")
         with self._lock:
             state = self._states.get(workspace_id)
             if state is None:
@@ -137,6 +144,47 @@ class World:
                     state = self._generate(workspace_id)
                 self._states[workspace_id] = state
             return state
+
+    def roster(self, workspace_id: str) -> Roster:
+        """The workspace's profile, members and invites (a deleted workspace's too)."""
+        roster = self._rosters.get(workspace_id)
+        if roster is not None:
+            return roster
+        with self._lock:
+            roster = self._rosters.get(workspace_id)
+            if roster is None:
+                workspace = self.fixtures.workspaces.get(workspace_id)
+                if workspace is None:
+                    raise NotFound("Workspace not found")
+                roster = self._rosters[workspace_id] = self.seeder.roster(self, workspace)
+            return roster
+
+    def live_roster(self, workspace_id: str) -> Roster | None:
+        """The roster of a workspace that exists and is not deleted, else None."""
+        if workspace_id not in self.fixtures.workspaces:
+            return None
+        roster = self.roster(workspace_id)
+        return None if roster.deleted else roster
+
+    def role_of(self, workspace_id: str, user_id: str) -> str | None:
+        """The user's role in the workspace now (None: not a member, or no such workspace)."""
+        roster = self.live_roster(workspace_id)
+        return roster.role_of(user_id) if roster is not None else None
+
+    def built_rosters(self) -> list[Roster]:
+        """Rosters already built (every one an event changed is among them)."""
+        with self._lock:
+            return list(self._rosters.values())
+
+    def live_workspace_ids(self) -> list[str]:
+        """Every workspace not deleted, in the fixtures' order."""
+        return [w for w in list(self.fixtures.workspaces)
+                if not (w in self._rosters and self._rosters[w].deleted)]
+
+    def forget_records(self, workspace_id: str) -> None:
+        """Drop a deleted workspace's generated records (its roster stays, marked deleted)."""
+        with self._lock:
+            self._states.pop(workspace_id, None)
 
     def _generate(self, workspace_id: str) -> WorkspaceState:
 
@@ -185,6 +233,20 @@ class World:
                     self.seeder.apply_pins(self, state, *extra.pins_for(workspace_id))
                     state.workflows_changed()
                     state.runs.changed_all()  # pins may change existing runs in place
+            self._add_memberships(extra)
+
+    def _add_memberships(self, extra: Fixtures) -> None:
+        """Loaded memberships join rosters already built; a loaded workspace starts over."""
+        for workspace_id in extra.workspaces:
+            self._rosters.pop(workspace_id, None)
+        for workspace_id in {w for w, _user in extra.roles}:
+            roster = self._rosters.get(workspace_id)
+            if roster is None:
+                continue
+            fresh = self.seeder.roster(self, self.fixtures.workspaces[workspace_id])
+            joined = {user_id: fresh.members[user_id] for (w, user_id) in extra.roles
+                      if w == workspace_id}
+            roster.members = {**roster.members, **joined}  # replaced: see Roster
 
     def parse_fixtures(self, text: str, source: str) -> Fixtures:
         """A fixture document checked against the rules and the records known now."""
@@ -197,6 +259,7 @@ class World:
             if workspace_id is None:
                 self._states.clear()
                 self._frozen.clear()
+                self._rosters.clear()
                 self.fixtures = self.base_fixtures
                 self.created_workspaces = 0
                 self.fault_changes = {}
@@ -205,6 +268,7 @@ class World:
             else:
                 self._states.pop(workspace_id, None)
                 self._frozen.pop(workspace_id, None)
+                self._rosters.pop(workspace_id, None)
 
     def set_notification_preferences(self, user_id: str, changes: dict[str, bool]) -> None:
         with self._lock:
@@ -232,7 +296,7 @@ class World:
         Runs already built are looked up first: building every seeded run of a large
         workspace to find one is the last resort.
         """
-        states = [self.workspace(w) for w in list(self.fixtures.workspaces)]
+        states = [self.workspace(w) for w in self.live_workspace_ids()]
         for state in states:
             run = dict.get(state.runs, run_id)
             if run is not None:
@@ -248,14 +312,6 @@ class World:
         """The run statuses openapi.yaml declares (RunStatusCounts), handed in by create_app."""
         assert self.fixture_rules is not None, "create_app sets the fixture rules"
         return self.fixture_rules.run_statuses
-
-    def role_of(self, workspace_id: str, user_id: str) -> str | None:
-        """The user's role in the workspace now (None: not a member, or no such workspace)."""
-        return self.fixtures.role_of(workspace_id, user_id)
-
-    def live_workspace_ids(self) -> list[str]:
-        """Every workspace, in the fixtures' order."""
-        return list(self.fixtures.workspaces)
 
     def known_workspace(self, workspace_id: str) -> bool:
         return workspace_id in self.fixtures.workspaces
