@@ -1,38 +1,113 @@
-"""Voices: ``GET /api/v1/voices/{voice_id}``.
+"""Voices: list, facets, one voice, similar voices, a preview clip, favorites.
 
 Catalog voices are the same in every workspace; a workspace's own voices (recorded,
-uploaded, imported) are found only from that workspace. Either way the operation goes
-through the usual key scope, role and workspace checks before it gets here.
+uploaded, imported) are found only from that workspace. Every operation reads the one
+population of ``world/views/voice_catalog``, so favorites and counts agree everywhere.
 """
 
 from __future__ import annotations
 
-from ..errors import NotFound
-from ..world.views.voice_views import find_catalog_voice, voice_out
-from ..world.views.workspace_voices import voices_of
+from typing import Any
+
+from ..errors import Detail, NotFound, ValidationFailed
+from ..world.state.store import WorkspaceState
+from ..world.views.voice_catalog import (
+    VisibleVoice,
+    VoiceFilters,
+    facets,
+    find_voice,
+    matching,
+    sorted_voices,
+    visible_voices,
+)
 from .base import Handler, Reply, RequestContext
+from .common import paged
+
+JSON = dict[str, Any]
+PREVIEW_TTL_SECONDS = 3600  # "valid for 1 hour", as the SDK documents sample links
+
+
+def _filters(ctx: RequestContext) -> VoiceFilters:
+    filters = VoiceFilters.from_query(ctx.query)
+    catalog = ctx.world.catalog
+    providers = {p.provider for p in catalog.providers}
+    models = {m.model for p in catalog.providers for m in p.models}
+    problems = [Detail(name, f"Value error, '{value[:60]}' is not a {name} of the catalog")
+                for name, known in (("provider", providers), ("model", models))
+                for value in getattr(filters, name) if value not in known]
+    if problems:
+        raise ValidationFailed("Unknown catalog value in the filters", problems[:1])
+    return filters
+
+
+def _sample_link(ctx: RequestContext, state: WorkspaceState, voice: VisibleVoice,
+                 locale: str) -> str:
+    return ctx.world.links.make_for(
+        PREVIEW_TTL_SECONDS, ctx.base_url, ctx.now, kind="voice-sample",
+        ws=state.info.id, voice=voice.id, locale=locale, ms=str(clip_ms(voice))).url
+
+
+def clip_ms(voice: VisibleVoice) -> int:
+    """A preview clip's length: the workspace voice's own sample, else drawn from the id."""
+    return voice.sample_ms or 3000 + int(voice.id[:4], 16) % 5000
+
+
+def voice_body(ctx: RequestContext, state: WorkspaceState, voice: VisibleVoice,
+               languages: tuple[str, ...] = ()) -> JSON:
+    """VoiceOut with its short-lived links: the own sample, and the clip in a requested
+    language when the voice has one."""
+    body = dict(voice.body)
+    if voice.owned and voice.sample_ms is not None:
+        previews = body.get("preview_locales") or []
+        body["sample_url"] = _sample_link(ctx, state, voice, previews[0] if previews else "")
+    locale = next((loc for loc in body.get("preview_locales") or () if loc in languages), None)
+    if locale is not None:
+        body["language_sample_url"] = _sample_link(ctx, state, voice, locale)
+        body["language_sample_locale"] = locale
+    return body
+
+
+def list_voices(ctx: RequestContext) -> Reply:
+    filters = _filters(ctx)
+    state = ctx.workspace()
+    with state.lock:
+        voices = matching(visible_voices(ctx.world, state), filters)
+    ordered = sorted_voices(voices, tuple(ctx.query.get("sort", ())),
+                            tuple(ctx.query.get("order", ())), filters.favorites_only)
+    page, pagination = paged(ctx, ordered, counted=True)
+    return Reply([voice_body(ctx, state, v, filters.language) for v in page],
+                 pagination=pagination)
+
+
+def get_voice_facets(ctx: RequestContext) -> Reply:
+    filters = _filters(ctx)
+    state = ctx.workspace()
+    with state.lock:
+        voices = visible_voices(ctx.world, state)
+    vocabulary = ctx.world.fixture_rules.voices if ctx.world.fixture_rules else None
+    enums = {} if vocabulary is None else {
+        "genders": vocabulary.genders, "ages": vocabulary.ages,
+        "categories": vocabulary.categories, "accents": vocabulary.accents}
+    return Reply(facets(voices, filters, ctx.world.catalog, enums))
+
+
+def visible_voice(ctx: RequestContext, state: WorkspaceState) -> VisibleVoice:
+    """The path's voice as this workspace sees it; 404 for unknown and retired voices."""
+    with state.lock:
+        voice = find_voice(visible_voices(ctx.world, state), str(ctx.path["voice_id"]))
+    if voice is None:
+        raise NotFound("Voice not found")
+    return voice
 
 
 def get_voice(ctx: RequestContext) -> Reply:
-    catalog = ctx.world.catalog
-    voice_id = str(ctx.path["voice_id"])
-    voice = find_catalog_voice(catalog, voice_id)
-    if voice is not None:
-        return Reply(voice_out(catalog, voice, ctx.settings.dataset_epoch))
     state = ctx.workspace()
-    wanted = voice_id.lower()
-    for own in voices_of(ctx.world, state.info.id):
-        if own.id == wanted:
-            body = dict(own.body)
-            if own.sample_ms is not None:
-                body["sample_url"] = ctx.world.links.make(
-                    ctx.base_url, ctx.now, kind="voice-sample", ws=state.info.id, voice=own.id,
-                    ms=str(own.sample_ms)).url
-            return Reply(body)
-    raise NotFound("Voice not found")
+    return Reply(voice_body(ctx, state, visible_voice(ctx, state)))
 
 
 # operationId -> handler; handlers/__init__.py merges every module's table.
 OPERATIONS: dict[str, Handler] = {
+    "list_voices": list_voices,
+    "get_voice_facets": get_voice_facets,
     "get_voice": get_voice,
 }

@@ -366,6 +366,10 @@ class VoiceVocabulary:
     accents: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # without "platform", which the catalog voices have
     import_states: tuple[str, ...] = ()  # the first one means the voice can be used
+    # The other fixed dimensions of the voice browser's facets, in enum order.
+    genders: tuple[str, ...] = ()
+    ages: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, Protocol
 
 from ...clock import ControllableClock
@@ -38,6 +39,9 @@ class WorkspaceState:
         self.created_workflows = 0  # how many the API created: the next new id's number
         self.ledger = LedgerBook()  # which runs bill this workspace's credits (state/ledger.py)
         self.activity: list[ActivityRecord] = []  # feed entries events made (state/activity.py)
+        # Favorites changed through the API, over the seeded ones: voice id -> when it was
+        # favorited, or None once unfavorited (world/views/voice_catalog reads both).
+        self.favorite_changes: dict[str, datetime | None] = {}
         # Moves whenever a workflow record is added or changed (appliers, pins): list
         # orders are kept against it and the run table's version (state/derived.py).
         self.workflows_version = 0
