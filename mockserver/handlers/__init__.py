@@ -16,6 +16,7 @@ from . import (
     billing,
     nodes,
     ops,
+    providers,
     run_control,
     runs,
     usage,
@@ -29,8 +30,8 @@ __all__ = ["TABLES", "merge_tables", "operations"]
 
 TABLES: dict[str, Mapping[str, Handler]] = {
     module.__name__: module.OPERATIONS
-    for module in (ops, nodes, voices, workflows, workflow_writes, runs, run_control, account,
-                   billing, usage, admin)
+    for module in (ops, nodes, voices, providers, workflows, workflow_writes, runs, run_control,
+                   account, billing, usage, admin)
 }
 
 

@@ -67,6 +67,19 @@ def voice_body(ctx: RequestContext, state: WorkspaceState, voice: VisibleVoice,
     return body
 
 
+def catalog_voice_out(ctx: RequestContext, state: WorkspaceState, voice: VisibleVoice) -> JSON:
+    """CatalogVoiceOut: the lean row of a model's voice list, with its preview link."""
+    body = voice.body
+    previews = body.get("preview_locales") or []
+    return {
+        "id": voice.id, "provider_voice_id": body["provider_voice_id"], "name": body["name"],
+        "gender": body.get("gender"), "age": body.get("age"), "accent": body.get("accent"),
+        "supported_languages": body.get("supported_languages"),
+        "preview_url": _sample_link(ctx, state, voice, previews[0]) if previews else None,
+        "emotion_options": None,
+    }
+
+
 def list_voices(ctx: RequestContext) -> Reply:
     filters = _filters(ctx)
     state = ctx.workspace()
