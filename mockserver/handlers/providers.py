@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..world.dataset.voice_population import find_voice, visible_voices
 from ..world.views.provider_views import (
     find_model,
     find_provider,
@@ -9,7 +10,6 @@ from ..world.views.provider_views import (
     model_voices,
     provider_out,
 )
-from ..world.views.voice_catalog import find_voice, visible_voices
 from .base import Handler, Reply, RequestContext
 from .common import paged
 from .voices import catalog_voice_out

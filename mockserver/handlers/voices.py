@@ -2,7 +2,7 @@
 
 Catalog voices are the same in every workspace; a workspace's own voices (recorded,
 uploaded, imported) are found only from that workspace. Every operation reads the one
-population of ``world/views/voice_catalog``, so favorites and counts agree everywhere.
+population of ``world/dataset/voice_population``, so favorites and counts agree everywhere.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Detail, NotFound, ValidationFailed
-from ..world.state.store import WorkspaceState
-from ..world.views.voice_catalog import (
+from ..world.dataset.voice_population import (
     VisibleVoice,
     VoiceFilters,
     facets,
@@ -20,6 +19,8 @@ from ..world.views.voice_catalog import (
     sorted_voices,
     visible_voices,
 )
+from ..world.service import voices as voice_service
+from ..world.state.store import WorkspaceState
 from .base import Handler, Reply, RequestContext
 from .common import paged
 
@@ -118,9 +119,24 @@ def get_voice(ctx: RequestContext) -> Reply:
     return Reply(voice_body(ctx, state, visible_voice(ctx, state)))
 
 
+def favorite_voice(ctx: RequestContext) -> Reply:
+    state = ctx.workspace()
+    voice_service.favorite_voice(ctx.engine, state.info.id, str(ctx.path["voice_id"]), ctx.now)
+    return Reply(voice_body(ctx, state, visible_voice(ctx, state)))
+
+
+def unfavorite_voice(ctx: RequestContext) -> Reply:
+    state = ctx.workspace()
+    voice_service.unfavorite_voice(ctx.engine, state.info.id, str(ctx.path["voice_id"]),
+                                   ctx.now)
+    return Reply({})
+
+
 # operationId -> handler; handlers/__init__.py merges every module's table.
 OPERATIONS: dict[str, Handler] = {
     "list_voices": list_voices,
     "get_voice_facets": get_voice_facets,
     "get_voice": get_voice,
+    "favorite_voice": favorite_voice,
+    "unfavorite_voice": unfavorite_voice,
 }

@@ -31,7 +31,7 @@ from support import (
 
 from mockserver.app import mock_of
 from mockserver.spec import Operation, Spec
-from mockserver.world.views.workspace_voices import voices_of
+from mockserver.world.dataset.workspace_voices import voices_of
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 OLD_SDK = {"User-Agent": "onepin/0.0.1"}

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from onepin.types import ApiCountedListResponseVoiceOut, ApiResponseVoiceFacetsOut
 from support import ACME, KEY, READ_ONLY_KEY, VERA, assert_error, bearer, session
 
+from mockserver.app import mock_of
 from mockserver.world.catalog.catalog import Catalog
 
 CATALOG = Catalog.load()
@@ -135,3 +136,58 @@ def test_viewer_session_lists_and_key_without_scope_is_403(client: FlaskClient) 
     assert voices(client, headers=session(VERA, ACME))["pagination"]["total"] == 42
     assert_error(client.get(LIST, headers=bearer(READ_ONLY_KEY)), 403, "FORBIDDEN")
     assert_error(client.get(FACETS), 401, "INVALID_API_KEY")
+
+
+# -- favorites --------------------------------------------------------------------------------
+
+VOICE = "be7844d6-16ce-5384-8d85-765cd2bfbec3"  # Atlas, a catalog voice
+
+
+def favorite_ids(client: FlaskClient, headers: dict[str, str] = KEY) -> list[str]:
+    return [v["id"] for v in voices(client, "favorites_only=true", headers)["data"]]
+
+
+def test_favorite_is_idempotent_and_agrees_everywhere(client: FlaskClient) -> None:
+    before = favorite_ids(client)
+    assert VOICE not in before
+    for _ in range(2):
+        response = client.post(f"{LIST}/{VOICE}/favorite", headers=KEY)
+        assert response.status_code == 200 and response.get_json()["data"]["is_favorite"] is True
+    assert favorite_ids(client) == [VOICE, *before]  # most recently favorited first
+    assert client.get(f"{LIST}/{VOICE}", headers=KEY).get_json()["data"]["is_favorite"] is True
+    row = next(v for v in voices(client)["data"] if v["id"] == VOICE)
+    assert row["is_favorite"] is True
+    assert facets(client, "favorites_only=true")["genders"] and sum(
+        i["count"] for i in facets(client, "favorites_only=true")["genders"]) == len(before) + 1
+    # Favorites belong to the workspace: another member sees the same set.
+    assert favorite_ids(client, session(VERA, ACME)) == [VOICE, *before]
+    for _ in range(2):
+        response = client.delete(f"{LIST}/{VOICE}/favorite", headers=KEY)
+        assert response.status_code == 200 and response.get_json()["data"] == {}
+    assert favorite_ids(client) == before
+    assert client.get(f"{LIST}/{VOICE}", headers=KEY).get_json()["data"]["is_favorite"] is False
+
+
+def test_favorites_are_events_reset_with_the_workspace(client: FlaskClient) -> None:
+    engine = mock_of(client.application).engine
+    seen = len(engine.events())
+    client.post(f"{LIST}/{VOICE}/favorite", headers=KEY)
+    client.post(f"{LIST}/{VOICE}/favorite", headers=KEY)
+    kinds = [e.kind for e in engine.events()[seen:]]
+    assert kinds.count("voice.favorited") == 1  # the second changed nothing
+    client.post("/__mock/reset", json={"workspace_id": ACME},
+                headers={"X-Requested-With": "test"})
+    assert VOICE not in favorite_ids(client)
+
+
+def test_favorite_needs_an_editor_and_a_known_voice(client: FlaskClient) -> None:
+    assert_error(client.post(f"{LIST}/{VOICE}/favorite", headers=session(VERA, ACME)), 403,
+                 "FORBIDDEN")
+    assert_error(client.post(f"{LIST}/{VOICE}/favorite", headers=bearer(READ_ONLY_KEY)), 403,
+                 "FORBIDDEN")
+    missing = "00000000-0000-0000-0000-000000000007"
+    assert_error(client.post(f"{LIST}/{missing}/favorite", headers=KEY), 404, "NOT_FOUND")
+    assert_error(client.delete(f"{LIST}/{missing}/favorite", headers=KEY), 404, "NOT_FOUND")
+    retired = CATALOG.retired_voices[0].id
+    assert_error(client.post(f"{LIST}/{retired}/favorite", headers=KEY), 404, "NOT_FOUND")
+    assert VOICE not in favorite_ids(client)

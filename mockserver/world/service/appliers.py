@@ -175,6 +175,16 @@ def _settled_by(state: WorkspaceState, workflow_id: str, run_id: str, at: dateti
 
 def _preferences_set(world: World, data: dict[str, Any]) -> None:
     world.set_notification_preferences(data["user"], data["changes"])
+def _voice_favorited(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        state.favorite_changes[data["voice"]] = when(data["at"])
+
+
+def _voice_unfavorited(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        state.favorite_changes[data["voice"]] = None
 
 
 APPLIERS: dict[str, Applier] = {
@@ -190,6 +200,8 @@ APPLIERS: dict[str, Applier] = {
     "run.controlled": _run_controlled,
     BILLING_SET: _billing_set,
     PREFERENCES_SET: _preferences_set,
+    "voice.favorited": _voice_favorited,
+    "voice.unfavorited": _voice_unfavorited,
 }
 
 

@@ -40,7 +40,7 @@ class WorkspaceState:
         self.ledger = LedgerBook()  # which runs bill this workspace's credits (state/ledger.py)
         self.activity: list[ActivityRecord] = []  # feed entries events made (state/activity.py)
         # Favorites changed through the API, over the seeded ones: voice id -> when it was
-        # favorited, or None once unfavorited (world/views/voice_catalog reads both).
+        # favorited, or None once unfavorited (world/dataset/voice_population reads both).
         self.favorite_changes: dict[str, datetime | None] = {}
         # Moves whenever a workflow record is added or changed (appliers, pins): list
         # orders are kept against it and the run table's version (state/derived.py).

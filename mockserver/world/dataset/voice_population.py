@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.catalog import Catalog
-from .voice_views import voice_out
+from .catalog_voices import voice_out
 from .workspace_voices import voices_of
 
 if TYPE_CHECKING:

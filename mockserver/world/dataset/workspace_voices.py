@@ -1,6 +1,6 @@
 """A workspace's own voices: recorded, uploaded, or imported from a provider account.
 
-Platform voices come from the node catalog (``voice_views``); these are the rest of the
+Platform voices come from the node catalog (``catalog_voices``); these are the rest of the
 ``VoiceOut`` space: owned by a member, with a preview sample, and (for imports) an
 availability that can fail for a provider-side reason. Each workspace has a fixed dozen,
 drawn from ``rng(seed, "workspace-voice", id)``. Accents and import states are taken in
