@@ -19,6 +19,7 @@ from . import (
     providers,
     run_control,
     runs,
+    uploads,
     usage,
     voices,
     workflow_writes,
@@ -30,8 +31,8 @@ __all__ = ["TABLES", "merge_tables", "operations"]
 
 TABLES: dict[str, Mapping[str, Handler]] = {
     module.__name__: module.OPERATIONS
-    for module in (ops, nodes, voices, providers, workflows, workflow_writes, runs, run_control,
-                   account, billing, usage, admin)
+    for module in (ops, nodes, voices, providers, uploads, workflows, workflow_writes, runs,
+                   run_control, account, billing, usage, admin)
 }
 
 

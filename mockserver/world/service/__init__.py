@@ -10,7 +10,7 @@ in exactly one place.
 Rule: may import the rest of ``world`` and ``errors``; never Flask, handlers or the spec.
 """
 
-from . import billing, control, runs, voices, workflows
+from . import billing, control, runs, uploads, voices, workflows
 from .engine import StateEngine
 
-__all__ = ["StateEngine", "billing", "control", "runs", "voices", "workflows"]
+__all__ = ["StateEngine", "billing", "control", "runs", "uploads", "voices", "workflows"]

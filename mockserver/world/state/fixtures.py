@@ -32,6 +32,9 @@ API_KEY_PREFIX = "op_live_"
 # costs about 1 KB, a run read with its plan 2-3 KB), not what startup costs.
 MAX_WORKFLOW_COUNT = 50_000
 MAX_RUNS_PER_WORKFLOW = 1_000
+# Uploaded files are carried in the event log, so their total per workspace stays small.
+DEFAULT_STORAGE_QUOTA = 10 * 1024 * 1024
+MAX_STORAGE_QUOTA = 100 * 1024 * 1024
 SECTIONS = ("workspaces", "users", "memberships", "api_keys", "workflows", "uploads")
 
 # (schema name, instance) -> [(dotted path inside the instance, message)]
@@ -49,6 +52,8 @@ class Workspace:
     # Runs of every generated workflow that has a graph; None: a seeded mix of 0 to 9.
     runs_per_workflow: int | None = None
     plan: str = DEFAULT_PLAN  # a key of plans.PLANS: grant, limits, member and invite bounds
+    # Bytes of files uploaded through the API the workspace may keep (checked at confirm).
+    storage_quota_bytes: int = DEFAULT_STORAGE_QUOTA
 
 
 @dataclass(frozen=True)
@@ -130,7 +135,7 @@ EMPTY = Fixtures({}, {}, {}, {})
 # Keys each identity section accepts (pins accept any field of their API schema instead).
 _KEYS = {
     "workspaces": ("id", "name", "slug", "plan", "credit_balance", "concurrent_run_limit",
-                   "workflow_count", "runs_per_workflow"),
+                   "workflow_count", "runs_per_workflow", "storage_quota_bytes"),
     "users": ("id", "name", "email"),
     "memberships": ("workspace", "user", "role"),
     "api_keys": ("id", "name", "key", "workspace", "user", "scopes"),
@@ -225,6 +230,9 @@ def _workspaces(r: _Reader, document: dict[str, Any]) -> dict[str, Workspace]:
                                          maximum=MAX_WORKFLOW_COUNT),
                 runs_per_workflow=_runs_per_workflow(r, record, where),
                 plan=plan,
+                storage_quota_bytes=r.integer(record, "storage_quota_bytes", where,
+                                              DEFAULT_STORAGE_QUOTA,
+                                              maximum=MAX_STORAGE_QUOTA),
             )
     return result
 
