@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import Detail, NotFound, ValidationFailed
+from ..errors import Detail, NotFound, ServiceUnavailable, ValidationFailed
 from ..world.dataset.voice_population import (
     VisibleVoice,
     VoiceFilters,
     facets,
     find_voice,
     matching,
+    similar_to,
     sorted_voices,
     visible_voices,
 )
@@ -132,6 +133,41 @@ def unfavorite_voice(ctx: RequestContext) -> Reply:
     return Reply({})
 
 
+SIMILAR_RETRY_AFTER = 30  # seconds: when an unanalysed voice is worth asking about again
+
+
+def similar_voices(ctx: RequestContext) -> Reply:
+    state = ctx.workspace()
+    reference = visible_voice(ctx, state)
+    if not reference.has_embedding:
+        raise ServiceUnavailable("This voice has not been analysed yet; try again later",
+                                 SIMILAR_RETRY_AFTER)
+    with state.lock:
+        voices = visible_voices(ctx.world, state)
+    limit = int(ctx.query.get("limit", 10))
+    ranked = similar_to(reference, voices, tuple(ctx.query.get("language", ())))[:limit]
+    rows = [{**voice_body(ctx, state, voice), "similarity_score": score}
+            for voice, score in ranked]
+    return Reply(rows, pagination={"next": None, "prev": None, "limit": limit})
+
+
+def preview_voice(ctx: RequestContext) -> Reply:
+    state = ctx.workspace()
+    voice = visible_voice(ctx, state)
+    wanted = str(ctx.query["language"])
+    previews = voice.body.get("preview_locales") or []
+    locale = next((loc for loc in previews
+                   if loc == wanted or loc.split("-", 1)[0] == wanted), None)
+    if locale is None:
+        raise NotFound(f"No preview of this voice in {wanted}")
+    models = voice.body.get("supported_models") or []
+    preferred = ctx.query.get("model")
+    model = preferred if preferred in models else (models[0] if models else "default")
+    return Reply({"name": voice.body["name"], "locale": locale, "model": model,
+                  "sample_url": _sample_link(ctx, state, voice, locale),
+                  "content_type": "audio/wav"})
+
+
 # operationId -> handler; handlers/__init__.py merges every module's table.
 OPERATIONS: dict[str, Handler] = {
     "list_voices": list_voices,
@@ -139,4 +175,6 @@ OPERATIONS: dict[str, Handler] = {
     "get_voice": get_voice,
     "favorite_voice": favorite_voice,
     "unfavorite_voice": unfavorite_voice,
+    "similar_voices": similar_voices,
+    "preview_voice": preview_voice,
 }

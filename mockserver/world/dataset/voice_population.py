@@ -15,14 +15,15 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..catalog.catalog import Catalog
+from ..rng import rng
 from .catalog_voices import voice_out
 from .workspace_voices import voices_of
 
 if TYPE_CHECKING:
     from ..state.store import WorkspaceState, World
 
-__all__ = ["VisibleVoice", "VoiceFilters", "facets", "find_voice", "matching", "sorted_voices",
-           "visible_voices"]
+__all__ = ["VisibleVoice", "VoiceFilters", "facets", "find_voice", "matching", "similar_to",
+           "similarity", "sorted_voices", "speaks_any", "visible_voices"]
 
 JSON = dict[str, Any]
 # Sort keys and the direction a missing ``order`` entry takes (the SDK's defaults).
@@ -172,6 +173,48 @@ def _sort_value(body: JSON, key: str) -> Any:
     if key == "uses_count":
         return value or 0
     return str(value)
+
+
+# -- similar voices -----------------------------------------------------------------------
+
+# How much each shared trait adds to a similarity score (they sum to 0.95; a small draw per
+# pair spreads voices that share the same traits).
+_TRAIT_WEIGHTS = (("gender", 0.30), ("age", 0.15), ("accent", 0.15), ("category", 0.10),
+                  ("provider", 0.05))
+_LANGUAGE_WEIGHT = 0.20
+
+
+def similarity(a: VisibleVoice, b: VisibleVoice) -> float:
+    """A score in [0, 1] that depends on the two voices alone (and is symmetric)."""
+    score = sum(weight for name, weight in _TRAIT_WEIGHTS
+                if a.body.get(name) is not None and a.body.get(name) == b.body.get(name))
+    families_a, families_b = _families(a.body), _families(b.body)
+    if families_a | families_b:
+        score += _LANGUAGE_WEIGHT * len(families_a & families_b) / len(families_a | families_b)
+    pair = "|".join(sorted((a.id, b.id)))
+    score += rng(0, "voice-similarity", pair).uniform(0.0, 0.05)
+    return round(min(max(score, 0.0), 1.0), 4)
+
+
+def _families(body: JSON) -> set[str]:
+    return {locale.split("-", 1)[0] for locale in body.get("supported_languages") or ()}
+
+
+def speaks_any(voice: VisibleVoice, languages: tuple[str, ...]) -> bool:
+    """Whether the voice declares one of these locales, or a locale of one of these bare
+    families (``en`` matches ``en-gb``)."""
+    declared = voice.body.get("supported_languages") or ()
+    return any(locale == wanted or locale.split("-", 1)[0] == wanted
+               for locale in declared for wanted in languages)
+
+
+def similar_to(reference: VisibleVoice, voices: Iterable[VisibleVoice],
+               languages: tuple[str, ...]) -> list[tuple[VisibleVoice, float]]:
+    """Every other voice (speaking one of ``languages``, when given), most similar first,
+    ties by id: so any shorter answer is the start of a longer one."""
+    scored = [(voice, similarity(reference, voice)) for voice in voices
+              if voice.id != reference.id and (not languages or speaks_any(voice, languages))]
+    return sorted(scored, key=lambda pair: (-pair[1], pair[0].id))
 
 
 # -- facets ---------------------------------------------------------------------------------
