@@ -36,7 +36,7 @@ def all_voices(client: FlaskClient) -> list[dict[str, Any]]:
 
 def test_similar_ranks_others_and_shorter_answers_are_prefixes(client: FlaskClient) -> None:
     analysed = [v for v in all_voices(client) if v["availability"] != "unavailable"]
-    for voice in analysed[:8] + [{"id": ATLAS}]:
+    for voice in [*analysed[:8], {"id": ATLAS}]:
         longest = similar(client, voice["id"], "limit=50")
         scores = [row["similarity_score"] for row in longest]
         assert voice["id"] not in {row["id"] for row in longest}
