@@ -2,7 +2,9 @@
 
 The links chain create workflow -> get / patch / duplicate / delete / start run, copy ->
 get / start run / delete, and start run -> get run / status / steps / cancel / pause /
-resume (plus pause -> resume / status and cancel -> get). Every default check runs on
+resume (plus pause -> resume / status and cancel -> get); list voices -> get / similar /
+favorite, providers -> provider / models -> model / model voices, and create upload ->
+confirm / delete. Every default check runs on
 every step, positive and negative data alike, including the auth probes and the stateful
 checks (a deleted workflow must be gone, a created one must be readable).
 
@@ -20,6 +22,9 @@ changes negative data, and none relaxes a check:
   of three ids that never existed are aimed at a seeded, runnable workflow and one of its
   runs, so seeded runs get paused, resumed and cancelled too; the rest stay 404s. Ids the
   scenario created (deleted ones included) are never re-aimed.
+* A confirm of an upload the scenario created finds its file already PUT to upload_url
+  (which is outside openapi.yaml), and three out of four valid confirm bodies bind it to
+  a seeded workflow; the rest keep exercising the 404 and 403 of other contexts.
 * Every valid create / replace / patch leaves a workflow that can run: a body without a
   `definition`, or whose generated one breaks the graph rules (edges and steps naming
   nodes that do not exist, no source or sink ...), gets a seeded workflow's runnable
@@ -58,7 +63,7 @@ from support import ACME, DEMO_KEY, FROZEN_AT, KEY, make_settings
 from mockserver.app import create_app, mock_of
 from mockserver.settings import DEFAULT_FIXTURES, DEFAULT_SPEC
 from mockserver.world.catalog.graph_rules import run_start_problems
-from mockserver.world.service import control
+from mockserver.world.service import control, uploads
 from mockserver.world.state.store import WorkspaceState
 
 # Frozen-clock seconds added before each call; with RUN_SPEED a run's active clock moves
@@ -72,6 +77,8 @@ START = "POST /api/v1/workflows/{workflow_id}/runs"
 DEFINITION_WRITES = {CREATE, "PUT /api/v1/workflows/{workflow_id}",
                      "PATCH /api/v1/workflows/{workflow_id}"}
 WORKSPACE_HEADER = "X-Workspace-Id"
+CONFIRM_UPLOAD = "POST /api/v1/uploads/{upload_id}"
+UPLOADED_SCRIPT = b"Welcome aboard.\nPlease fasten your seat belt.\n"
 
 # 60 scenarios of up to 10 calls each (about 600 calls plus Schemathesis' auth probes).
 STATEFUL_SETTINGS = settings(
@@ -130,6 +137,23 @@ class Steering:
             self.aim_at_seeded(case)
         if _positive_at(case, ParameterLocation.BODY):
             self.keep_runnable(case)
+        if case.operation.label == CONFIRM_UPLOAD:
+            self.ready_upload(case)
+
+    def ready_upload(self, case: Any) -> None:
+        """The file a client PUTs to upload_url (outside the spec) arrives before the
+        confirm, and a valid body names a seeded workflow three times out of four."""
+        upload_id = (case.path_parameters or {}).get("upload_id")
+        with self.acme.lock:
+            pending = self.acme.pending_uploads.get(str(upload_id))
+        if pending is not None and pending.content is None and pending.category == "script":
+            uploads.store_upload_bytes(self.engine, ACME, pending.id, UPLOADED_SCRIPT,
+                                       self.world.clock.now())
+        body = case.body
+        if _positive_at(case, ParameterLocation.BODY) and isinstance(body, dict) \
+                and _byte(body.get("context_id")) < 192:
+            body["context_type"] = "workflow"
+            body["context_id"] = self.seeded[_byte(body.get("context_id"), 1) % len(self.seeded)]
 
     def own_workspace(self, case: Any) -> None:
         header = (case.headers or {}).get(WORKSPACE_HEADER)

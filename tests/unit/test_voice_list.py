@@ -121,9 +121,13 @@ def test_pages_are_slices_of_one_order(client: FlaskClient) -> None:
     assert first["pagination"]["total"] == len(whole)
 
 
-@pytest.mark.parametrize("query, field", [("provider=nobody", "provider"),
-                                          ("model=sonic-99", "model"),
-                                          ("language=xx-yy", "language"),
+def test_unknown_provider_or_model_matches_nothing(client: FlaskClient) -> None:
+    for query in ("provider=nobody", "model=sonic-99"):
+        assert voices(client, query)["pagination"]["total"] == 0
+        assert all(i["count"] == 0 for i in facets(client, query)["genders"])
+
+
+@pytest.mark.parametrize("query, field", [("language=xx-yy", "language"),
                                           ("gender=robot", "gender"), ("limit=101", "limit")])
 def test_bad_filters_are_422_naming_the_parameter(client: FlaskClient, query: str,
                                                   field: str) -> None:
