@@ -26,6 +26,9 @@ from .base import Handler, Reply, RequestContext
 from .common import paged
 
 JSON = dict[str, Any]
+# Voices made for expressive reads offer a choice of delivery; the rest read one way.
+EXPRESSIVE = ("story", "conversational", "podcast", "social_media")
+EMOTIONS = ("neutral", "cheerful", "serious")
 PREVIEW_TTL_SECONDS = 3600  # "valid for 1 hour", as the SDK documents sample links
 
 
@@ -54,7 +57,8 @@ def voice_body(ctx: RequestContext, state: WorkspaceState, voice: VisibleVoice,
     if voice.owned and voice.sample_ms is not None:
         previews = body.get("preview_locales") or []
         body["sample_url"] = _sample_link(ctx, state, voice, previews[0] if previews else "")
-    locale = next((loc for loc in body.get("preview_locales") or () if loc in languages), None)
+    locale = next((loc for loc in body.get("preview_locales") or ()
+                   if loc in languages or loc.split("-", 1)[0] in languages), None)
     if locale is not None:
         body["language_sample_url"] = _sample_link(ctx, state, voice, locale)
         body["language_sample_locale"] = locale
@@ -70,7 +74,7 @@ def catalog_voice_out(ctx: RequestContext, state: WorkspaceState, voice: Visible
         "gender": body.get("gender"), "age": body.get("age"), "accent": body.get("accent"),
         "supported_languages": body.get("supported_languages"),
         "preview_url": _sample_link(ctx, state, voice, previews[0]) if previews else None,
-        "emotion_options": None,
+        "emotion_options": list(EMOTIONS) if body.get("category") in EXPRESSIVE else None,
     }
 
 
@@ -137,8 +141,9 @@ def similar_voices(ctx: RequestContext) -> Reply:
     with state.lock:
         voices = visible_voices(ctx.world, state)
     limit = int(ctx.query.get("limit", 10))
-    ranked = similar_to(reference, voices, tuple(ctx.query.get("language", ())))[:limit]
-    rows = [{**voice_body(ctx, state, voice), "similarity_score": score}
+    languages = tuple(ctx.query.get("language", ()))
+    ranked = similar_to(reference, voices, languages)[:limit]
+    rows = [{**voice_body(ctx, state, voice, languages), "similarity_score": score}
             for voice, score in ranked]
     return Reply(rows, pagination={"next": None, "prev": None, "limit": limit})
 
