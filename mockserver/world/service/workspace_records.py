@@ -6,7 +6,7 @@ import string
 from typing import Any
 
 from ..rng import rng, stable_uuid
-from ..state.fixtures import ApiKey, Fixtures, User, Workspace
+from ..state.fixtures import DEFAULT_STORAGE_QUOTA, ApiKey, Fixtures, User, Workspace
 from ..state.plans import DEFAULT_PLAN, PLANS
 from ..state.store import World
 
@@ -32,6 +32,7 @@ def runtime_workspace(world: World, number: int, options: dict[str, Any]
         runs_per_workflow=(None if options.get("runs_per_workflow") is None
                            else int(options["runs_per_workflow"])),
         plan=plan.name,
+        storage_quota_bytes=int(options.get("storage_quota_bytes", DEFAULT_STORAGE_QUOTA)),
     )
     user = User(stable_uuid(seed, "user", key), f"Test User {number}",
                 f"user{number}@test.example")
