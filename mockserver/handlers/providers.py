@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..world.dataset.voice_population import find_voice, visible_voices
 from ..world.views.provider_views import (
+    catalog_voice_out,
     find_model,
     find_provider,
     model_out,
@@ -12,7 +13,7 @@ from ..world.views.provider_views import (
 )
 from .base import Handler, Reply, RequestContext
 from .common import paged
-from .voices import catalog_voice_out
+from .voices import sample_link
 
 
 def _whole_list(count: int) -> dict[str, object]:
@@ -58,7 +59,9 @@ def list_catalog_provider_model_voices(ctx: RequestContext) -> Reply:
     for voice in page:
         seen = find_voice(visible, voice.id)
         assert seen is not None, "every catalog voice is visible"
-        rows.append(catalog_voice_out(ctx, state, seen))
+        previews = seen.body.get("preview_locales") or []
+        link = sample_link(ctx, state, seen, previews[0]) if previews else None
+        rows.append(catalog_voice_out(seen, link))
     return Reply(rows, pagination=pagination)
 
 

@@ -26,18 +26,11 @@ from .base import Handler, Reply, RequestContext
 from .common import paged
 
 JSON = dict[str, Any]
-# Voices made for expressive reads offer a choice of delivery; the rest read one way.
-EXPRESSIVE = ("story", "conversational", "podcast", "social_media")
-EMOTIONS = ("neutral", "cheerful", "serious")
 PREVIEW_TTL_SECONDS = 3600  # "valid for 1 hour", as the SDK documents sample links
+SIMILAR_RETRY_AFTER = 30  # seconds: when an unanalysed voice is worth asking about again
 
 
-def _filters(ctx: RequestContext) -> VoiceFilters:
-    # A provider or model the catalog lacks simply matches no voice (an empty page).
-    return VoiceFilters.from_query(ctx.query)
-
-
-def _sample_link(ctx: RequestContext, state: WorkspaceState, voice: VisibleVoice,
+def sample_link(ctx: RequestContext, state: WorkspaceState, voice: VisibleVoice,
                  locale: str) -> str:
     return ctx.world.links.make_for(
         PREVIEW_TTL_SECONDS, ctx.base_url, ctx.now, kind="voice-sample",
@@ -56,30 +49,18 @@ def voice_body(ctx: RequestContext, state: WorkspaceState, voice: VisibleVoice,
     body = dict(voice.body)
     if voice.owned and voice.sample_ms is not None:
         previews = body.get("preview_locales") or []
-        body["sample_url"] = _sample_link(ctx, state, voice, previews[0] if previews else "")
+        body["sample_url"] = sample_link(ctx, state, voice, previews[0] if previews else "")
     locale = next((loc for loc in body.get("preview_locales") or ()
                    if loc in languages or loc.split("-", 1)[0] in languages), None)
     if locale is not None:
-        body["language_sample_url"] = _sample_link(ctx, state, voice, locale)
+        body["language_sample_url"] = sample_link(ctx, state, voice, locale)
         body["language_sample_locale"] = locale
     return body
 
 
-def catalog_voice_out(ctx: RequestContext, state: WorkspaceState, voice: VisibleVoice) -> JSON:
-    """CatalogVoiceOut: the lean row of a model's voice list, with its preview link."""
-    body = voice.body
-    previews = body.get("preview_locales") or []
-    return {
-        "id": voice.id, "provider_voice_id": body["provider_voice_id"], "name": body["name"],
-        "gender": body.get("gender"), "age": body.get("age"), "accent": body.get("accent"),
-        "supported_languages": body.get("supported_languages"),
-        "preview_url": _sample_link(ctx, state, voice, previews[0]) if previews else None,
-        "emotion_options": list(EMOTIONS) if body.get("category") in EXPRESSIVE else None,
-    }
-
-
 def list_voices(ctx: RequestContext) -> Reply:
-    filters = _filters(ctx)
+    # A provider or model the catalog lacks simply matches no voice (an empty page).
+    filters = VoiceFilters.from_query(ctx.query)
     state = ctx.workspace()
     with state.lock:
         voices = matching(visible_voices(ctx.world, state), filters)
@@ -91,7 +72,7 @@ def list_voices(ctx: RequestContext) -> Reply:
 
 
 def get_voice_facets(ctx: RequestContext) -> Reply:
-    filters = _filters(ctx)
+    filters = VoiceFilters.from_query(ctx.query)
     state = ctx.workspace()
     with state.lock:
         voices = visible_voices(ctx.world, state)
@@ -129,9 +110,6 @@ def unfavorite_voice(ctx: RequestContext) -> Reply:
     return Reply({})
 
 
-SIMILAR_RETRY_AFTER = 30  # seconds: when an unanalysed voice is worth asking about again
-
-
 def similar_voices(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
     reference = visible_voice(ctx, state)
@@ -161,7 +139,7 @@ def preview_voice(ctx: RequestContext) -> Reply:
     preferred = ctx.query.get("model")
     model = preferred if preferred in models else (models[0] if models else "default")
     return Reply({"name": voice.body["name"], "locale": locale, "model": model,
-                  "sample_url": _sample_link(ctx, state, voice, locale),
+                  "sample_url": sample_link(ctx, state, voice, locale),
                   "content_type": "audio/wav"})
 
 

@@ -13,11 +13,16 @@ from urllib.parse import quote
 from ...errors import NotFound
 from ..catalog.catalog import Catalog
 from ..catalog.catalog_types import ModelSpec, Provider, Voice
+from ..dataset.voice_population import VisibleVoice
 
-__all__ = ["find_model", "find_provider", "model_out", "model_voices", "provider_out"]
+__all__ = ["catalog_voice_out", "find_model", "find_provider", "model_out", "model_voices",
+           "provider_out"]
 
 JSON = dict[str, Any]
 _PREFIX = "/api/v1/providers"
+# Voices made for expressive reads offer a choice of delivery; the rest read one way.
+_EXPRESSIVE = ("story", "conversational", "podcast", "social_media")
+_EMOTIONS = ("neutral", "cheerful", "serious")
 
 
 def find_provider(catalog: Catalog, provider: str) -> Provider:
@@ -58,3 +63,15 @@ def model_out(base_url: str, catalog: Catalog, provider: Provider, model: ModelS
             "controls": {name: dict(fragment) for name, fragment in settings.items()},
             "voice_count": len(model_voices(catalog, provider, model)), "beta": False,
             "links": {"voices": {"href": href, "method": "GET"}}}
+
+
+def catalog_voice_out(voice: VisibleVoice, preview_url: str | None) -> JSON:
+    """CatalogVoiceOut: the lean row of a model's voice list (provider and model are in the
+    path); ``preview_url`` links the voice's first clip."""
+    body = voice.body
+    return {
+        "id": voice.id, "provider_voice_id": body["provider_voice_id"], "name": body["name"],
+        "gender": body.get("gender"), "age": body.get("age"), "accent": body.get("accent"),
+        "supported_languages": body.get("supported_languages"), "preview_url": preview_url,
+        "emotion_options": list(_EMOTIONS) if body.get("category") in _EXPRESSIVE else None,
+    }
