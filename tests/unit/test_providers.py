@@ -95,3 +95,13 @@ def test_catalog_read_scope_and_viewer_session(client: FlaskClient) -> None:
     assert_error(client.get(BASE, headers=bearer(READ_ONLY_KEY)), 403, "FORBIDDEN")
     assert get(client, BASE, headers=session(VERA, ACME))["data"]
     assert_error(client.get(BASE, headers=session(VERA)), 400, "BAD_REQUEST")
+
+
+def test_node_detail_links_resolve(client: FlaskClient) -> None:
+    """The generator's v2 detail points pickers at /voices and /providers: both answer."""
+    detail = get(client, "/api/v2/nodes/operator_generator")["data"]
+    hrefs = [option for option in (detail.get("options") or {}).values()
+             if isinstance(option, dict) and option.get("kind") == "href"]
+    assert {o["target"] for o in hrefs} >= {"/api/v1/voices", "/api/v1/providers"}
+    for option in hrefs:
+        assert client.get(option["target"], headers=KEY).status_code == 200, option
