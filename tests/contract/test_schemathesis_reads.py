@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 from support import DEMO_KEY, make_settings
 
 from mockserver.app import create_app, mock_of
@@ -27,7 +28,12 @@ APP.testing = True
 WORLD = mock_of(APP).world
 ACME = WORLD.workspace(next(iter(WORLD.fixtures.workspaces)))
 
-schema = schemathesis.openapi.from_path(DEFAULT_SPEC)
+# A failed voice import has no embedding: its neighbours are a documented 503 the seeded
+# data earns, not a server error.
+schema = schemathesis.openapi.from_path(DEFAULT_SPEC, config=SchemathesisConfig.from_dict({
+    "operations": [{"include-operation-id": "similar_voices",
+                    "checks": {"not_a_server_error": {"expected-statuses": [
+                        "2xx", "3xx", "4xx", "503"]}}}]}))
 schema.app = APP
 
 
