@@ -268,3 +268,10 @@ def test_uploaded_bytes_survive_a_restart_with_a_durable_state(tmp_path: Path) -
     assert row["size_bytes"] == data["size_bytes"] and row["line_count"] == 2
     assert client.get(row["download_url"].replace("http://localhost", "")).data == \
         b"Line one.\nLine two.\n"
+
+
+@pytest.mark.parametrize("sent, shown", [("folder\\sub/Script.PDF", "Script.PDF"),
+                                         ("\u0093.txt", "upload.txt"),
+                                         ("tab\there.txt", "tabhere.txt")])
+def test_filenames_are_shown_sanitised(client: FlaskClient, sent: str, shown: str) -> None:
+    assert create(client, sent)["upload"]["filename"] == shown

@@ -27,9 +27,12 @@ MAX_FILENAME = 255
 
 
 def display_filename(filename: str) -> str:
-    """The name as shown: no folders, no control characters, at most 255 characters."""
+    """The name as shown: no folders, no control characters, at most 255 characters; a name
+    left with only its extension is called ``upload``."""
     name = re.split(r"[\\/]", filename)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    if name.startswith(".") and name.count(".") == 1:
+        name = "upload" + name
     if len(name) <= MAX_FILENAME:
         return name
     stem, dot, ext = name.rpartition(".")
