@@ -176,6 +176,8 @@ def _settled_by(state: WorkspaceState, workflow_id: str, run_id: str, at: dateti
 
 def _preferences_set(world: World, data: dict[str, Any]) -> None:
     world.set_notification_preferences(data["user"], data["changes"])
+
+
 def _voice_favorited(world: World, data: dict[str, Any]) -> None:
     state = _state(world, data)
     with state.writing():
