@@ -231,6 +231,9 @@ def _voice_vocabulary(schemas: dict[str, Any]) -> VoiceVocabulary:
         accents=enum("VoiceAccent"),
         sources=tuple(s for s in enum("VoiceSource") if s != "platform"),
         import_states=enum("VoiceImportState"),
+        genders=enum("VoiceGender"),
+        ages=enum("VoiceAge"),
+        categories=enum("VoiceCategory"),
     )
 
 

@@ -229,6 +229,8 @@ def _add_serve(commands: Any) -> None:
             "longest delay X-Mock-Delay or a slow fault may hold an answer", _non_negative)
     _option(serve, "max-body-bytes", DEFAULTS.max_body_bytes,
             "largest request body accepted (larger ones get 413)", _positive_int)
+    _option(serve, "max-upload-bytes", DEFAULTS.max_upload_bytes,
+            "largest file one upload may hold (a larger PUT gets 413)", _positive_int)
     _option(serve, "max-workspaces", DEFAULTS.max_workspaces,
             "workspaces POST /__mock/workspaces may create before a reset (then 429)",
             _positive_int)
@@ -330,7 +332,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         compress_responses=not args.no_compress,
         access_log=not args.quiet, state_url=args.state, replay_path=args.replay,
         max_delay_ms=args.max_delay_ms,
-        max_body_bytes=args.max_body_bytes, insecure_admin=args.insecure_admin,
+        max_body_bytes=args.max_body_bytes, max_upload_bytes=args.max_upload_bytes,
+        insecure_admin=args.insecure_admin,
         max_workspaces=args.max_workspaces, snapshot_every=args.snapshot_every,
     )
 

@@ -84,6 +84,23 @@ class PlanLimitReached(ApiError):
     code = "PLAN_LIMIT_REACHED"
 
 
+class StorageQuotaExceeded(PaymentRequired):
+    """A confirmed upload would take the workspace past its storage quota."""
+
+    code = "STORAGE_QUOTA_EXCEEDED"
+
+
+class ServiceUnavailable(ApiError):
+    """Not ready yet (e.g. a voice not yet analysed); ``Retry-After`` says when to ask again."""
+
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers["Retry-After"] = str(retry_after)
+
+
 class Forbidden(ApiError):
     status = 403
     code = "FORBIDDEN"

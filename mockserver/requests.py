@@ -56,6 +56,7 @@ class ParsedInput:
     headers: dict[str, Any]
     body: Any  # None when no body was sent
     raw_text: str = ""  # the body as sent, for handlers that re-parse it (line numbers)
+    raw_bytes: bytes = b""  # the same bytes undecoded (an uploaded file)
 
 
 def coerce(text: str, schema: Mapping[str, Any]) -> Any:
@@ -280,6 +281,7 @@ def parse_request(operation: Operation, path: Mapping[str, str], query: MultiDic
         headers=values["header"],
         body=body,
         raw_text=raw_body.decode("utf-8", errors="replace"),
+        raw_bytes=raw_body,
     )
 
 

@@ -74,6 +74,8 @@ class Settings:
     replay_path: Path | None = None
     # How long presigned download / playback links stay valid (runs.md §4.14).
     link_ttl_seconds: int = 900
+    # Largest file one upload may hold (a PUT to its upload_url); the body bound comes first.
+    max_upload_bytes: int = 1024 * 1024
     # Fault injection: shares of requests (0..1) that fail, are slow, or are dropped.
     fault_rate: float = 0.0
     fault_status: int = 503

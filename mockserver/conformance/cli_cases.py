@@ -5,15 +5,18 @@ from __future__ import annotations
 from .cli_cases_auth import CASES as AUTH
 from .cli_cases_runs import CASES as RUNS
 from .cli_cases_usage import CASES as USAGE
+from .cli_cases_voices import CASES as VOICES
 from .cli_cases_workflows import CASES as WORKFLOWS
 from .cli_cases_workspaces import CASES as WORKSPACES
 from .cli_env import CliCase
 
 # Top-level commands and groups whose every command touches (or belongs with) the in-scope
 # endpoints: each command under them must have a case.
-SCOPE = ("login", "logout", "whoami", "workflows", "nodes", "usage", "workspace")
+SCOPE = ("login", "logout", "whoami", "workflows", "nodes", "usage", "workspace", "voices",
+         "uploads")
 
-CASES: dict[tuple[str, ...], CliCase] = {**AUTH, **WORKFLOWS, **RUNS, **USAGE, **WORKSPACES}
+CASES: dict[tuple[str, ...], CliCase] = {**AUTH, **WORKFLOWS, **RUNS, **USAGE, **WORKSPACES,
+                                         **VOICES}
 
 
 def in_scope(command: tuple[str, ...]) -> bool:

@@ -89,6 +89,12 @@ class Scene:
     def post(self, path: str, body: Any = None) -> Any:
         return self._data(self.http.post(path, json=body))
 
+    def get_page(self, path: str, **params: Any) -> Any:
+        """The whole body of a list (data and pagination)."""
+        response = self.http.get(path, params=params)
+        self._data(response)
+        return response.json()
+
     def status_of(self, path: str) -> int:
         return self.http.get(path).status_code
 
@@ -103,7 +109,28 @@ class Scene:
         """GET a presigned link without credentials, as a client would."""
         return httpx.get(url, timeout=30, follow_redirects=True)
 
+    def put_bytes(self, url: str, content: bytes, content_type: str) -> httpx.Response:
+        """PUT a file to a signed upload link without credentials, as the CLI does."""
+        return httpx.put(url, content=content, headers={"Content-Type": content_type},
+                         timeout=30)
+
+    def catalog_voice(self) -> dict[str, Any]:
+        """The first platform voice (by name) with a preview clip."""
+        voices = self.get("/api/v1/voices", source="platform", sort="name", limit=100)
+        found = next((v for v in voices if v.get("preview_locales")), None)
+        if found is None:
+            raise SceneError("no platform voice has a preview clip")
+        return dict(found)
+
     # -- fresh records -------------------------------------------------------------------
+
+    def stored_upload(self, filename: str, content: bytes) -> str:
+        """A pending script upload whose bytes have arrived at its upload_url."""
+        created = self.post("/api/v1/uploads", {"filename": filename, "category": "script"})
+        put = self.put_bytes(created["upload_url"], content, created["upload"]["content_type"])
+        if put.status_code != 200:
+            raise SceneError(f"PUT to upload_url -> {put.status_code}: {put.text[:200]}")
+        return str(created["upload"]["id"])
 
     def fresh_workflow(self) -> str:
         """A runnable copy of the seeded workflow, tracked for clean-up."""

@@ -17,8 +17,10 @@ from . import (
     members,
     nodes,
     ops,
+    providers,
     run_control,
     runs,
+    uploads,
     usage,
     voices,
     workflow_writes,
@@ -31,8 +33,8 @@ __all__ = ["TABLES", "merge_tables", "operations"]
 
 TABLES: dict[str, Mapping[str, Handler]] = {
     module.__name__: module.OPERATIONS
-    for module in (ops, nodes, voices, workflows, workflow_writes, runs, run_control, account,
-                   billing, usage, workspaces, members, admin)
+    for module in (ops, nodes, voices, providers, uploads, workflows, workflow_writes, runs,
+                   run_control, account, billing, usage, workspaces, members, admin)
 }
 
 

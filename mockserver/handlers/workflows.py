@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..envelope import iso
 from ..errors import Detail, ValidationFailed
-from ..world.service.run_costs import estimate_or_422, priced_definition
+from ..world.service.run_costs import estimate_or_422, priced_definition, with_uploaded_script
 from ..world.state.ledger import read_ledger
 from ..world.state.records import UploadRecord, WorkflowRecord
 from ..world.state.store import WorkspaceState
 from ..world.views.markdown import render_markdown
 from ..world.views.run_views import runs_summary
+from ..world.views.upload_views import upload_out as upload_view
 from ..world.views.workflow_views import (
     ListQuery,
     list_rows,
@@ -63,15 +63,7 @@ def get_workflow_markdown(ctx: RequestContext) -> Reply:
 def upload_out(ctx: RequestContext, upload: UploadRecord) -> dict[str, Any]:
     link = ctx.world.links.make(ctx.base_url, ctx.now, kind="upload", ws=upload.workspace_id,
                                 upload=upload.id)
-    return {
-        "id": upload.id, "user_id": upload.user_id, "workspace_id": upload.workspace_id,
-        "filename": upload.filename, "category": upload.category,
-        "content_type": upload.content_type, "format": upload.format, "status": "uploaded",
-        "size_bytes": upload.size_bytes, "char_count": upload.char_count,
-        "line_count": upload.line_count, "detected_language": upload.detected_language,
-        "download_url": link.url, "context_type": "workflow", "context_id": upload.workflow_id,
-        "created_at": iso(upload.created_at), "updated_at": iso(upload.updated_at),
-    }
+    return upload_view(upload, link.url)
 
 
 def list_workflow_uploads(ctx: RequestContext) -> Reply:
@@ -108,7 +100,8 @@ def _estimate(ctx: RequestContext) -> Reply:
     with state.lock:
         record = state.workflow(ctx.path["workflow_id"])
         body = ctx.body if isinstance(ctx.body, dict) else {}
-        definition, script = priced_definition(record.definition, body)
+        definition, script = priced_definition(with_uploaded_script(record.definition, state),
+                                               body)
         ledger = read_ledger(state, ctx.now)  # the balance the start-run gate reads now
     return Reply(estimate_or_422(ctx.world.catalog, definition, script, ledger.balance, "price",
                                  ledger.plan.overage_rate_cents_per_credit))

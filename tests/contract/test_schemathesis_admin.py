@@ -12,7 +12,8 @@ widens a check, for one operation:
 * Two out of three valid ``run_id``s are aimed at a seeded Acme run (any status), so
   forcing is exercised for real (200 / 409), not only as 404s.
 * Half of the valid file ``token``s are replaced by a fresh signed link to a run export
-  (ZIP) or an upload (TXT, CSV, PDF), so the 200 path is checked too.
+  (ZIP) or an upload (TXT, CSV, PDF), so the 200 path is checked too; for a PUT, by the
+  upload_url of a fresh pending ``.txt`` upload.
 * A schema-valid fixture document may still break a rule JSON Schema cannot state (a
   reference to an unknown workspace, a bad graph); for ``mock_fixtures_load`` only, a 422
   answer to positive data is accepted (``CONFIG``). For the file links (``mock_file``,
@@ -34,10 +35,11 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
-from support import ACME, FROZEN_AT, KEY, make_settings
+from support import ACME, ADA, FROZEN_AT, KEY, make_settings
 
 from mockserver.app import create_app, mock_of
 from mockserver.settings import DEFAULT_ADMIN_SPEC, DEFAULT_FIXTURES
+from mockserver.world.service import uploads
 from mockserver.world.state.store import World
 
 SEEDED_WORKFLOWS = 8  # per workspace; enough for a run in every status, cheap to regenerate
@@ -73,7 +75,14 @@ CONFIG = SchemathesisConfig.from_dict({"operations": [{
     "include-operation-id": operation_id,
     "checks": {"positive_data_acceptance": {"expected-statuses": [
         "2xx", "401", "403", "404", "416"]}},
-} for operation_id in ("mock_file", "mock_file_head"))]})
+} for operation_id in ("mock_file", "mock_file_head")), {
+    # The bytes PUT to an upload link are judged as a file of the upload's format: binary
+    # data for a .txt, or a file past the size limit, is refused (422 / 413); a confirmed
+    # upload takes no more (409).
+    "include-operation-id": "mock_file_put",
+    "checks": {"positive_data_acceptance": {"expected-statuses": [
+        "2xx", "401", "403", "404", "409", "413", "422"]}},
+}]})
 
 
 schema = schemathesis.openapi.from_path(DEFAULT_ADMIN_SPEC, config=CONFIG)
@@ -140,12 +149,20 @@ def signed_links() -> list[str]:
     return [t.rsplit("/", 1)[1] for t in tokens]
 
 
+def upload_link() -> str:
+    """The token of a fresh upload's signed upload_url (a pending .txt upload of Acme)."""
+    now = WORLD.clock.now()
+    pending = uploads.create_upload(mock_of(APP).engine, ACME, ADA, "fuzz.txt", "script", now)
+    url = WORLD.links.make("", now, kind="upload-put", ws=ACME, upload=pending.id).url
+    return url.rsplit("/", 1)[1]
+
+
 def aim_token(case: Any) -> None:
     params = case.path_parameters or {}
     token = params.get("token")
     if not isinstance(token, str) or not 1 <= len(token) <= 4096 or _digest(token)[1] < 128:
         return
-    params["token"] = _pick(signed_links(), token)
+    params["token"] = upload_link() if case.method == "PUT" else _pick(signed_links(), token)
 
 
 @schema.parametrize()

@@ -2,7 +2,9 @@
 
 The links chain create workflow -> get / patch / duplicate / delete / start run, copy ->
 get / start run / delete, and start run -> get run / status / steps / cancel / pause /
-resume (plus pause -> resume / status and cancel -> get). Every default check runs on
+resume (plus pause -> resume / status and cancel -> get); list voices -> get / similar /
+favorite, providers -> provider / models -> model / model voices, and create upload ->
+confirm / delete. Every default check runs on
 every step, positive and negative data alike, including the auth probes and the stateful
 checks (a deleted workflow must be gone, a created one must be readable).
 
@@ -20,6 +22,17 @@ changes negative data, and none relaxes a check:
   of three ids that never existed are aimed at a seeded, runnable workflow and one of its
   runs, so seeded runs get paused, resumed and cancelled too; the rest stay 404s. Ids the
   scenario created (deleted ones included) are never re-aimed.
+* A valid time window (`from`/`to`, `last_run_after`/`last_run_before`) is put in order:
+  JSON Schema cannot compare two parameters.
+* A valid upload create body whose filename lacks an extension its category takes gets
+  one (the name is kept): which extensions a category takes depends on the other field.
+* A confirm of an upload the scenario created finds its file already PUT to upload_url
+  (which is outside openapi.yaml), and a valid confirm body binds it to a seeded workflow
+  (another context's 403/404 would read as a created upload gone missing).
+* Schemathesis reads the optional `X-Workspace-Id` header as a reference to a resource no
+  operation creates, and would then start scenarios only from the public node list; the
+  header is dropped from its dependency graph, so every operation the links start from is
+  an entry point.
 * Every valid create / replace / patch leaves a workflow that can run: a body without a
   `definition`, or whose generated one breaks the graph rules (edges and steps naming
   nodes that do not exist, no source or sink ...), gets a seeded workflow's runnable
@@ -56,9 +69,13 @@ from schemathesis.core.parameters import ParameterLocation
 from support import ACME, DEMO_KEY, FROZEN_AT, KEY, make_settings
 
 from mockserver.app import create_app, mock_of
+from mockserver.errors import ApiError
+from mockserver.formats import parse_zoned_datetime
 from mockserver.settings import DEFAULT_FIXTURES, DEFAULT_SPEC
 from mockserver.world.catalog.graph_rules import run_start_problems
-from mockserver.world.service import control
+from mockserver.world.dataset.upload_content import FORMATS
+from mockserver.world.dataset.upload_files import pdf_body
+from mockserver.world.service import control, uploads
 from mockserver.world.state.store import WorkspaceState
 
 # Frozen-clock seconds added before each call; with RUN_SPEED a run's active clock moves
@@ -72,6 +89,22 @@ START = "POST /api/v1/workflows/{workflow_id}/runs"
 DEFINITION_WRITES = {CREATE, "PUT /api/v1/workflows/{workflow_id}",
                      "PATCH /api/v1/workflows/{workflow_id}"}
 WORKSPACE_HEADER = "X-Workspace-Id"
+CONFIRM_UPLOAD = "POST /api/v1/uploads/{upload_id}"
+CREATE_UPLOAD = "POST /api/v1/uploads"
+# A failed voice import has no embedding: its neighbours are a documented 503 (Retry-After),
+# which the seeded data earns; not a server error.
+NOT_ANALYSED_YET = {"include-operation-id": "similar_voices",
+                    "checks": {"not_a_server_error": {"expected-statuses": [
+                        "2xx", "3xx", "4xx", "503"]}}}
+# A file of each format, as a client would PUT it (audio: just the leading bytes its type
+# is known by).
+UPLOADED_FILES = {
+    "txt": b"Welcome aboard.\nPlease fasten your seat belt.\n",
+    "pdf": pdf_body(["Welcome aboard.", "Please fasten your seat belt."]),
+    "wav": b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(28), "mp3": b"ID3\x04" + bytes(32),
+    "ogg": b"OggS" + bytes(32), "webm": b"\x1a\x45\xdf\xa3" + bytes(32),
+    "m4a": b"\x00\x00\x00\x18ftypM4A " + bytes(16),
+}
 
 # 60 scenarios of up to 10 calls each (about 600 calls plus Schemathesis' auth probes).
 STATEFUL_SETTINGS = settings(
@@ -130,6 +163,41 @@ class Steering:
             self.aim_at_seeded(case)
         if _positive_at(case, ParameterLocation.BODY):
             self.keep_runnable(case)
+        if _positive_at(case, ParameterLocation.QUERY):
+            windows_in_order(case)
+        if case.operation.label == CONFIRM_UPLOAD:
+            self.ready_upload(case)
+        if case.operation.label == CREATE_UPLOAD and _positive_at(case, ParameterLocation.BODY):
+            self.fitting_filename(case)
+
+    def fitting_filename(self, case: Any) -> None:
+        """A valid create body keeps its name but gets an extension its category takes."""
+        body = case.body
+        if not isinstance(body, dict) or body.get("category") not in FORMATS:
+            return
+        filename = str(body.get("filename", ""))
+        try:
+            uploads.checked_name(filename, body["category"])
+        except ApiError:
+            extensions = sorted(FORMATS[body["category"]])
+            stem = filename.rpartition(".")[0] or filename or "file"
+            body["filename"] = f"{stem}.{extensions[_byte(filename) % len(extensions)]}"
+
+    def ready_upload(self, case: Any) -> None:
+        """The file a client PUTs to upload_url (outside the spec) arrives before the
+        confirm, and a valid body binding it to a workflow names a seeded one."""
+        upload_id = (case.path_parameters or {}).get("upload_id")
+        with self.acme.lock:
+            pending = self.acme.pending_uploads.get(str(upload_id))
+        if pending is not None and pending.content is None:
+            uploads.store_upload_bytes(self.engine, ACME, pending.id,
+                                       UPLOADED_FILES[pending.format], self.world.clock.now())
+        body = case.body
+        if _positive_at(case, ParameterLocation.BODY) and isinstance(body, dict):
+            # Another context's 403/404 would read as "the created upload is gone" to the
+            # stateful checks; those answers have unit tests of their own.
+            body["context_type"] = "workflow"
+            body["context_id"] = self.seeded[_byte(body.get("context_id"), 1) % len(self.seeded)]
 
     def own_workspace(self, case: Any) -> None:
         header = (case.headers or {}).get(WORKSPACE_HEADER)
@@ -163,6 +231,25 @@ class Steering:
             body["definition"] = copy.deepcopy(self.runnable)
 
 
+WINDOWS = (("last_run_after", "last_run_before"), ("from", "to"))
+
+
+def windows_in_order(case: Any) -> None:
+    """OpenAPI cannot say "start <= end": a valid window is put in order (the 422 for an
+    inverted one has its own unit tests)."""
+    query = case.query or {}
+    for start, end in WINDOWS:
+        values = query.get(start), query.get(end)
+        if not all(isinstance(v, str) for v in values):
+            continue
+        try:
+            first, second = (parse_zoned_datetime(str(v)) for v in values)
+        except ValueError:
+            continue
+        if first > second:
+            query[start], query[end] = query[end], query[start]
+
+
 def build_state_machine(app: Flask) -> type[Any]:
     """The links of openapi.yaml as a Hypothesis state machine calling ``app`` in-process."""
     config = SchemathesisConfig.from_dict({
@@ -170,9 +257,11 @@ def build_state_machine(app: Flask) -> type[Any]:
         # know it is explicit auth and probe the operation without it and with a bad one.
         "auth": {"openapi": {"ApiKeyAuth": {"bearer": DEMO_KEY}}},
         "phases": {"stateful": {"inference": {"algorithms": []}}},
+        "operations": [NOT_ANALYSED_YET],
     })
     schema = schemathesis.openapi.from_path(DEFAULT_SPEC, config=config)
     schema.app = app
+    _workspace_header_is_no_reference(schema)
     steering = Steering(app)
 
     class APIWorkflow(schema.as_state_machine()):  # type: ignore[misc]
@@ -183,6 +272,15 @@ def build_state_machine(app: Flask) -> type[Any]:
             steering.before_call(case)
 
     return APIWorkflow
+
+
+def _workspace_header_is_no_reference(schema: Any) -> None:
+    """Schemathesis reads the optional ``X-Workspace-Id`` header as a reference to a resource
+    no operation creates, so it would start scenarios only from operations without it (the
+    public node list): every workspace operation would be a mere fallback entry point and
+    never run. The header is a choice of workspace, not a reference to follow."""
+    for node in schema.analysis.dependency_graph.operations.values():
+        node.inputs = [slot for slot in node.inputs if slot.resource_field != WORKSPACE_HEADER]
 
 
 def small_fixtures(directory: Path) -> Path:

@@ -17,6 +17,8 @@ _NO_WORKSPACE = ("it reads the caller's own memberships: no workspace to name, m
                  "refused")
 _DEMO_PLANS = ("the demo workspaces are on the team and pro plans; free and enterprise show "
                "once POST /__mock/workspaces/{id}/billing sets them")
+_CATALOG_PATH_ONLY = ("its only inputs are provider and model codes in the path, any non-empty "
+                      "text, and an unknown one is 404, so nothing is left to be invalid")
 ALLOWED_GAPS: dict[str, str] = {
     "optional: ApiErrorDetail line_numbers":
         "only script checks of writes (uploads, run starts) name lines; no GET carries a script",
@@ -28,12 +30,6 @@ ALLOWED_GAPS: dict[str, str] = {
     "optional: WorkflowRunDataRowOut source_line_id":
         "only rows of translations that could not be matched to a source line carry it; the "
         "mock's translator keeps every line matched",
-    "optional: VoiceOut language_sample_locale":
-        "a language sample is made only when a request asks for one, and get_voice takes no "
-        "language parameter in this contract",
-    "optional: VoiceOut language_sample_url":
-        "a language sample is made only when a request asks for one, and get_voice takes no "
-        "language parameter in this contract",
     "status: get_node_detail 403":
         "v1 node details take sessions only (no scope applies) and every member role may "
         "read them, so no caller falls short",
@@ -54,6 +50,11 @@ ALLOWED_GAPS: dict[str, str] = {
     "status: list_workspaces 400": _NO_WORKSPACE,
     "status: list_workspaces 403": _NO_WORKSPACE,
     "status: list_workspaces 404": _NO_WORKSPACE,
+    "status: list_catalog_providers 422":
+        "it takes no input; FastAPI documents a 422 on every operation (conventions §6)",
+    **{f"status: {operation} 422": _CATALOG_PATH_ONLY
+       for operation in ("get_catalog_provider", "list_catalog_provider_models",
+                         "get_catalog_provider_model")},
     "status: whoami 422":
         "whoami takes no input; FastAPI documents a 422 on every operation (conventions §6)",
     **{f"status: {op} 422": "it takes no input; FastAPI documents a 422 on every operation "

@@ -1,7 +1,8 @@
 """Crawl every GET operation over the seeded dataset, in-process, without ``Prefer``.
 
 The crawl reads both demo workspaces top to bottom: every page of every list, every
-workflow, every run and each of its views, every node type and catalog voice. Then, per
+workflow, every run and each of its views, every node type, every voice (listed, faceted,
+read, its neighbours and previews), provider and model. Then, per
 operation, the natural requests that earn each documented error status: no credentials
 (401), a session without a workspace (400), a key for another workspace (403), an id or
 a workspace that does not exist (404), a parameter out of its schema (422), an old SDK
@@ -34,7 +35,6 @@ from support import (
 
 from mockserver.app import mock_of
 from mockserver.spec import Operation, Spec
-from mockserver.world.views.workspace_voices import voices_of
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 OLD_SDK = {"User-Agent": "onepin/0.0.1"}
@@ -160,14 +160,9 @@ class Crawler:
                      session(ADA, ACME))
             self.get("get_node_detail_v2", self.path("get_node_detail_v2", node_type=node_type),
                      bearer(DEMO_KEY))
-        # The contract has no voice listing: take the ids from the catalog and workspaces.
-        world = mock_of(self.app).world
-        for voice in world.catalog.voices:
-            self.get("get_voice", self.path("get_voice", voice_id=voice.id), bearer(DEMO_KEY))
         for workspace, key in WORKSPACES:
-            for own in voices_of(world, workspace):
-                self.get("get_voice", self.path("get_voice", voice_id=own.id),
-                         session(ADA, workspace) if key == SECOND_WORKSPACE_KEY else bearer(key))
+            self.voices(session(ADA, workspace) if key == SECOND_WORKSPACE_KEY else bearer(key))
+        self.providers(bearer(DEMO_KEY))
         for operation_id in ("health", "ready"):
             self.get(operation_id, self.path(operation_id), {})
 
@@ -190,6 +185,40 @@ class Crawler:
                                                        "Not A Slug", "fresh-slug")):
             self.get("slug_available", f"{slugs}?slug={quote(slug)}", session(user, workspace))
         self.get("slug_available", f"{slugs}?slug=mine", session(ELI, ACME))  # 403: an editor
+
+    def voices(self, headers: dict[str, str]) -> None:
+        """Every voice of a workspace (the catalog's and its own), read every way."""
+        voices: list[dict[str, Any]] = []
+        for query in ("?limit=10", "?limit=100&language=en-us&language=de-de"):
+            for body in self.pages("list_voices", self.path("list_voices") + query, headers):
+                voices += body["data"] if "language" not in query else []
+        self.get("list_voices", self.path("list_voices") + "?favorites_only=true", headers)
+        for query in ("", "?gender=female&source=workspace"):
+            self.get("get_voice_facets", self.path("get_voice_facets") + query, headers)
+        for voice in voices:
+            ids = {"voice_id": voice["id"]}
+            self.get("get_voice", self.path("get_voice", **ids), headers)
+            self.get("similar_voices", self.path("similar_voices", **ids)
+                     + "?limit=50&language=en&language=ja-jp", headers)
+            for locale in voice["preview_locales"] or ():
+                self.get("preview_voice",
+                         self.path("preview_voice", **ids) + f"?language={locale}", headers)
+
+    def providers(self, headers: dict[str, str]) -> None:
+        body = self.get("list_catalog_providers", self.path("list_catalog_providers"), headers)
+        for provider in (p["provider"] for p in body["data"]):
+            self.get("get_catalog_provider",
+                     self.path("get_catalog_provider", provider=provider), headers)
+            models = self.get("list_catalog_provider_models",
+                              self.path("list_catalog_provider_models", provider=provider),
+                              headers)
+            for model in (m["model"] for m in models["data"]):
+                ids = {"provider": provider, "model": model}
+                self.get("get_catalog_provider_model",
+                         self.path("get_catalog_provider_model", **ids), headers)
+                list(self.pages("list_catalog_provider_model_voices",
+                                self.path("list_catalog_provider_model_voices", **ids)
+                                + "?limit=4", headers))
 
     # -- natural errors -------------------------------------------------------------------
 
@@ -235,7 +264,7 @@ class Crawler:
         return {"workflow_id": wid, "run_id": runs[0]["id"], "audio_id": "0" * 16,
                 "workspace_id": ACME,
                 "node_id": "missing-node", "node_type": "source_script",
-                "voice_id": MISSING_ID}
+                "voice_id": MISSING_ID, "provider": "sonora", "model": "sonora-flash-2"}
 
 
 def _local(link: str) -> str:

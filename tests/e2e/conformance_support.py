@@ -99,7 +99,7 @@ def _run(command: list[str]) -> None:
 # SDK methods that onepin 0.16.1 added over 0.13.0 (workflows.md §5, runs.md §5).
 ADDED_AFTER_0_13 = {"get_run_analysis", "get_workflow_markdown", "validate_workflow",
                     "get_workspace_plan_limits", "get_workspace_subscription",
-                    "create_workspace_org_checkout"}
+                    "create_workspace_org_checkout", "preview"}  # voices.preview
 
 
 def assert_row(results: dict[str, Result], name: str) -> None:

@@ -72,6 +72,8 @@ def test_cli_0_13_0(server: MockServer) -> None:
     ("workflows", "runs", "status", "{workflow}", MISSING),
     ("workflows", "preview-run", MISSING),
     ("nodes", "show", "no_such_node"),
+    ("voices", "show", MISSING),
+    ("voices", "similar", MISSING),
 ], ids=lambda argv: " ".join(a for a in argv if "{" not in a and a != MISSING))
 def test_not_found_envelope_on_stderr(server: MockServer, scene: Scene, tmp_path: Path,
                                       argv: tuple[str, ...]) -> None:

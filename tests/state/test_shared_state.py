@@ -182,3 +182,29 @@ def test_the_credit_ledger_is_one_across_mocks(shared_url: str) -> None:
                   json={"completed_generation_email": False}))
     shown = ok(right.get("/api/v1/users/me/notification-preferences", headers=KEY))
     assert shown["completed_generation_email"] is False
+
+
+@pytest.mark.parametrize("shared_url", SHARED, indirect=True)
+def test_favorites_and_uploaded_files_are_shared_across_mocks(shared_url: str) -> None:
+    """A favorite set on one mock and a file PUT to another are at once what a third reads;
+    the file's bytes travel in the log, so any mock serves them."""
+    left, right = mock_app(shared_url).test_client(), mock_app(shared_url).test_client()
+    voice = "be7844d6-16ce-5384-8d85-765cd2bfbec3"
+    ok(left.post(f"/api/v1/voices/{voice}/favorite", headers=KEY))
+    assert ok(right.get(f"/api/v1/voices/{voice}", headers=KEY))["is_favorite"] is True
+    created = ok(left.post("/api/v1/uploads", json={"filename": "gate.txt",
+                                                   "category": "script"}, headers=KEY), 201)
+    put = right.put(created["upload_url"].replace("http://localhost", ""),
+                    data=b"Gate B12 is now boarding.\n", headers={"Content-Type": "text/plain"})
+    assert put.status_code == 200
+    workflow = ok(left.get(f"{WORKFLOWS}?limit=1", headers=KEY))[0]["id"]
+    confirmed = ok(left.post(f"/api/v1/uploads/{created['upload']['id']}", headers=KEY,
+                             json={"context_type": "workflow", "context_id": workflow}))
+    assert confirmed["size_bytes"] == 26 and confirmed["line_count"] == 1
+    third = mock_app(shared_url).test_client()
+    rows = ok(third.get(f"{WORKFLOWS}/{workflow}/uploads?limit=100", headers=KEY))
+    row = next(r for r in rows if r["id"] == confirmed["id"])
+    assert third.get(row["download_url"].replace("http://localhost", "")).data == \
+        b"Gate B12 is now boarding.\n"
+    assert [e["kind"] for e in events(third)][-4:] == [
+        "voice.favorited", "upload.created", "upload.stored", "upload.confirmed"]

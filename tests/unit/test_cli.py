@@ -168,6 +168,7 @@ ENV_VALUES: dict[str, tuple[str, str, object]] = {
     "--insecure-admin": ("1", "insecure_admin", True),
     "--max-delay-ms": ("1234", "max_delay_ms", 1234),
     "--max-body-bytes": ("4096", "max_body_bytes", 4096),
+    "--max-upload-bytes": ("2048", "max_upload_bytes", 2048),
     "--max-workspaces": ("7", "max_workspaces", 7),
 }
 # Read by the server, not Settings.

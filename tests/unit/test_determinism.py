@@ -9,9 +9,10 @@ import pytest
 from flask import Flask
 from support import DEMO_KEY, SECOND_WORKSPACE_KEY, bearer, make_settings
 
-from mockserver.app import create_app
+from mockserver.app import create_app, mock_of
 
 KEY = bearer(DEMO_KEY)
+ATLAS = "be7844d6-16ce-5384-8d85-765cd2bfbec3"
 
 
 def _body_without_meta(app: Flask, path: str, headers: dict[str, str]) -> str:
@@ -26,7 +27,12 @@ def _paths(app: Flask) -> list[str]:
     """A tour of the read endpoints over the first workflows and their runs."""
     client = app.test_client()
     workflows = client.get("/api/v1/workflows?limit=6", headers=KEY).get_json()["data"]
-    paths = ["/api/v1/workflows?limit=100&include_definition=true", "/api/v1/nodes"]
+    paths = ["/api/v1/workflows?limit=100&include_definition=true", "/api/v1/nodes",
+             "/api/v1/voices?limit=100&language=en-us", "/api/v1/voices/facets",
+             f"/api/v1/voices/{ATLAS}/similar?limit=50",
+             f"/api/v1/voices/{ATLAS}/preview?language=en",
+             "/api/v1/providers", "/api/v1/providers/timbre/models",
+             "/api/v1/providers/timbre/models/timbre-1-hd/voices"]
     for workflow in workflows:
         base = f"/api/v1/workflows/{workflow['id']}"
         paths += [base, f"{base}/markdown", f"{base}/uploads", f"{base}/runs/summary"]
@@ -78,3 +84,23 @@ def test_workflow_writes_are_replayable() -> None:
                            headers=KEY)
         bodies.append([created.get_json()["data"], copy.get_json()["data"]])
     assert bodies[0] == bodies[1]
+
+
+def test_favorites_and_uploads_replay_from_their_events() -> None:
+    """A fresh app fed the event log of another reads the same favorites and uploads."""
+    first = create_app(make_settings())
+    client = first.test_client()
+    client.post(f"/api/v1/voices/{ATLAS}/favorite", headers=KEY)
+    created = client.post("/api/v1/uploads", json={"filename": "replay.txt",
+                                                   "category": "script"}, headers=KEY)
+    upload = created.get_json()["data"]
+    client.put(upload["upload_url"].replace("http://localhost", ""), data=b"One.\nTwo.\n",
+               headers={"Content-Type": "text/plain"})
+    workflow = client.get("/api/v1/workflows?limit=1", headers=KEY).get_json()["data"][0]["id"]
+    confirmed = client.post(f"/api/v1/uploads/{upload['upload']['id']}", headers=KEY,
+                            json={"context_type": "workflow", "context_id": workflow})
+    assert confirmed.status_code == 200
+    second = create_app(make_settings())
+    mock_of(second).engine.replay(mock_of(first).engine.events())
+    for path in ("/api/v1/voices?favorites_only=true", f"/api/v1/workflows/{workflow}/uploads"):
+        assert _body_without_meta(first, path, KEY) == _body_without_meta(second, path, KEY)

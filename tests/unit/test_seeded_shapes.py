@@ -20,7 +20,7 @@ from support import ACME, ADA, GLOBEX, KEY, SECOND_WORKSPACE_KEY, assert_error, 
 from support import session as session_headers
 
 from mockserver.app import mock_of
-from mockserver.world.views.workspace_voices import voices_of
+from mockserver.world.dataset.workspace_voices import voices_of
 
 WORKFLOWS = "/api/v1/workflows"
 GLOBEX_KEY = bearer(SECOND_WORKSPACE_KEY)

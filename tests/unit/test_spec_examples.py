@@ -31,7 +31,7 @@ from support import (
 from werkzeug.test import TestResponse
 
 from mockserver.app import create_app, mock_of
-from mockserver.world.views.workspace_voices import voices_of
+from mockserver.world.dataset.workspace_voices import voices_of
 
 WORKFLOWS = "/api/v1/workflows"
 Answer = TestResponse
@@ -153,6 +153,31 @@ def _checkout_of_a_free_workspace(client: FlaskClient, seeds: Seeds, body: Any) 
                        headers=session(created["user_id"], workspace))
 
 
+def _stored_upload(client: FlaskClient) -> str:
+    """A pending script upload whose file has arrived at its upload_url."""
+    created = _ok(client.post("/api/v1/uploads", headers=KEY,
+                              json={"filename": "cabin_script.txt", "category": "script"}))
+    put = client.put(created["upload_url"].replace("http://localhost", ""),
+                     data=b"Welcome aboard.\n", headers={"Content-Type": "text/plain"})
+    assert put.status_code == 200, put.get_data(as_text=True)
+    return str(created["upload"]["id"])
+
+
+def _confirm_upload(client: FlaskClient, seeds: Seeds, body: Any) -> Answer:
+    return client.post(f"/api/v1/uploads/{_stored_upload(client)}", headers=KEY,
+                       json={**body, "context_id": seeds.workflow_id})
+
+
+def _delete_upload(client: FlaskClient, seeds: Seeds, body: Any) -> Answer:
+    return client.delete(f"/api/v1/uploads/{_stored_upload(client)}", headers=KEY)
+
+
+def _preview_voice(client: FlaskClient, seeds: Seeds, body: Any) -> Answer:
+    voice = _ok(client.get(f"/api/v1/voices/{seeds.voice_id}", headers=KEY))
+    return client.get(f"/api/v1/voices/{seeds.voice_id}/preview?language="
+                      f"{voice['preview_locales'][0]}", headers=KEY)
+
+
 # Operations whose natural request needs a record in a given state; every other one is
 # called on the seeded records with its own request-body example.
 SPECIAL: dict[str, Producer] = {
@@ -165,6 +190,9 @@ SPECIAL: dict[str, Producer] = {
     "cancel_run": _on_run("pending", "cancel"),
     "pause_run": _on_run("running", "pause"),
     "resume_run": _on_run("paused", "resume"),
+    "confirm_upload": _confirm_upload,
+    "delete_upload": _delete_upload,
+    "preview_voice": _preview_voice,
 }
 
 

@@ -6,6 +6,7 @@ the same log builds the same records. Times travel as ISO text, records as plain
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -18,7 +19,7 @@ from ..runs.record import new_run, plan_run
 from ..state.activity import activity_of
 from ..state.fixtures import Fixtures, parse_fixtures
 from ..state.plans import PLANS
-from ..state.records import WorkflowRecord
+from ..state.records import PendingUpload, UploadRecord, WorkflowRecord
 from ..state.roster import Invite, Member
 from ..state.store import WorkspaceState, World
 from .workspace_records import WORKSPACE_CREATED, runtime_workspace
@@ -227,6 +228,63 @@ def _preferences_set(world: World, data: dict[str, Any]) -> None:
     world.set_notification_preferences(data["user"], data["changes"])
 
 
+def _voice_favorited(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        state.favorite_changes[data["voice"]] = when(data["at"])
+
+
+def _voice_unfavorited(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        state.favorite_changes[data["voice"]] = None
+
+
+def _upload_created(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        at = when(data["at"])
+        state.pending_uploads[data["id"]] = PendingUpload(
+            id=data["id"], workspace_id=state.info.id, user_id=data["user_id"],
+            filename=data["filename"], category=data["category"],
+            content_type=data["content_type"], format=data["format"], created_at=at,
+            updated_at=at)
+        state.created_uploads += 1
+
+
+def _upload_stored(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        pending = state.pending_uploads[data["id"]]
+        pending.content = base64.b64decode(data["content"])
+        pending.updated_at = when(data["at"])
+
+
+def _upload_confirmed(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        pending = state.pending_uploads.pop(data["id"])
+        state.uploads[pending.id] = UploadRecord(
+            id=pending.id, workspace_id=state.info.id, workflow_id=data["workflow"],
+            user_id=pending.user_id, filename=pending.filename, category=pending.category,
+            content_type=pending.content_type, format=pending.format,
+            size_bytes=int(data["size_bytes"]), char_count=data["char_count"],
+            line_count=data["line_count"], detected_language=data["detected_language"],
+            created_at=pending.created_at, updated_at=when(data["at"]),
+            lines=tuple(data["lines"]), content=pending.content)
+        state.storage_used += int(data["size_bytes"])
+
+
+def _upload_deleted(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        if state.pending_uploads.pop(data["id"], None) is not None:
+            return
+        removed = state.uploads.remove(data["id"])
+        if removed is not None and removed.content is not None:  # seeded files never counted
+            state.storage_used -= removed.size_bytes
+
+
 APPLIERS: dict[str, Applier] = {
     FULL_RESET: _reset,
     CLOCK_SET: _clock,
@@ -248,6 +306,12 @@ APPLIERS: dict[str, Applier] = {
     "run.controlled": _run_controlled,
     BILLING_SET: _billing_set,
     PREFERENCES_SET: _preferences_set,
+    "voice.favorited": _voice_favorited,
+    "voice.unfavorited": _voice_unfavorited,
+    "upload.created": _upload_created,
+    "upload.stored": _upload_stored,
+    "upload.confirmed": _upload_confirmed,
+    "upload.deleted": _upload_deleted,
 }
 
 

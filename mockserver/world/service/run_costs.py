@@ -10,6 +10,26 @@ from ...validation_messages import value_error
 from ..catalog.catalog import Catalog
 from ..catalog.graph_view import SOURCE
 from ..runs import pricing
+from ..state.store import WorkspaceState
+
+
+def with_uploaded_script(definition: dict[str, Any], state: WorkspaceState) -> dict[str, Any]:
+    """The definition a run reads: a source node naming a confirmed script upload of the
+    workspace (``config.upload_id``) speaks that file's lines. Unchanged otherwise (an id
+    naming nothing, a pending or a dictionary upload); a copy when changed."""
+    nodes = (definition.get("graph") or {}).get("nodes") or []
+    for index, node in enumerate(nodes):
+        if not isinstance(node, dict) or node.get("type") != SOURCE:
+            continue
+        config = node.get("config")
+        if not isinstance(config, dict) or not isinstance(config.get("upload_id"), str):
+            continue
+        upload = state.uploads.confirmed(config["upload_id"].lower(), "script")
+        if upload is not None and upload.lines:
+            patched = copy.deepcopy(definition)
+            patched["graph"]["nodes"][index]["config"]["text"] = "\n".join(upload.lines)
+            return patched
+    return definition
 
 
 def priced_definition(definition: dict[str, Any], overrides: dict[str, Any]

@@ -18,7 +18,7 @@ from ..state.ledger import read_ledger
 from ..state.records import WorkflowRecord
 from ..state.store import WorkspaceState
 from .engine import StateEngine
-from .run_costs import estimate_or_422, priced_definition
+from .run_costs import estimate_or_422, priced_definition, with_uploaded_script
 
 # Script lines times output languages one run may plan (a few seconds of planning at most).
 MAX_PLANNED_LINES = 2000
@@ -36,14 +36,15 @@ def check_capacity(state: WorkspaceState, workflow_id: str, now: datetime,
                        "concurrent runs")
 
 
-def _snapshot(engine: StateEngine, workflow: WorkflowRecord, overrides: dict[str, Any]
-              ) -> dict[str, Any]:
+def _snapshot(engine: StateEngine, state: WorkspaceState, workflow: WorkflowRecord,
+              overrides: dict[str, Any]) -> dict[str, Any]:
     catalog = engine.world.catalog
     problems = run_start_problems(workflow.definition, catalog)
     if problems:
         raise ValidationFailed("The workflow cannot run",
                                [Detail(p.field, value_error(p.message)) for p in problems])
-    definition, script = priced_definition(workflow.definition, overrides)
+    saved = with_uploaded_script(workflow.definition, state)
+    definition, script = priced_definition(saved, overrides)
     _check_plan_size(definition, overridden=script is not None)
     return copy.deepcopy(definition) if definition is workflow.definition else definition
 
@@ -82,7 +83,7 @@ def start_run(engine: StateEngine, workspace_id: str, workflow_id: str,
         nonlocal run_id
         state = engine.world.workspace(workspace_id)
         workflow = state.workflow(workflow_id)
-        snapshot = _snapshot(engine, workflow, overrides)
+        snapshot = _snapshot(engine, state, workflow, overrides)
         at = engine.instant(now)
         _check_credits(engine, state, snapshot, at)
         check_capacity(state, workflow.id, at)
@@ -109,7 +110,7 @@ def runnable_workflows(engine: StateEngine, workspace_id: str, now: datetime) ->
     runnable = []
     for workflow in state.live_workflows():
         try:
-            snapshot = _snapshot(engine, workflow, {})
+            snapshot = _snapshot(engine, state, workflow, {})
             _check_credits(engine, state, snapshot, now)
             check_capacity(state, workflow.id, now)
         except ApiError:

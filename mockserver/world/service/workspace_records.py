@@ -8,7 +8,7 @@ from typing import Any
 
 from ...errors import RateLimited
 from ..rng import rng, stable_uuid
-from ..state.fixtures import ApiKey, Fixtures, User, Workspace
+from ..state.fixtures import DEFAULT_STORAGE_QUOTA, ApiKey, Fixtures, User, Workspace
 from ..state.plans import DEFAULT_PLAN, PLANS
 from ..state.store import World
 
@@ -52,6 +52,7 @@ def runtime_workspace(world: World, number: int, options: dict[str, Any]
         owner=None if owner is None else str(owner),
         color_idx=None if options.get("color_idx") is None else int(options["color_idx"]),
         created_at=datetime.fromisoformat(options["at"]) if options.get("at") else None,
+        storage_quota_bytes=int(options.get("storage_quota_bytes", DEFAULT_STORAGE_QUOTA)),
     )
     if owner is not None:
         fixtures = Fixtures({workspace.id: workspace}, {}, {(workspace.id, str(owner)): "admin"},

@@ -35,6 +35,9 @@ API_KEY_PREFIX = "op_live_"
 MAX_WORKFLOW_COUNT = 50_000
 MAX_RUNS_PER_WORKFLOW = 1_000
 PALETTE_MAX = 11  # colour indexes 0-11
+# Uploaded files are carried in the event log, so their total per workspace stays small.
+DEFAULT_STORAGE_QUOTA = 10 * 1024 * 1024
+MAX_STORAGE_QUOTA = 100 * 1024 * 1024
 SECTIONS = ("workspaces", "users", "memberships", "api_keys", "workflows", "uploads")
 
 # (schema name, instance) -> [(dotted path inside the instance, message)]
@@ -57,6 +60,8 @@ class Workspace:
     owner: str | None = None
     color_idx: int | None = None
     created_at: datetime | None = None
+    # Bytes of files uploaded through the API the workspace may keep (checked at confirm).
+    storage_quota_bytes: int = DEFAULT_STORAGE_QUOTA
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,8 @@ EMPTY = Fixtures({}, {}, {}, {})
 # Keys each identity section accepts (pins accept any field of their API schema instead).
 _KEYS = {
     "workspaces": ("id", "name", "slug", "plan", "credit_balance", "concurrent_run_limit",
-                   "workflow_count", "runs_per_workflow", "owner", "color_idx", "created_at"),
+                   "workflow_count", "runs_per_workflow", "owner", "color_idx", "created_at",
+                   "storage_quota_bytes"),
     "users": ("id", "name", "email"),
     "memberships": ("workspace", "user", "role"),
     "api_keys": ("id", "name", "key", "workspace", "user", "scopes"),
@@ -251,6 +257,9 @@ def _workspaces(r: _Reader, document: dict[str, Any]) -> dict[str, Workspace]:
                 color_idx=(None if record.get("color_idx") is None
                            else r.integer(record, "color_idx", where, 0, maximum=PALETTE_MAX)),
                 created_at=_instant(r, record, "created_at", where),
+                storage_quota_bytes=r.integer(record, "storage_quota_bytes", where,
+                                              DEFAULT_STORAGE_QUOTA,
+                                              maximum=MAX_STORAGE_QUOTA),
             )
     return result
 
@@ -433,6 +442,10 @@ class VoiceVocabulary:
     accents: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # without "platform", which the catalog voices have
     import_states: tuple[str, ...] = ()  # the first one means the voice can be used
+    # The other fixed dimensions of the voice browser's facets, in enum order.
+    genders: tuple[str, ...] = ()
+    ages: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,17 @@ class LinkSigner:
         return int((now + self.ttl).timestamp())
 
     def make(self, base_url: str, now: datetime, **claims: str) -> Link:
-        expires = now + self.ttl
-        token = self._token(tuple(claims.items()), self.expiry(now))
+        """A link to the file ``claims`` name, valid for the signer's ttl."""
+        return self._make(base_url, now, self.ttl, claims)
+
+    def make_for(self, seconds: int, base_url: str, now: datetime, **claims: str) -> Link:
+        """The same, valid for ``seconds`` (links the SDK documents with their own life)."""
+        return self._make(base_url, now, timedelta(seconds=seconds), claims)
+
+    def _make(self, base_url: str, now: datetime, ttl: timedelta, claims: dict[str, str]
+              ) -> Link:
+        expires = now + ttl
+        token = self._token(tuple(claims.items()), int(expires.timestamp()))
         return Link(f"{base_url}{FILES_PREFIX}{token}", expires.replace(microsecond=0))
 
     def read(self, token: str, now: datetime) -> dict[str, Any]:

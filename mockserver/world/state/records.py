@@ -71,3 +71,20 @@ class UploadRecord:
     created_at: datetime
     updated_at: datetime
     lines: tuple[str, ...] = ()  # the script behind the file (rows, for dictionaries)
+    content: bytes | None = None  # the bytes a client uploaded (None: a seeded file)
+
+
+@dataclass
+class PendingUpload:
+    """An upload created through the API and not yet confirmed (never listed)."""
+
+    id: str
+    workspace_id: str
+    user_id: str
+    filename: str
+    category: str
+    content_type: str
+    format: str
+    created_at: datetime
+    updated_at: datetime
+    content: bytes | None = None  # what the last PUT to its upload_url sent

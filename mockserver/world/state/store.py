@@ -10,6 +10,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from typing import Any, Protocol
 
 from ...clock import ControllableClock
@@ -21,7 +22,7 @@ from .activity import ActivityRecord
 from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
 from .ledger import LedgerBook
 from .links import LinkSigner
-from .records import UploadRecord, WorkflowRecord
+from .records import PendingUpload, UploadRecord, WorkflowRecord
 from .roster import Roster
 from .run_table import RunTable
 from .upload_table import UploadTable
@@ -39,6 +40,12 @@ class WorkspaceState:
         self.created_workflows = 0  # how many the API created: the next new id's number
         self.ledger = LedgerBook()  # which runs bill this workspace's credits (state/ledger.py)
         self.activity: list[ActivityRecord] = []  # feed entries events made (state/activity.py)
+        # Favorites changed through the API, over the seeded ones: voice id -> when it was
+        # favorited, or None once unfavorited (world/dataset/voice_population reads both).
+        self.favorite_changes: dict[str, datetime | None] = {}
+        self.pending_uploads: dict[str, PendingUpload] = {}  # created, not yet confirmed
+        self.created_uploads = 0  # how many the API created: the next new id's number
+        self.storage_used = 0  # bytes of confirmed API uploads, against the storage quota
         # Moves whenever a workflow record is added or changed (appliers, pins): list
         # orders are kept against it and the run table's version (state/derived.py).
         self.workflows_version = 0

@@ -44,6 +44,20 @@ class UploadTable(LazyTable[UploadRecord]):
         super().__setitem__(upload.id, upload)
         self._by_workflow.setdefault(upload.workflow_id, []).append(upload)
 
+    def remove(self, upload_id: str) -> UploadRecord | None:
+        """Forget an upload (deleted); None if there is none by that id."""
+        self._complete(upload_id)
+        upload = dict.pop(self, upload_id, None)
+        if upload is not None:
+            self._by_workflow[upload.workflow_id].remove(upload)
+        return upload
+
+    def confirmed(self, upload_id: str, category: str) -> UploadRecord | None:
+        """The workspace's confirmed upload of that category, or None (pending uploads are
+        not in this table; a deleted one is gone)."""
+        upload = self.get(upload_id)
+        return upload if upload is not None and upload.category == category else None
+
     def of_workflow(self, workflow_id: str) -> list[UploadRecord]:
         """One workflow's uploads, oldest first."""
         if workflow_id in self._seeded:

@@ -119,7 +119,8 @@ def export_file(world: World, claims: dict[str, Any]) -> Served:
             upload = state.uploads.get(str(claims.get("upload")))
             if upload is None:
                 raise LinkError("no such upload")
-            body = upload_body(upload.format, list(upload.lines))
+            body = (upload.content if upload.content is not None
+                    else upload_body(upload.format, list(upload.lines)))
             return Served(body, upload.content_type, upload.filename)
         if kind == "voice-sample":  # a workspace voice's preview clip
             voice = str(claims.get("voice"))

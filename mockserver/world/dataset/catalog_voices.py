@@ -16,7 +16,7 @@ from ..catalog.catalog import Catalog
 from ..catalog.catalog_types import Voice
 from ..rng import rng
 
-__all__ = ["find_catalog_voice", "voice_out"]
+__all__ = ["find_catalog_voice", "preview_locales", "voice_out"]
 
 JSON = dict[str, Any]
 
@@ -69,7 +69,7 @@ def voice_out(catalog: Catalog, voice: Voice, epoch: datetime) -> JSON:
         "language_sample_url": None,
         "language_sample_locale": None,
         "supported_languages": locales,
-        "preview_locales": [],
+        "preview_locales": preview_locales(voice),
         "supported_models": list(voice.models),
         "model_capabilities": [
             {"model": model, "languages_known": True, "supported_languages": list(locales)}
@@ -79,6 +79,13 @@ def voice_out(catalog: Catalog, voice: Voice, epoch: datetime) -> JSON:
         "created_at": iso(created),
         "updated_at": iso(max(updated, created)),
     }
+
+
+def preview_locales(voice: Voice) -> list[str]:
+    """Locales a clip was made in: most of a voice's locales, not every one (a preview of
+    the others is a 404, as for a voice the platform has not yet sampled there)."""
+    r = rng(_CATALOG_SEED, "catalog-voice-preview", voice.id)
+    return [locale for locale in voice.locales if r.random() < 0.75]
 
 
 def _provider_name(catalog: Catalog, provider: str) -> str:
