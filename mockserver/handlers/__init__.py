@@ -19,6 +19,7 @@ from . import (
     run_control,
     runs,
     usage,
+    templates,
     voices,
     workflow_writes,
     workflows,
@@ -30,7 +31,7 @@ __all__ = ["TABLES", "merge_tables", "operations"]
 TABLES: dict[str, Mapping[str, Handler]] = {
     module.__name__: module.OPERATIONS
     for module in (ops, nodes, voices, workflows, workflow_writes, runs, run_control, account,
-                   billing, usage, admin)
+                   billing, usage, templates, admin)
 }
 
 

@@ -12,13 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from ...errors import FixtureError
+from ..dataset.templates import workspace_templates
 from ..events import Event
 from ..runs.lifecycle import Control
 from ..runs.record import new_run, plan_run
 from ..state.activity import activity_of
 from ..state.fixtures import Fixtures, parse_fixtures
 from ..state.plans import PLANS
-from ..state.records import WorkflowRecord
+from ..state.records import TemplateRecord, TemplateSnapshot, WorkflowRecord
 from ..state.store import WorkspaceState, World
 from .workspace_records import runtime_workspace
 
@@ -92,6 +93,9 @@ def _workflow_created(world: World, data: dict[str, Any]) -> None:
         )
         state.created_workflows += 1
         state.workflows_changed()
+        if data.get("template"):  # cloned from a template: one more use, counted here
+            clones = state.template_clones
+            clones[data["template"]] = clones.get(data["template"], 0) + 1
 
 
 def _workflow_changed(world: World, data: dict[str, Any]) -> None:
@@ -178,6 +182,43 @@ def _preferences_set(world: World, data: dict[str, Any]) -> None:
     world.set_notification_preferences(data["user"], data["changes"])
 
 
+def _template_created(world: World, data: dict[str, Any]) -> None:
+    state, at = _state(world, data), when(data["at"])
+    with state.writing():
+        templates = workspace_templates(world, state)
+        draft = TemplateSnapshot(data["name"], data.get("description"), data.get("category"),
+                                 data["definition"], at)
+        templates[data["id"]] = TemplateRecord(
+            id=data["id"], workspace_id=state.info.id, created_by=data["user_id"], draft=draft,
+            published=None, is_starter=False, seeded_uses=0, created_at=at)
+        state.created_templates += 1
+
+
+def _template_changed(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        record = workspace_templates(world, state)[data["id"]]
+        draft = record.draft
+        for name, value in data["changes"].items():
+            setattr(draft, name, value)
+        draft.at = when(data["at"])
+
+
+def _template_deleted(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        workspace_templates(world, state)[data["id"]].deleted_at = when(data["at"])
+
+
+def _template_favorited(world: World, data: dict[str, Any]) -> None:
+    favorites = world.template_favorites.setdefault(data["user"], {})
+    favorites[data["id"]] = None
+
+
+def _template_unfavorited(world: World, data: dict[str, Any]) -> None:
+    world.template_favorites.get(data["user"], {}).pop(data["id"], None)
+
+
 APPLIERS: dict[str, Applier] = {
     FULL_RESET: _reset,
     CLOCK_SET: _clock,
@@ -191,6 +232,11 @@ APPLIERS: dict[str, Applier] = {
     "run.controlled": _run_controlled,
     BILLING_SET: _billing_set,
     PREFERENCES_SET: _preferences_set,
+    "template.created": _template_created,
+    "template.changed": _template_changed,
+    "template.deleted": _template_deleted,
+    "template.favorited": _template_favorited,
+    "template.unfavorited": _template_unfavorited,
 }
 
 

@@ -71,3 +71,30 @@ class UploadRecord:
     created_at: datetime
     updated_at: datetime
     lines: tuple[str, ...] = ()  # the script behind the file (rows, for dictionaries)
+
+
+@dataclass
+class TemplateSnapshot:
+    """What a template shows: its draft, or the snapshot published to the gallery."""
+
+    name: str
+    description: str | None
+    category: str | None
+    definition: dict[str, Any]
+    at: datetime  # when this snapshot was saved (draft) or published
+
+
+@dataclass
+class TemplateRecord:
+    """A reusable workflow snapshot: a platform starter (``workspace_id`` None) or one of a
+    workspace's own. Owners edit the draft; other workspaces only ever see ``published``."""
+
+    id: str
+    workspace_id: str | None
+    created_by: str | None
+    draft: TemplateSnapshot
+    published: TemplateSnapshot | None
+    is_starter: bool
+    seeded_uses: int  # clones counted before the dataset epoch; live clones add to it
+    created_at: datetime
+    deleted_at: datetime | None = None

@@ -21,7 +21,7 @@ from .activity import ActivityRecord
 from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
 from .ledger import LedgerBook
 from .links import LinkSigner
-from .records import UploadRecord, WorkflowRecord
+from .records import TemplateRecord, UploadRecord, WorkflowRecord
 from .run_table import RunTable
 from .upload_table import UploadTable
 
@@ -42,6 +42,12 @@ class WorkspaceState:
         # orders are kept against it and the run table's version (state/derived.py).
         self.workflows_version = 0
         self.generation = next(_GENERATIONS)
+        # Templates are seeded on first use (world/dataset/templates.py fills this);
+        # clones made *from this workspace* are counted here, per template id, so a reset
+        # of the workspace takes its clones off every template's uses_count.
+        self.templates: dict[str, TemplateRecord] | None = None
+        self.created_templates = 0
+        self.template_clones: dict[str, int] = {}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Loaded from a snapshot: a generation of this process, so nothing derived from
@@ -125,6 +131,11 @@ class World:
         # Each user's email notification choices, only those changed (every default is on);
         # kept across workspaces (they are the user's), forgotten by a full reset.
         self.notification_preferences: dict[str, dict[str, bool]] = {}
+        # Template favorites belong to a user, not a workspace (user id -> template ids, in
+        # the order favorited); only a full reset clears them.
+        self.template_favorites: dict[str, dict[str, None]] = {}
+        # The platform's starter templates, seeded once per process (they never change).
+        self.platform_templates: dict[str, TemplateRecord] | None = None
 
     def workspace(self, workspace_id: str) -> WorkspaceState:
         with self._lock:
@@ -201,6 +212,7 @@ class World:
                 self.created_workspaces = 0
                 self.fault_changes = {}
                 self.notification_preferences = {}
+                self.template_favorites = {}
                 self._restore_clock()
             else:
                 self._states.pop(workspace_id, None)
@@ -256,6 +268,11 @@ class World:
     def live_workspace_ids(self) -> list[str]:
         """Every workspace, in the fixtures' order."""
         return list(self.fixtures.workspaces)
+
+    def generated_states(self) -> list[WorkspaceState]:
+        """The workspaces this process has built so far (only they can hold writes)."""
+        with self._lock:
+            return list(self._states.values())
 
     def known_workspace(self, workspace_id: str) -> bool:
         return workspace_id in self.fixtures.workspaces
