@@ -47,6 +47,7 @@ class Scene:
         self.http = httpx.Client(base_url=self.base_url, timeout=30,
                                  headers={"Authorization": f"Bearer {key or api_key()}"})
         self._fresh: list[str] = []
+        self._templates: list[str] = []  # templates made by cases, deleted at clean-up
         self._thaw = False  # held_run froze the mock's clock: clean-up returns it to real time
         self._billing: dict[str, Any] | None = None  # a plan on_free_plan changed, to restore
         self._token: str | None = None
@@ -111,6 +112,25 @@ class Scene:
     def track(self, workflow_id: str) -> None:
         self._fresh.append(workflow_id)
 
+    def fresh_template(self, name: str = "Conformance template") -> str:
+        """A template of this workspace holding the seeded definition, deleted at clean-up."""
+        made = self.post("/api/v1/templates", {"name": name, "category": "business",
+                                               "description": "Made by the matrix",
+                                               "definition": self.seeds.definition})
+        self.track_template(str(made["id"]))
+        return str(made["id"])
+
+    def track_template(self, template_id: str) -> None:
+        self._templates.append(template_id)
+
+    def starter_template(self) -> dict[str, Any]:
+        """The first platform starter template by name (read-only, in every gallery)."""
+        rows = self.get("/api/v1/templates", sort="name", limit=100)
+        starters = [row for row in rows if row.get("is_starter")]
+        if not starters:
+            raise SceneError("the template gallery has no starter template")
+        return dict(starters[0])
+
     def fresh_run(self) -> tuple[str, str]:
         workflow_id = self.fresh_workflow()
         run = self.post(f"/api/v1/workflows/{workflow_id}/runs")
@@ -159,6 +179,9 @@ class Scene:
         The workspace has a concurrent-run limit; every case starts its runs on new copies.
         """
         pending, self._fresh = self._fresh, []
+        templates, self._templates = self._templates, []
+        for template_id in templates:  # bounded per workspace: leave room for the next case
+            self.http.delete(f"/api/v1/templates/{template_id}")
         for workflow_id in pending:
             response = self.http.get(f"/api/v1/workflows/{workflow_id}/runs",
                                      params={"status": ",".join(ACTIVE), "limit": 100})

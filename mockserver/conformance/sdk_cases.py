@@ -6,16 +6,17 @@ from .cases import SdkCase
 from .sdk_cases_account import CASES as ACCOUNT
 from .sdk_cases_catalog import CASES as CATALOG
 from .sdk_cases_runs import CASES as RUNS
+from .sdk_cases_templates import CASES as TEMPLATES
 from .sdk_cases_workflows import CASES as WORKFLOWS
 
 # The resources in scope: every public method on these must have a case.
-RESOURCES = ("auth", "nodes", "workflows", "workflows.runs", "usage")
+RESOURCES = ("auth", "nodes", "workflows", "workflows.runs", "usage", "templates")
 # Methods in scope on resources whose other methods are not (yet): each must have a case.
 METHODS = ("users.get_my_credits", "users.get_my_plan_limits",
            "users.get_current_notification_preferences",
-           "users.update_current_notification_preferences",
+           "users.update_current_notification_preferences", "users.list_my_templates",
            "workspaces.get_workspace_plan_limits", "workspaces.get_workspace_subscription",
            "workspaces.create_workspace_org_checkout")
 CLIENTS = ("OnePinClient", "AsyncOnePinClient")
 
-CASES: dict[str, SdkCase] = {**CATALOG, **WORKFLOWS, **RUNS, **ACCOUNT}
+CASES: dict[str, SdkCase] = {**CATALOG, **WORKFLOWS, **RUNS, **ACCOUNT, **TEMPLATES}
