@@ -14,6 +14,7 @@ from . import (
     account,
     admin,
     billing,
+    dictionary,
     nodes,
     ops,
     run_control,
@@ -31,7 +32,7 @@ __all__ = ["TABLES", "merge_tables", "operations"]
 TABLES: dict[str, Mapping[str, Handler]] = {
     module.__name__: module.OPERATIONS
     for module in (ops, nodes, voices, workflows, workflow_writes, runs, run_control, account,
-                   billing, usage, templates, admin)
+                   billing, usage, templates, dictionary, admin)
 }
 
 

@@ -26,7 +26,7 @@ SPEC_PATH = Path(__file__).parents[2] / "mockserver" / "openapi.yaml"
 SPEC_URI = "urn:onepin-mock:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 TAGS = {"workflows", "runs", "nodes", "voices", "auth", "ops", "users", "usage", "workspaces",
-        "templates"}
+        "templates", "dictionary"}
 ROLES = {"viewer", "editor", "admin"}
 # The caller's own account: any credential, no scope, a workspace only if one is sent.
 PER_USER = {"whoami", "get_my_credits", "get_my_plan_limits",

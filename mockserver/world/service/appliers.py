@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ...errors import FixtureError
+from ..dataset.dictionary import entries_of
 from ..dataset.templates import workspace_templates
 from ..events import Event
 from ..runs.lifecycle import Control
@@ -19,7 +20,7 @@ from ..runs.record import new_run, plan_run
 from ..state.activity import activity_of
 from ..state.fixtures import Fixtures, parse_fixtures
 from ..state.plans import PLANS
-from ..state.records import TemplateRecord, TemplateSnapshot, WorkflowRecord
+from ..state.records import DictionaryRecord, TemplateRecord, TemplateSnapshot, WorkflowRecord
 from ..state.store import WorkspaceState, World
 from .workspace_records import runtime_workspace
 
@@ -219,6 +220,33 @@ def _template_unfavorited(world: World, data: dict[str, Any]) -> None:
     world.template_favorites.get(data["user"], {}).pop(data["id"], None)
 
 
+def _entry_created(world: World, data: dict[str, Any]) -> None:
+    state, at = _state(world, data), when(data["at"])
+    with state.writing():
+        entries_of(world, state)[data["id"]] = DictionaryRecord(
+            id=data["id"], workspace_id=state.info.id, word=data["word"],
+            method=data["method"], language=data["language"],
+            description=data.get("description"), pronunciation=data.get("pronunciation"),
+            ipa=data.get("ipa"), upload_id=data.get("upload_id"), created_by=data["user_id"],
+            created_at=at, updated_at=at)
+        state.created_entries += 1
+
+
+def _entry_changed(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        entry = entries_of(world, state)[data["id"]]
+        for name, value in data["changes"].items():
+            setattr(entry, name, value)
+        entry.updated_at = when(data["at"])
+
+
+def _entry_deleted(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        entries_of(world, state)[data["id"]].deleted_at = when(data["at"])
+
+
 APPLIERS: dict[str, Applier] = {
     FULL_RESET: _reset,
     CLOCK_SET: _clock,
@@ -237,6 +265,9 @@ APPLIERS: dict[str, Applier] = {
     "template.deleted": _template_deleted,
     "template.favorited": _template_favorited,
     "template.unfavorited": _template_unfavorited,
+    "dictionary.created": _entry_created,
+    "dictionary.changed": _entry_changed,
+    "dictionary.deleted": _entry_deleted,
 }
 
 

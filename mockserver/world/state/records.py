@@ -98,3 +98,23 @@ class TemplateRecord:
     seeded_uses: int  # clones counted before the dataset epoch; live clones add to it
     created_at: datetime
     deleted_at: datetime | None = None
+
+
+@dataclass
+class DictionaryRecord:
+    """One pronunciation entry of a workspace: a word in one language, spelled out or
+    recorded. Stored and served only: no run reads it (as the SDK says of the real API)."""
+
+    id: str
+    workspace_id: str
+    word: str
+    method: str  # "spelled" or "recorded"
+    language: str  # lower-case BCP-47 locale
+    description: str | None
+    pronunciation: str | None
+    ipa: str | None
+    upload_id: str | None  # the dictionary upload behind a recorded entry
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None

@@ -21,7 +21,7 @@ from .activity import ActivityRecord
 from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
 from .ledger import LedgerBook
 from .links import LinkSigner
-from .records import TemplateRecord, UploadRecord, WorkflowRecord
+from .records import DictionaryRecord, TemplateRecord, UploadRecord, WorkflowRecord
 from .run_table import RunTable
 from .upload_table import UploadTable
 
@@ -48,6 +48,9 @@ class WorkspaceState:
         self.templates: dict[str, TemplateRecord] | None = None
         self.created_templates = 0
         self.template_clones: dict[str, int] = {}
+        # Pronunciation entries, seeded on first use (world/dataset/dictionary.py).
+        self.dictionary: dict[str, DictionaryRecord] | None = None
+        self.created_entries = 0
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Loaded from a snapshot: a generation of this process, so nothing derived from
