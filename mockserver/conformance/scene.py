@@ -48,6 +48,7 @@ class Scene:
                                  headers={"Authorization": f"Bearer {key or api_key()}"})
         self._fresh: list[str] = []
         self._templates: list[str] = []  # templates made by cases, deleted at clean-up
+        self._entries: list[str] = []  # dictionary entries made by cases, likewise
         self._thaw = False  # held_run froze the mock's clock: clean-up returns it to real time
         self._billing: dict[str, Any] | None = None  # a plan on_free_plan changed, to restore
         self._token: str | None = None
@@ -123,6 +124,16 @@ class Scene:
     def track_template(self, template_id: str) -> None:
         self._templates.append(template_id)
 
+    def fresh_entry(self, word: str, language: str) -> str:
+        """A spelled dictionary entry, deleted at clean-up."""
+        made = self.post("/api/v1/dictionary", {"word": word, "language": language,
+                                                "method": "spelled", "pronunciation": word})
+        self.track_entry(str(made["id"]))
+        return str(made["id"])
+
+    def track_entry(self, entry_id: str) -> None:
+        self._entries.append(entry_id)
+
     def starter_template(self) -> dict[str, Any]:
         """The first platform starter template by name (read-only, in every gallery)."""
         rows = self.get("/api/v1/templates", sort="name", limit=100)
@@ -182,6 +193,9 @@ class Scene:
         templates, self._templates = self._templates, []
         for template_id in templates:  # bounded per workspace: leave room for the next case
             self.http.delete(f"/api/v1/templates/{template_id}")
+        entries, self._entries = self._entries, []
+        for entry_id in entries:  # and one entry per word and language: the next case's too
+            self.http.delete(f"/api/v1/dictionary/{entry_id}")
         for workflow_id in pending:
             response = self.http.get(f"/api/v1/workflows/{workflow_id}/runs",
                                      params={"status": ",".join(ACTIVE), "limit": 100})

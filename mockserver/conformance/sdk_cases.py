@@ -5,12 +5,14 @@ from __future__ import annotations
 from .cases import SdkCase
 from .sdk_cases_account import CASES as ACCOUNT
 from .sdk_cases_catalog import CASES as CATALOG
+from .sdk_cases_dictionary import CASES as DICTIONARY
 from .sdk_cases_runs import CASES as RUNS
 from .sdk_cases_templates import CASES as TEMPLATES
 from .sdk_cases_workflows import CASES as WORKFLOWS
 
 # The resources in scope: every public method on these must have a case.
-RESOURCES = ("auth", "nodes", "workflows", "workflows.runs", "usage", "templates")
+RESOURCES = ("auth", "nodes", "workflows", "workflows.runs", "usage", "templates",
+             "dictionary")
 # Methods in scope on resources whose other methods are not (yet): each must have a case.
 METHODS = ("users.get_my_credits", "users.get_my_plan_limits",
            "users.get_current_notification_preferences",
@@ -19,4 +21,5 @@ METHODS = ("users.get_my_credits", "users.get_my_plan_limits",
            "workspaces.create_workspace_org_checkout")
 CLIENTS = ("OnePinClient", "AsyncOnePinClient")
 
-CASES: dict[str, SdkCase] = {**CATALOG, **WORKFLOWS, **RUNS, **ACCOUNT, **TEMPLATES}
+CASES: dict[str, SdkCase] = {**CATALOG, **WORKFLOWS, **RUNS, **ACCOUNT, **TEMPLATES,
+                             **DICTIONARY}

@@ -1,5 +1,5 @@
-"""Templates on a shared log: two mocks agree on template writes, clones and favorites, and
-a mock started later folds the same state from the log."""
+"""Templates and the dictionary on a shared log: two mocks agree on their writes (clones
+and favorites too), and a mock started later folds the same state from the log."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from mocks import events, mock_app
-from support import KEY, ok
+from support import KEY, assert_error, ok
 
 TEMPLATES = "/api/v1/templates"
+DICTIONARY = "/api/v1/dictionary"
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -41,3 +42,17 @@ def test_template_writes_are_shared_and_replayed(shared_url: str) -> None:
     assert ok(later.get(f"{TEMPLATES}/{starter['id']}", headers=KEY)) == seen_by_one
     assert ok(later.get(f"{TEMPLATES}/{made['id']}", headers=KEY)) == ok(
         one.get(f"{TEMPLATES}/{made['id']}", headers=KEY))
+
+
+def test_dictionary_writes_are_shared_and_replayed(shared_url: str) -> None:
+    one, two = (mock_app(shared_url).test_client() for _ in range(2))
+    body = {"word": "Podonos", "method": "spelled", "language": "en-us",
+            "pronunciation": "Poh-doh-nohs"}
+    made = ok(one.post(DICTIONARY, json=body, headers=KEY), 201)
+    assert_error(two.post(DICTIONARY, json=body, headers=KEY), 409, "CONFLICT")
+    changed = ok(two.put(f"{DICTIONARY}/{made['id']}", json={"description": "Vendor"},
+                         headers=KEY))
+    assert ok(one.get(f"{DICTIONARY}/search?search=podonos", headers=KEY)) == [changed]
+    assert [e["kind"] for e in events(one)] == ["dictionary.created", "dictionary.changed"]
+    later = mock_app(shared_url).test_client()
+    assert ok(later.get(f"{DICTIONARY}/search?search=podonos", headers=KEY)) == [changed]
