@@ -21,6 +21,10 @@ from ..state.store import WorkspaceState, World
 LANGUAGES = ("de-de", "en-gb", "en-us", "es-es", "es-mx", "fr-fr", "ja-jp", "ko-kr", "pt-br",
              "pt-pt", "zh-cn")
 SEEDED_PER_WORKSPACE = 12
+# IPA a seeded entry of these words carries (the rest have none). IPA letters look like
+# Latin ones, which is why ruff's look-alike check is off for these two lines.
+_IPA = {"Onepin": "ˈwʌnpɪn", "Kubernetes": "ˌkuːbərˈnɛtiːz", "Nginx": "ˌɛndʒɪnˈɛks",  # noqa: RUF001
+        "GIF": "dʒɪf", "Gnocchi": "ˈɲɔkki", "Quinoa": "ˈkiːnwɑː"}  # noqa: RUF001
 # (word, description, languages it is seeded in)
 _WORDS = (
     ("Onepin", "Our product name", ("en-us", "en-gb", "de-de")),
@@ -113,7 +117,7 @@ def _seeded(world: World, state: WorkspaceState) -> list[DictionaryRecord]:
             id=entry_id(seed, state.info.id, str(index)), workspace_id=state.info.id,
             word=word, method="spelled", language=language,
             description=note if r.random() < 0.6 else None,
-            pronunciation=suggest_pronunciation(word), ipa=None, upload_id=None,
+            pronunciation=suggest_pronunciation(word), ipa=_IPA.get(word), upload_id=None,
             created_by=r.choice(members).id if members and r.random() < 0.8 else None,
             created_at=created,
             updated_at=truncate_ms(min(epoch, created + timedelta(days=r.uniform(0, 4))))))
