@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from flask.testing import FlaskClient
 from support import (
     ACME,
@@ -26,6 +27,7 @@ from support import (
     session,
 )
 
+from mockserver.settings import DEFAULT_SPEC
 from mockserver.world.service import templates as template_commands
 from mockserver.world.views.template_views import synthetic_script
 
@@ -365,3 +367,12 @@ def test_the_library_is_the_same_in_another_process() -> None:
         outputs.append(json.loads(done.stdout))
     assert outputs[0] == outputs[1]
     assert outputs[0][0]
+
+
+def test_the_contract_links_create_clone_and_run() -> None:
+    """Schemathesis' stateful chain follows these links: create template -> clone -> run."""
+    spec = yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8"))
+    created = spec["paths"][TEMPLATES]["post"]["responses"]["201"]["links"]
+    cloned = spec["paths"][f"{TEMPLATES}/{{template_id}}/clone"]["post"]["responses"]["201"]
+    assert created["CloneCreatedTemplate"]["operationId"] == "clone_template"
+    assert cloned["links"]["StartRunOfClonedWorkflow"]["operationId"] == "start_run"
