@@ -50,24 +50,13 @@ def _language(value: Any) -> str:
     return code
 
 
-def confirmed_dictionary_upload(ctx: RequestContext, upload_id: str) -> str:
-    """The id of a confirmed upload of category ``dictionary`` in this workspace.
-
-    The mock has no upload staging yet, so no id can name one: a clear 422 on
-    ``upload_id``. When uploads exist, this is the one place that looks the upload up.
-    """
-    raise _fail("upload_id", "recorded entries need a confirmed upload of category "
-                "'dictionary'; this mock does not take uploads yet, so use method 'spelled'")
-
-
-def _checked(ctx: RequestContext, entry: dict[str, Any]) -> dict[str, Any]:
-    """The method's needs, on the entry as it will be stored."""
+def _checked(entry: dict[str, Any]) -> dict[str, Any]:
+    """The method's needs, on the entry as it will be stored (the upload behind a recorded
+    entry is the service's to check: it depends on the state)."""
     if entry["method"] == "spelled" and not (entry.get("pronunciation") or "").strip():
         raise _fail("pronunciation", "pronunciation is required when method is 'spelled'")
-    if entry["method"] == "recorded":
-        if not entry.get("upload_id"):
-            raise _fail("upload_id", "upload_id is required when method is 'recorded'")
-        entry["upload_id"] = confirmed_dictionary_upload(ctx, entry["upload_id"])
+    if entry["method"] == "recorded" and not entry.get("upload_id"):
+        raise _fail("upload_id", "upload_id is required when method is 'recorded'")
     if entry.get("ipa") is not None:
         problem = _ipa_problem(entry["ipa"])
         if problem:
@@ -108,7 +97,7 @@ def list_dictionary_languages(ctx: RequestContext) -> Reply:
 
 def create_dictionary_entry(ctx: RequestContext) -> Reply:
     body = ctx.body
-    fields = _checked(ctx, {
+    fields = _checked({
         "word": body["word"].strip(), "method": body["method"],
         "language": _language(body["language"]), "description": body.get("description"),
         "pronunciation": body.get("pronunciation"), "ipa": body.get("ipa"),
@@ -137,7 +126,7 @@ def update_dictionary_entry(ctx: RequestContext) -> Reply:
         stored = {k: getattr(entry, k) for k in _FIELDS}
         if body.get("method", entry.method) != "recorded":
             stored["upload_id"] = None  # only a recorded entry keeps a clip
-        checked = _checked(ctx, {**stored, **body})
+        checked = _checked({**stored, **body})
         return {k: v for k, v in checked.items() if v != getattr(entry, k)}
 
     entry = dictionary.change_entry(ctx.engine, ctx.workspace().info.id, ctx.path["entry_id"],

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ...errors import Conflict, NotFound
+from ...errors import Conflict, Detail, NotFound, ValidationFailed
+from ...validation_messages import value_error
 from ..dataset.dictionary import entries_of, entry_id, live_entries
 from ..state.records import DictionaryRecord
 from ..state.store import WorkspaceState
@@ -30,6 +31,17 @@ def _clash(engine: StateEngine, state: WorkspaceState, word: str, language: str,
         if entry.id != ignore and entry.language == language and same_word(entry.word, word):
             raise Conflict(f"An entry for this word in {language} already exists "
                            f"(id {entry.id})")
+
+
+def recorded_clip(engine: StateEngine, state: WorkspaceState, upload_id: str) -> str:
+    """The confirmed upload of category ``dictionary`` a recorded entry takes its clip from.
+
+    The mock takes no uploads yet, so no id can name one: a clear 422 on ``upload_id``.
+    This is the one place to look the upload up once uploads exist.
+    """
+    raise ValidationFailed("Invalid dictionary entry", [Detail("upload_id", value_error(
+        "recorded entries need a confirmed upload of category 'dictionary'; this mock does "
+        "not take uploads yet, so use method 'spelled'"))])
 
 
 def _entry(engine: StateEngine, state: WorkspaceState, entry_id_: str) -> DictionaryRecord:
@@ -65,6 +77,8 @@ def create_entry(engine: StateEngine, workspace_id: str, user_id: str | None,
             raise Conflict(f"This workspace already has {MAX_ENTRIES_PER_WORKSPACE} "
                            "dictionary entries; delete one first")
         _clash(engine, state, fields["word"], fields["language"])
+        if fields["method"] == "recorded":
+            recorded_clip(engine, state, fields["upload_id"])
         new_id = new_entry_id(engine, state)
         return "dictionary.created", {"workspace": workspace_id, "id": new_id,
                                       "user_id": user_id, **fields, "at": now.isoformat()}
@@ -83,6 +97,8 @@ def change_entry(engine: StateEngine, workspace_id: str, entry_id_: str,
         changes: dict[str, Any] = merge(entry)
         word, language = changes.get("word", entry.word), changes.get("language", entry.language)
         _clash(engine, state, word, language, ignore=entry_id_)
+        if changes.get("upload_id"):  # a new clip (the method's needs were checked)
+            recorded_clip(engine, state, changes["upload_id"])
         return "dictionary.changed", {"workspace": workspace_id, "id": entry_id_,
                                       "changes": changes, "at": now.isoformat()}
 
