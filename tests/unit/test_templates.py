@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from support import (
     ACME,
     ADA,
     ELI,
+    FROZEN_AT,
     GLOBEX,
     GUS,
     KEY,
@@ -225,6 +227,16 @@ def test_clone_makes_a_listed_runnable_workflow_and_counts_a_use(client: FlaskCl
     assert counted["uses_count"] == template["uses_count"] + 1
     run = ok(client.post(f"{WORKFLOWS}/{clone['id']}/runs", json={}, headers=GLOBEX_AS), 202)
     assert run["workflow_id"] == clone["id"]
+    # It runs like any workflow: on the frozen clock, two hours later it has settled.
+    ok(client.post("/__mock/clock", json={"advance_seconds": 7200}))
+    later = session(GUS, GLOBEX, now=FROZEN_AT + timedelta(hours=2))
+    done = ok(client.get(f"{WORKFLOWS}/{clone['id']}/runs/{run['id']}", headers=later))
+    assert done["status"] in ("completed", "failed")
+    outputs = ok(client.get(f"{WORKFLOWS}/{clone['id']}/runs/{run['id']}/outputs",
+                            headers=later))["outputs"]
+    sinks = {n["id"] for n in template["definition"]["graph"]["nodes"]
+             if n["type"].startswith("sink_")}
+    assert {o["node_id"] for o in outputs} == sinks
 
 
 def test_clone_copies_the_snapshot_the_caller_sees(client: FlaskClient) -> None:
