@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .cli_cases_auth import CASES as AUTH
 from .cli_cases_runs import CASES as RUNS
-from .cli_cases_usage import CASES as USAGE
 from .cli_cases_templates import CASES as TEMPLATES
+from .cli_cases_usage import CASES as USAGE
 from .cli_cases_workflows import CASES as WORKFLOWS
 from .cli_env import CliCase
 
