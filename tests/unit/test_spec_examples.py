@@ -65,6 +65,9 @@ class Seeds:
         self.voice_id = voices_of(world, ACME)[0].id
         provider = world.catalog.providers[0]
         self.provider, self.model = provider.provider, provider.models[0].model
+        # Acme's own template (its writes are allowed) and a seeded dictionary entry.
+        self.template_id = _ok(client.get("/api/v1/users/me/templates", headers=KEY))[0]["id"]
+        self.entry_id = _ok(client.get("/api/v1/dictionary?language=en-us", headers=KEY))[0]["id"]
 
     def path_values(self) -> dict[str, str]:
         """A seeded value for each path parameter name (an operation with another one fails
@@ -72,7 +75,8 @@ class Seeds:
         return {"workflow_id": self.workflow_id, "run_id": self.run_id,
                 "audio_id": self.audio_id, "node_id": self.node_id,
                 "node_type": "operator_generator", "voice_id": self.voice_id,
-                "workspace_id": ACME, "provider": self.provider, "model": self.model}
+                "workspace_id": ACME, "provider": self.provider, "model": self.model,
+                "template_id": self.template_id, "entry_id": self.entry_id}
 
 
 def _runnable(client: FlaskClient) -> str:
