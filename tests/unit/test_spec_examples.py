@@ -172,6 +172,21 @@ SPECIAL: dict[str, Producer] = {
 }
 
 
+def _required_query(operation: Any) -> dict[str, Any]:
+    """A value for each required query parameter: its ``example``, else its default or first
+    enum value (an operation with none of them fails by name: give the parameter an example)."""
+    query = {}
+    for raw in operation.raw.get("parameters", []):
+        param = api_spec().resolve(raw)
+        if param.get("in") != "query" or not param.get("required"):
+            continue
+        schema = api_spec().resolve(param.get("schema", {}))
+        value = param.get("example", schema.get("default", (schema.get("enum") or [None])[0]))
+        assert value is not None, f"no example for the required query parameter {param['name']}"
+        query[param["name"]] = value
+    return query
+
+
 def produce_success(operation: Any, client: FlaskClient, seeds: Seeds) -> Answer:
     body = _request_example(operation)
     special = SPECIAL.get(operation.operation_id)
@@ -187,6 +202,7 @@ def produce_success(operation: Any, client: FlaskClient, seeds: Seeds) -> Answer
     headers = KEY if "ApiKeyAuth" in operation.security or not operation.security else \
         session(ADA, ACME)
     return client.open(path, method=operation.method, headers=headers,
+                       query_string=_required_query(operation),
                        json=body if body is not None else None)
 
 
