@@ -49,6 +49,8 @@ class Scene:
         self.http = httpx.Client(base_url=self.base_url, timeout=30,
                                  headers={"Authorization": f"Bearer {key or api_key()}"})
         self._fresh: list[str] = []
+        self._templates: list[str] = []  # templates made by cases, deleted at clean-up
+        self._entries: list[str] = []  # dictionary entries made by cases, likewise
         self._thaw = False  # held_run froze the mock's clock: clean-up returns it to real time
         self._billing: dict[str, Any] | None = None  # a plan on_free_plan changed, to restore
         self._tokens: dict[str, str] = {}
@@ -141,6 +143,35 @@ class Scene:
     def track(self, workflow_id: str) -> None:
         self._fresh.append(workflow_id)
 
+    def fresh_template(self, name: str = "Conformance template") -> str:
+        """A template of this workspace holding the seeded definition, deleted at clean-up."""
+        made = self.post("/api/v1/templates", {"name": name, "category": "business",
+                                               "description": "Made by the matrix",
+                                               "definition": self.seeds.definition})
+        self.track_template(str(made["id"]))
+        return str(made["id"])
+
+    def track_template(self, template_id: str) -> None:
+        self._templates.append(template_id)
+
+    def fresh_entry(self, word: str, language: str) -> str:
+        """A spelled dictionary entry, deleted at clean-up."""
+        made = self.post("/api/v1/dictionary", {"word": word, "language": language,
+                                                "method": "spelled", "pronunciation": word})
+        self.track_entry(str(made["id"]))
+        return str(made["id"])
+
+    def track_entry(self, entry_id: str) -> None:
+        self._entries.append(entry_id)
+
+    def starter_template(self) -> dict[str, Any]:
+        """The first platform starter template by name (read-only, in every gallery)."""
+        rows = self.get("/api/v1/templates", sort="name", limit=100)
+        starters = [row for row in rows if row.get("is_starter")]
+        if not starters:
+            raise SceneError("the template gallery has no starter template")
+        return dict(starters[0])
+
     def fresh_run(self) -> tuple[str, str]:
         workflow_id = self.fresh_workflow()
         run = self.post(f"/api/v1/workflows/{workflow_id}/runs")
@@ -194,6 +225,12 @@ class Scene:
             with contextlib.suppress(SceneError, httpx.HTTPError):
                 step()
         pending, self._fresh = self._fresh, []
+        templates, self._templates = self._templates, []
+        for template_id in templates:  # bounded per workspace: leave room for the next case
+            self.http.delete(f"/api/v1/templates/{template_id}")
+        entries, self._entries = self._entries, []
+        for entry_id in entries:  # and one entry per word and language: the next case's too
+            self.http.delete(f"/api/v1/dictionary/{entry_id}")
         for workflow_id in pending:
             response = self.http.get(f"/api/v1/workflows/{workflow_id}/runs",
                                      params={"status": ",".join(ACTIVE), "limit": 100})

@@ -14,12 +14,14 @@ from . import (
     account,
     admin,
     billing,
+    dictionary,
     members,
     nodes,
     ops,
     providers,
     run_control,
     runs,
+    templates,
     uploads,
     usage,
     voices,
@@ -34,7 +36,8 @@ __all__ = ["TABLES", "merge_tables", "operations"]
 TABLES: dict[str, Mapping[str, Handler]] = {
     module.__name__: module.OPERATIONS
     for module in (ops, nodes, voices, providers, uploads, workflows, workflow_writes, runs,
-                   run_control, account, billing, usage, workspaces, members, admin)
+                   run_control, account, billing, usage, workspaces, members, templates,
+                   dictionary, admin)
 }
 
 

@@ -20,23 +20,26 @@ from .base import Handler, Reply, RequestContext
 from .workflows import full_workflow
 
 
-def _checked_name(value: Any) -> str:
+def checked_name(value: Any, what: str = "workflow") -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationFailed("Invalid workflow name",
+        raise ValidationFailed(f"Invalid {what} name",
                                [Detail("name", "String should have at least 1 character")])
     return value
 
 
-def _checked_definition(ctx: RequestContext, definition: Any) -> dict[str, Any]:
+def checked_definition(ctx: RequestContext, definition: Any,
+                       what: str = "workflow") -> dict[str, Any]:
+    """A copy of a definition the save-time graph rules accept (templates use them too, so
+    a refused graph gets the same 422 details wherever it is saved)."""
     problems = structural_problems(definition, ctx.world.catalog)
     if problems:
-        raise ValidationFailed("The workflow definition is invalid",
+        raise ValidationFailed(f"The {what} definition is invalid",
                                [Detail(p.field, value_error(p.message)) for p in problems])
     assert isinstance(definition, dict)
     return copy.deepcopy(definition)
 
 
-def _user(ctx: RequestContext) -> str:
+def user_of(ctx: RequestContext) -> str:
     assert ctx.principal is not None
     return ctx.principal.user_id
 
@@ -45,7 +48,7 @@ def _workspace_id(ctx: RequestContext) -> str:
     return ctx.workspace().info.id
 
 
-def _reply(ctx: RequestContext, record: WorkflowRecord) -> Reply:
+def reply_workflow(ctx: RequestContext, record: WorkflowRecord) -> Reply:
     return Reply(full_workflow(ctx, ctx.world.workspace(record.workspace_id), record))
 
 
@@ -53,26 +56,26 @@ def create_workflow(ctx: RequestContext) -> Reply:
     body = ctx.body if isinstance(ctx.body, dict) else {}
     named = body.get("name") is not None
     fields = {
-        "name": _checked_name(body["name"]) if named else PLACEHOLDER_NAME,
+        "name": checked_name(body["name"]) if named else PLACEHOLDER_NAME,
         "name_source": "user" if named else "placeholder",
         "description": body.get("description"),
-        "definition": (_checked_definition(ctx, body["definition"])
+        "definition": (checked_definition(ctx, body["definition"])
                        if body.get("definition") is not None else empty_definition()),
     }
-    record = workflows.create_workflow(ctx.engine, _workspace_id(ctx), _user(ctx), fields,
+    record = workflows.create_workflow(ctx.engine, _workspace_id(ctx), user_of(ctx), fields,
                                        ctx.now)
-    return _reply(ctx, record)
+    return reply_workflow(ctx, record)
 
 
 def update_workflow(ctx: RequestContext) -> Reply:
     body = ctx.body
     # A full replace: an omitted description is cleared (workflows.md §3.5, inferred).
-    changes = {"name": _checked_name(body["name"]), "name_source": "user",
+    changes = {"name": checked_name(body["name"]), "name_source": "user",
                "description": body.get("description"),
-               "definition": _checked_definition(ctx, body["definition"])}
+               "definition": checked_definition(ctx, body["definition"])}
     record = workflows.change_workflow(ctx.engine, _workspace_id(ctx), ctx.path["workflow_id"],
                                        changes, ctx.now)
-    return _reply(ctx, record)
+    return reply_workflow(ctx, record)
 
 
 def patch_workflow(ctx: RequestContext) -> Reply:
@@ -80,14 +83,14 @@ def patch_workflow(ctx: RequestContext) -> Reply:
     changes: dict[str, Any] = {}
     # A null name or definition is what the SDK sends for None: that key stays as it is.
     if body.get("name") is not None:
-        changes["name"], changes["name_source"] = _checked_name(body["name"]), "user"
+        changes["name"], changes["name_source"] = checked_name(body["name"]), "user"
     if body.get("definition") is not None:
-        changes["definition"] = _checked_definition(ctx, body["definition"])
+        changes["definition"] = checked_definition(ctx, body["definition"])
     if "description" in body:
         changes["description"] = body["description"]
     record = workflows.change_workflow(ctx.engine, _workspace_id(ctx), ctx.path["workflow_id"],
                                        changes, ctx.now)
-    return _reply(ctx, record)
+    return reply_workflow(ctx, record)
 
 
 def delete_workflow(ctx: RequestContext) -> Reply:
@@ -98,8 +101,8 @@ def delete_workflow(ctx: RequestContext) -> Reply:
 
 def duplicate_workflow(ctx: RequestContext) -> Reply:
     record = workflows.duplicate_workflow(ctx.engine, _workspace_id(ctx),
-                                          ctx.path["workflow_id"], _user(ctx), ctx.now)
-    return _reply(ctx, record)
+                                          ctx.path["workflow_id"], user_of(ctx), ctx.now)
+    return reply_workflow(ctx, record)
 
 
 def validate_workflow(ctx: RequestContext) -> Reply:

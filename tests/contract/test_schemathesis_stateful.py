@@ -3,10 +3,12 @@
 The links chain create workflow -> get / patch / duplicate / delete / start run, copy ->
 get / start run / delete, and start run -> get run / status / steps / cancel / pause /
 resume (plus pause -> resume / status and cancel -> get); list voices -> get / similar /
-favorite, providers -> provider / models -> model / model voices, and create upload ->
-confirm / delete. Every default check runs on
-every step, positive and negative data alike, including the auth probes and the stateful
-checks (a deleted workflow must be gone, a created one must be readable).
+favorite, providers -> provider / models -> model / model voices, create upload -> confirm /
+delete; and create template -> get / update / estimate / favorite / delete / clone, clone ->
+get / start run / delete (the template gallery and one's own templates link to get /
+estimate / clone as well). Every default check runs on every step, positive and negative
+data alike, including the auth probes and the stateful checks (a deleted workflow must be
+gone, a created one must be readable).
 
 Documented adjustments keep the scenarios meaningful and the test deterministic. None
 changes negative data, and none relaxes a check:
@@ -33,13 +35,14 @@ changes negative data, and none relaxes a check:
   operation creates, and would then start scenarios only from the public node list; the
   header is dropped from its dependency graph, so every operation the links start from is
   an entry point.
-* Every valid create / replace / patch leaves a workflow that can run: a body without a
-  `definition`, or whose generated one breaks the graph rules (edges and steps naming
-  nodes that do not exist, no source or sink ...), gets a seeded workflow's runnable
-  definition. JSON Schema cannot say "an edge must end at a node of this graph", so such
-  graphs are only *schema*-valid, and a workflow that cannot run turns every later
-  schema-valid start into a 422. Both 422s are documented behaviour with their own unit
-  tests (tests/unit/test_graph_rules.py); here they would only hide the run links.
+* Every valid create / replace / patch leaves a workflow (or a template, whose clones are
+  workflows) that can run: a body without a `definition`, or whose generated one breaks the
+  graph rules (edges and steps naming nodes that do not exist, no source or sink ...), gets
+  a seeded workflow's runnable definition. JSON Schema cannot say "an edge must end at a
+  node of this graph", so such graphs are only *schema*-valid, and a workflow that cannot
+  run turns every later schema-valid start into a 422. Both 422s are documented behaviour
+  with their own unit tests (tests/unit/test_graph_rules.py); here they would only hide the
+  run links.
 
 Link inference (Schemathesis' dependency analysis) is switched off: the scenarios follow
 exactly the links declared in openapi.yaml. Hypothesis is derandomized, so every run of
@@ -85,9 +88,11 @@ SECONDS_PER_CALL = 2.0
 RUN_SPEED = 4.0
 SEEDED_WORKFLOWS = 8
 CREATE = "POST /api/v1/workflows"
+CREATE_TEMPLATE = "POST /api/v1/templates"
 START = "POST /api/v1/workflows/{workflow_id}/runs"
 DEFINITION_WRITES = {CREATE, "PUT /api/v1/workflows/{workflow_id}",
-                     "PATCH /api/v1/workflows/{workflow_id}"}
+                     "PATCH /api/v1/workflows/{workflow_id}", CREATE_TEMPLATE,
+                     "PATCH /api/v1/templates/{template_id}"}
 WORKSPACE_HEADER = "X-Workspace-Id"
 CONFIRM_UPLOAD = "POST /api/v1/uploads/{upload_id}"
 CREATE_UPLOAD = "POST /api/v1/uploads"
@@ -225,7 +230,8 @@ class Steering:
         if case.body is NOT_SET and label == CREATE:
             case.body, case.media_type = {}, "application/json"
         body = case.body
-        if not isinstance(body, dict) or (label != CREATE and "definition" not in body):
+        creates = (CREATE, CREATE_TEMPLATE)
+        if not isinstance(body, dict) or (label not in creates and "definition" not in body):
             return
         if run_start_problems(body.get("definition"), self.world.catalog):
             body["definition"] = copy.deepcopy(self.runnable)

@@ -55,6 +55,17 @@ ALLOWED_GAPS: dict[str, str] = {
     **{f"status: {operation} 422": _CATALOG_PATH_ONLY
        for operation in ("get_catalog_provider", "list_catalog_provider_models",
                          "get_catalog_provider_model")},
+    "enum: DictionaryMethod recorded":
+        "a recorded entry needs a confirmed dictionary upload, and the mock takes no uploads "
+        "yet (create answers 422 on upload_id)",
+    "optional: DictionaryOut audio_url":
+        "only recorded entries carry a clip link, and there are none until uploads exist",
+    "enum: TemplateEstimateResponse.cache_status miss":
+        "the mock prices a template when it is saved, so every estimate read is a hit",
+    "enum: TemplateEstimateResponse.cache_status stale":
+        "the mock's pricing rates never change while it runs, so no estimate goes stale",
+    "status: list_dictionary_languages 422":
+        "it takes no input but the workspace header, and a malformed one is a 400",
     "status: whoami 422":
         "whoami takes no input; FastAPI documents a 422 on every operation (conventions §6)",
     **{f"status: {op} 422": "it takes no input; FastAPI documents a 422 on every operation "

@@ -2,7 +2,8 @@
 
 The crawl reads both demo workspaces top to bottom: every page of every list, every
 workflow, every run and each of its views, every node type, every voice (listed, faceted,
-read, its neighbours and previews), provider and model. Then, per
+read, its neighbours and previews), provider and model, every template it can see (read
+and priced) and its dictionary. Then, per
 operation, the natural requests that earn each documented error status: no credentials
 (401), a session without a workspace (400), a key for another workspace (403), an id or
 a workspace that does not exist (404), a parameter out of its schema (422), an old SDK
@@ -37,6 +38,8 @@ from mockserver.app import mock_of
 from mockserver.spec import Operation, Spec
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
+# Path ids that are not uuids: one well-formed but missing (404), one malformed (422).
+_WRONG_IDS = {"template_id": ("00000000", "not-an-id")}
 OLD_SDK = {"User-Agent": "onepin/0.0.1"}
 WORKSPACES = ((ACME, DEMO_KEY), (GLOBEX, SECOND_WORKSPACE_KEY))
 
@@ -99,6 +102,8 @@ class Crawler:
         self.account(workspace, headers)
         for workflow in workflows:
             self.workflow(workflow, headers)
+        self.templates(workspace, headers)
+        self.dictionary(headers if workspace == ACME else session(ADA, workspace))
 
     def account(self, workspace: str, headers: dict[str, str]) -> None:
         """The caller's account, the workspace's usage, plan and subscription."""
@@ -152,6 +157,35 @@ class Crawler:
         for sink in outputs["data"]["outputs"]:
             self.get("download_run_node",
                      self.path("download_run_node", node_id=sink["node_id"], **ids), headers)
+
+    def templates(self, workspace: str, headers: dict[str, str]) -> None:
+        """The gallery (as the workspace sees it) and the caller's own templates, each
+        template read and priced. Globex's key lacks templates:read: Ada's session reads."""
+        if workspace == GLOBEX:
+            headers = session(ADA, workspace)
+        seen = []
+        for operation_id, query in (("list_templates", "?limit=5"),
+                                    ("list_templates", "?favorites_only=true"),
+                                    ("list_templates", "?sort=recent&category=media"),
+                                    ("list_my_templates", "?limit=3&sort=name")):
+            for body in self.pages(operation_id, self.path(operation_id) + query, headers):
+                seen += body["data"]
+        for template_id in dict.fromkeys(t["id"] for t in seen):
+            for operation_id in ("get_template", "estimate_template"):
+                self.get(operation_id, self.path(operation_id, template_id=template_id), headers)
+
+    def dictionary(self, headers: dict[str, str]) -> None:
+        languages = self.get("list_dictionary_languages", self.path("list_dictionary_languages"),
+                             headers)["data"]
+        base = self.path("list_dictionary_entries")
+        for language in languages:
+            for query in (f"?language={language['code']}&limit=3",
+                          f"?language={language['code']}&method=recorded"):
+                list(self.pages("list_dictionary_entries", base + query, headers))
+        search = self.path("search_dictionary_entries")
+        for word in ("o", "zzz"):
+            list(self.pages("search_dictionary_entries", f"{search}?search={word}&limit=5",
+                            headers))
 
     def catalog(self) -> None:
         nodes = self.get("list_nodes", self.path("list_nodes"), {})
@@ -246,7 +280,8 @@ class Crawler:
         yield good, url  # 422 where a query parameter is required
         for param in operation.parameters:
             if param.location == "path":
-                for wrong in (MISSING_ID, "not-a-uuid"):  # 404 and, for uuid ids, 422
+                for wrong in _WRONG_IDS.get(param.name, (MISSING_ID, "not-a-uuid")):
+                    # 404 and, for uuid-shaped ids, 422
                     yield good, operation.path.format(**{**sample, param.name: wrong})
             elif param.location == "query":
                 bad = _out_of_schema(param.schema)
@@ -264,7 +299,8 @@ class Crawler:
         return {"workflow_id": wid, "run_id": runs[0]["id"], "audio_id": "0" * 16,
                 "workspace_id": ACME,
                 "node_id": "missing-node", "node_type": "source_script",
-                "voice_id": MISSING_ID, "provider": "sonora", "model": "sonora-flash-2"}
+                "voice_id": MISSING_ID, "provider": "sonora", "model": "sonora-flash-2",
+                "template_id": "00000000"}
 
 
 def _local(link: str) -> str:

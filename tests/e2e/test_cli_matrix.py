@@ -74,6 +74,8 @@ def test_cli_0_13_0(server: MockServer) -> None:
     ("nodes", "show", "no_such_node"),
     ("voices", "show", MISSING),
     ("voices", "similar", MISSING),
+    ("templates", "show", "00000000"),
+    ("templates", "clone", "00000000"),
 ], ids=lambda argv: " ".join(a for a in argv if "{" not in a and a != MISSING))
 def test_not_found_envelope_on_stderr(server: MockServer, scene: Scene, tmp_path: Path,
                                       argv: tuple[str, ...]) -> None:
@@ -94,6 +96,16 @@ def test_not_found_plain_text(server: MockServer, tmp_path: Path) -> None:
     assert done.returncode == 1
     line = done.stderr.strip()
     assert line.startswith("[NOT_FOUND] ") and "(request_id=" in line, line
+
+
+def test_cli_refused_template_delete(server: MockServer, scene: Scene,
+                                     tmp_path: Path) -> None:
+    """Deleting a platform starter template exits 1 with the FORBIDDEN envelope."""
+    starter = scene.starter_template()["id"]
+    done = onepin(server, tmp_path, "--json", "templates", "delete", starter, "--yes")
+    assert done.returncode == 1, done.stdout
+    assert json.loads(done.stderr)["error"]["code"] == "FORBIDDEN"
+    assert scene.status_of(f"/api/v1/templates/{starter}") == 200
 
 
 @pytest.mark.parametrize("argv", [

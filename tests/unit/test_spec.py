@@ -26,11 +26,15 @@ SPEC_PATH = Path(__file__).parents[2] / "mockserver" / "openapi.yaml"
 SPEC_URI = "urn:onepin-mock:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 TAGS = {"workflows", "runs", "nodes", "voices", "providers", "uploads", "auth", "ops", "users",
-        "usage", "workspaces", "workspace", "workspace_members"}
+        "usage", "workspaces", "workspace", "workspace_members", "templates", "dictionary"}
 ROLES = {"viewer", "editor", "admin"}
 # The caller's own account: any credential, no scope, a workspace only if one is sent.
 PER_USER = {"whoami", "get_my_credits", "get_my_plan_limits",
             "get_current_notification_preferences", "update_current_notification_preferences"}
+# Operations that also work without a workspace besides those: the template gallery reads
+# and favorites (the SDK: they do not require X-Workspace-Id).
+GALLERY = {"list_templates", "get_template", "estimate_template", "favorite_template",
+           "unfavorite_template"}
 REQUIRED_VERSION_HEADER = "X-OnePin-Required-Version"
 # SDK models that exist only because Fern splits a discriminated union; the spec
 # describes the same shapes under the names the API itself uses.
@@ -231,7 +235,7 @@ def test_authorization_metadata(path: str, method: str, operation: dict[str, Any
         assert session_only and "x-onepin-min-role" not in operation
         return
     else:
-        expected = "optional" if operation["operationId"] in PER_USER else "required"
+        expected = "optional" if operation["operationId"] in PER_USER | GALLERY else "required"
         assert workspace == expected
         assert "#/components/parameters/WorkspaceHeader" in refs
     assert operation.get("x-onepin-min-role") in ROLES

@@ -65,6 +65,9 @@ class Seeds:
         self.voice_id = voices_of(world, ACME)[0].id
         provider = world.catalog.providers[0]
         self.provider, self.model = provider.provider, provider.models[0].model
+        # Acme's own template (its writes are allowed) and a seeded dictionary entry.
+        self.template_id = _ok(client.get("/api/v1/users/me/templates", headers=KEY))[0]["id"]
+        self.entry_id = _ok(client.get("/api/v1/dictionary?language=en-us", headers=KEY))[0]["id"]
 
     def path_values(self) -> dict[str, str]:
         """A seeded value for each path parameter name (an operation with another one fails
@@ -72,7 +75,8 @@ class Seeds:
         return {"workflow_id": self.workflow_id, "run_id": self.run_id,
                 "audio_id": self.audio_id, "node_id": self.node_id,
                 "node_type": "operator_generator", "voice_id": self.voice_id,
-                "workspace_id": ACME, "provider": self.provider, "model": self.model}
+                "workspace_id": ACME, "provider": self.provider, "model": self.model,
+                "template_id": self.template_id, "entry_id": self.entry_id}
 
 
 def _runnable(client: FlaskClient) -> str:
@@ -196,6 +200,21 @@ SPECIAL: dict[str, Producer] = {
 }
 
 
+def _required_query(operation: Any) -> dict[str, Any]:
+    """A value for each required query parameter: its ``example``, else its default or first
+    enum value (an operation with none of them fails by name: give the parameter an example)."""
+    query = {}
+    for raw in operation.raw.get("parameters", []):
+        param = api_spec().resolve(raw)
+        if param.get("in") != "query" or not param.get("required"):
+            continue
+        schema = api_spec().resolve(param.get("schema", {}))
+        value = param.get("example", schema.get("default", (schema.get("enum") or [None])[0]))
+        assert value is not None, f"no example for the required query parameter {param['name']}"
+        query[param["name"]] = value
+    return query
+
+
 def produce_success(operation: Any, client: FlaskClient, seeds: Seeds) -> Answer:
     body = _request_example(operation)
     special = SPECIAL.get(operation.operation_id)
@@ -211,6 +230,7 @@ def produce_success(operation: Any, client: FlaskClient, seeds: Seeds) -> Answer
     headers = KEY if "ApiKeyAuth" in operation.security or not operation.security else \
         session(ADA, ACME)
     return client.open(path, method=operation.method, headers=headers,
+                       query_string=_required_query(operation),
                        json=body if body is not None else None)
 
 

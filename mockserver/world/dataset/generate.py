@@ -125,7 +125,7 @@ def _built_definition(world: World, workspace: Workspace, members: list[User], k
         return empty_definition()
     replay = rng(world.settings.seed, "workflow", key)
     _workflow_fields(world, workspace, members, key, replay, placeholder)
-    return _definition(world, replay, strict)
+    return seeded_definition(world, replay, strict)
 
 
 def _workflow_fields(world: World, workspace: Workspace, members: list[User], key: str,
@@ -146,7 +146,8 @@ def _workflow_fields(world: World, workspace: Workspace, members: list[User], ke
     )
 
 
-def _definition(world: World, r: random.Random, strict: bool = False) -> dict[str, Any]:
+def seeded_definition(world: World, r: random.Random, strict: bool = False) -> dict[str, Any]:
+    """A runnable graph drawn from ``r``: seeded workflows and seeded templates share it."""
     lines = r.sample(phrases()["lines"], r.randint(3, 9))
     locales = list(world.catalog.locales)
     source = r.choice(("en-us", "en-us", "en-gb"))

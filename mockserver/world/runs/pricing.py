@@ -31,7 +31,7 @@ from ..catalog.graph_view import (
 from .text import script_text as _first_script_text
 from .text import split_lines
 
-__all__ = ["estimate", "script_text_of", "settled_credits", "step_credits"]
+__all__ = ["estimate", "script_text_of", "settled_credits", "step_credits", "unit_guide"]
 
 RUN_FLOOR_CREDITS = 1
 # Share of takes assumed to fail a validator once; only the expected figure uses it.
@@ -259,4 +259,37 @@ def _overage(expected: int, balance: int, rate: float | None) -> dict[str, Any]:
         "overage_rate_cents_per_credit": rate,
         "will_incur_overage": over > 0,
         "estimated_overage_cents": math.ceil(_tidy(over * rate)),
+    }
+
+
+def unit_guide(definition: dict[str, Any], catalog: Catalog, unit_text: str) -> dict[str, Any]:
+    """The per-unit part of a TemplateEstimateResponse, priced exactly as runs are.
+
+    Variable credits are what one ``unit_text`` adds; fixed credits are what the same graph
+    costs on no text at all (nothing, with today's catalog: every band scales with the
+    script). Each total is its variable plus its fixed part, so the guide adds up.
+    """
+    view, locales = graph_view(definition), node_locales(definition)
+    with_text = _Pricer(view, catalog, _Units.of_text(unit_text), locales)
+    without = _Pricer(view, catalog, _Units(0, 0, 0), locales)
+    rows, variable, fixed = [], _Cost(), _Cost()
+    for node in view.nodes:
+        if not catalog.get(node.type):
+            continue
+        base, full = without.cost(node), with_text.cost(node)
+        fixed += base
+        variable += full + base.times(-1)
+        rows.append(_row(node, full))
+    var, fix = _credits(variable), _credits(fixed)
+    return {
+        "variable_min_credits_per_unit": var[0],
+        "variable_expected_credits_per_unit": var[1],
+        "variable_max_credits_per_unit": var[2],
+        "fixed_min_credits": fix[0],
+        "fixed_expected_credits": fix[1],
+        "fixed_max_credits": fix[2],
+        "total_min_credits_per_unit": var[0] + fix[0],
+        "total_expected_credits_per_unit": var[1] + fix[1],
+        "total_max_credits_per_unit": var[2] + fix[2],
+        "breakdown": rows,
     }

@@ -13,13 +13,22 @@ from datetime import datetime
 from typing import Any
 
 from ...errors import FixtureError
+from ..dataset.dictionary import entries_of
+from ..dataset.templates import workspace_templates
 from ..events import Event
 from ..runs.lifecycle import Control
 from ..runs.record import new_run, plan_run
 from ..state.activity import activity_of
 from ..state.fixtures import Fixtures, parse_fixtures
 from ..state.plans import PLANS
-from ..state.records import PendingUpload, UploadRecord, WorkflowRecord
+from ..state.records import (
+    DictionaryRecord,
+    PendingUpload,
+    TemplateRecord,
+    TemplateSnapshot,
+    UploadRecord,
+    WorkflowRecord,
+)
 from ..state.roster import Invite, Member
 from ..state.store import WorkspaceState, World
 from .workspace_records import WORKSPACE_CREATED, runtime_workspace
@@ -142,6 +151,9 @@ def _workflow_created(world: World, data: dict[str, Any]) -> None:
         )
         state.created_workflows += 1
         state.workflows_changed()
+        if data.get("template"):  # cloned from a template: one more use, counted here
+            clones = state.template_clones
+            clones[data["template"]] = clones.get(data["template"], 0) + 1
 
 
 def _workflow_changed(world: World, data: dict[str, Any]) -> None:
@@ -285,6 +297,70 @@ def _upload_deleted(world: World, data: dict[str, Any]) -> None:
             state.storage_used -= removed.size_bytes
 
 
+def _template_created(world: World, data: dict[str, Any]) -> None:
+    state, at = _state(world, data), when(data["at"])
+    with state.writing():
+        templates = workspace_templates(world, state)
+        draft = TemplateSnapshot(data["name"], data.get("description"), data.get("category"),
+                                 data["definition"], at)
+        templates[data["id"]] = TemplateRecord(
+            id=data["id"], workspace_id=state.info.id, created_by=data["user_id"], draft=draft,
+            published=None, is_starter=False, seeded_uses=0, created_at=at)
+        state.created_templates += 1
+
+
+def _template_changed(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        record = workspace_templates(world, state)[data["id"]]
+        draft = record.draft
+        for name, value in data["changes"].items():
+            setattr(draft, name, value)
+        draft.at = when(data["at"])
+
+
+def _template_deleted(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        workspace_templates(world, state)[data["id"]].deleted_at = when(data["at"])
+
+
+def _template_favorited(world: World, data: dict[str, Any]) -> None:
+    favorites = world.template_favorites.setdefault(data["user"], {})
+    favorites[data["id"]] = None
+
+
+def _template_unfavorited(world: World, data: dict[str, Any]) -> None:
+    world.template_favorites.get(data["user"], {}).pop(data["id"], None)
+
+
+def _entry_created(world: World, data: dict[str, Any]) -> None:
+    state, at = _state(world, data), when(data["at"])
+    with state.writing():
+        entries_of(world, state)[data["id"]] = DictionaryRecord(
+            id=data["id"], workspace_id=state.info.id, word=data["word"],
+            method=data["method"], language=data["language"],
+            description=data.get("description"), pronunciation=data.get("pronunciation"),
+            ipa=data.get("ipa"), upload_id=data.get("upload_id"), created_by=data["user_id"],
+            created_at=at, updated_at=at)
+        state.created_entries += 1
+
+
+def _entry_changed(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        entry = entries_of(world, state)[data["id"]]
+        for name, value in data["changes"].items():
+            setattr(entry, name, value)
+        entry.updated_at = when(data["at"])
+
+
+def _entry_deleted(world: World, data: dict[str, Any]) -> None:
+    state = _state(world, data)
+    with state.writing():
+        entries_of(world, state)[data["id"]].deleted_at = when(data["at"])
+
+
 APPLIERS: dict[str, Applier] = {
     FULL_RESET: _reset,
     CLOCK_SET: _clock,
@@ -312,6 +388,14 @@ APPLIERS: dict[str, Applier] = {
     "upload.stored": _upload_stored,
     "upload.confirmed": _upload_confirmed,
     "upload.deleted": _upload_deleted,
+    "template.created": _template_created,
+    "template.changed": _template_changed,
+    "template.deleted": _template_deleted,
+    "template.favorited": _template_favorited,
+    "template.unfavorited": _template_unfavorited,
+    "dictionary.created": _entry_created,
+    "dictionary.changed": _entry_changed,
+    "dictionary.deleted": _entry_deleted,
 }
 
 

@@ -7,6 +7,7 @@ first; what depends on the state (does the workflow exist?) is checked in ``deci
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -32,16 +33,20 @@ def new_workflow_id(engine: StateEngine, state: WorkspaceState) -> str:
 
 
 def create_workflow(engine: StateEngine, workspace_id: str, user_id: str,
-                    fields: dict[str, Any], now: datetime) -> WorkflowRecord:
-    """``fields``: name, name_source, description, definition (already checked)."""
+                    fields: dict[str, Any] | Callable[[], dict[str, Any]],
+                    now: datetime) -> WorkflowRecord:
+    """``fields``: name, name_source, description, definition (already checked), or a
+    function deciding them against the up-to-date view (a template clone: it may raise,
+    and adds ``template``, the id the new workflow was cloned from)."""
     new_id = ""
 
     def decide() -> tuple[str, dict[str, Any]]:
         nonlocal new_id
         state = engine.world.workspace(workspace_id)
+        decided = fields() if callable(fields) else fields
         new_id = new_workflow_id(engine, state)
         return "workflow.created", {"workspace": workspace_id, "id": new_id, "user_id": user_id,
-                                    **fields, "at": engine.instant(now).isoformat()}
+                                    **decided, "at": engine.instant(now).isoformat()}
 
     return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
                                .workflow(new_id))

@@ -88,3 +88,50 @@ class PendingUpload:
     created_at: datetime
     updated_at: datetime
     content: bytes | None = None  # what the last PUT to its upload_url sent
+
+
+@dataclass
+class TemplateSnapshot:
+    """What a template shows: its draft, or the snapshot published to the gallery."""
+
+    name: str
+    description: str | None
+    category: str | None
+    definition: dict[str, Any]
+    at: datetime  # when this snapshot was saved (draft) or published
+
+
+@dataclass
+class TemplateRecord:
+    """A reusable workflow snapshot: a platform starter (``workspace_id`` None) or one of a
+    workspace's own. Owners edit the draft; other workspaces only ever see ``published``."""
+
+    id: str
+    workspace_id: str | None
+    created_by: str | None
+    draft: TemplateSnapshot
+    published: TemplateSnapshot | None
+    is_starter: bool
+    seeded_uses: int  # clones counted before the dataset epoch; live clones add to it
+    created_at: datetime
+    deleted_at: datetime | None = None
+
+
+@dataclass
+class DictionaryRecord:
+    """One pronunciation entry of a workspace: a word in one language, spelled out or
+    recorded. Stored and served only: no run reads it (as the SDK says of the real API)."""
+
+    id: str
+    workspace_id: str
+    word: str
+    method: str  # "spelled" or "recorded"
+    language: str  # lower-case BCP-47 locale
+    description: str | None
+    pronunciation: str | None
+    ipa: str | None
+    upload_id: str | None  # the dictionary upload behind a recorded entry
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None

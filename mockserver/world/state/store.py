@@ -22,7 +22,7 @@ from .activity import ActivityRecord
 from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
 from .ledger import LedgerBook
 from .links import LinkSigner
-from .records import PendingUpload, UploadRecord, WorkflowRecord
+from .records import DictionaryRecord, PendingUpload, TemplateRecord, UploadRecord, WorkflowRecord
 from .roster import Roster
 from .run_table import RunTable
 from .upload_table import UploadTable
@@ -50,6 +50,15 @@ class WorkspaceState:
         # orders are kept against it and the run table's version (state/derived.py).
         self.workflows_version = 0
         self.generation = next(_GENERATIONS)
+        # Templates are seeded on first use (world/dataset/templates.py fills this);
+        # clones made *from this workspace* are counted here, per template id, so a reset
+        # of the workspace takes its clones off every template's uses_count.
+        self.templates: dict[str, TemplateRecord] | None = None
+        self.created_templates = 0
+        self.template_clones: dict[str, int] = {}
+        # Pronunciation entries, seeded on first use (world/dataset/dictionary.py).
+        self.dictionary: dict[str, DictionaryRecord] | None = None
+        self.created_entries = 0
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Loaded from a snapshot: a generation of this process, so nothing derived from
@@ -136,6 +145,11 @@ class World:
         # Each user's email notification choices, only those changed (every default is on);
         # kept across workspaces (they are the user's), forgotten by a full reset.
         self.notification_preferences: dict[str, dict[str, bool]] = {}
+        # Template favorites belong to a user, not a workspace (user id -> template ids, in
+        # the order favorited); only a full reset clears them.
+        self.template_favorites: dict[str, dict[str, None]] = {}
+        # The platform's starter templates, seeded once per process (they never change).
+        self.platform_templates: dict[str, TemplateRecord] | None = None
 
     def workspace(self, workspace_id: str) -> WorkspaceState:
         roster = self._rosters.get(workspace_id)
@@ -271,6 +285,7 @@ class World:
                 self.created_workspaces = 0
                 self.fault_changes = {}
                 self.notification_preferences = {}
+                self.template_favorites = {}
                 self._restore_clock()
             else:
                 self._states.pop(workspace_id, None)
@@ -319,6 +334,11 @@ class World:
         """The run statuses openapi.yaml declares (RunStatusCounts), handed in by create_app."""
         assert self.fixture_rules is not None, "create_app sets the fixture rules"
         return self.fixture_rules.run_statuses
+
+    def generated_states(self) -> list[WorkspaceState]:
+        """The workspaces this process has built so far (only they can hold writes)."""
+        with self._lock:
+            return list(self._states.values())
 
     def known_workspace(self, workspace_id: str) -> bool:
         return workspace_id in self.fixtures.workspaces

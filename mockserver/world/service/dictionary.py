@@ -1,0 +1,115 @@
+"""Pronunciation dictionary commands: create, change, delete.
+
+The handler checks the request alone (method needs, IPA, languages); ``decide`` checks the
+state: the entry exists, no other entry has the same word in the same language, the
+workspace has room.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ...errors import Conflict, Detail, NotFound, ValidationFailed
+from ...validation_messages import value_error
+from ..dataset.dictionary import entries_of, entry_id, live_entries
+from ..state.records import DictionaryRecord
+from ..state.store import WorkspaceState
+from .engine import StateEngine
+
+MAX_ENTRIES_PER_WORKSPACE = 2000  # live entries, seeded ones included
+
+
+def same_word(a: str, b: str) -> bool:
+    """Words compare without regard to case or surrounding space ("GIF" is "gif")."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def _clash(engine: StateEngine, state: WorkspaceState, word: str, language: str,
+           ignore: str | None = None) -> None:
+    for entry in live_entries(engine.world, state):
+        if entry.id != ignore and entry.language == language and same_word(entry.word, word):
+            raise Conflict(f"An entry for this word in {language} already exists "
+                           f"(id {entry.id})")
+
+
+def recorded_clip(engine: StateEngine, state: WorkspaceState, upload_id: str) -> str:
+    """The confirmed upload of category ``dictionary`` a recorded entry takes its clip from.
+
+    The mock takes no uploads yet, so no id can name one: a clear 422 on ``upload_id``.
+    This is the one place to look the upload up once uploads exist.
+    """
+    raise ValidationFailed("Invalid dictionary entry", [Detail("upload_id", value_error(
+        "recorded entries need a confirmed upload of category 'dictionary'; this mock does "
+        "not take uploads yet, so use method 'spelled'"))])
+
+
+def _entry(engine: StateEngine, state: WorkspaceState, entry_id_: str) -> DictionaryRecord:
+    entry = entries_of(engine.world, state).get(entry_id_)
+    if entry is None or entry.deleted_at is not None:
+        raise NotFound("Dictionary entry not found")
+    return entry
+
+
+def find_entry(engine: StateEngine, workspace_id: str, entry_id_: str) -> DictionaryRecord:
+    return _entry(engine, engine.world.workspace(workspace_id), entry_id_)
+
+
+def new_entry_id(engine: StateEngine, state: WorkspaceState) -> str:
+    taken = entries_of(engine.world, state)
+    number = state.created_entries
+    while True:
+        candidate = entry_id(engine.world.settings.seed, state.info.id, f"created:{number}")
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
+def create_entry(engine: StateEngine, workspace_id: str, user_id: str | None,
+                 fields: dict[str, Any], now: datetime) -> DictionaryRecord:
+    """``fields``: word, method, language, description, pronunciation, ipa, upload_id."""
+    new_id = ""
+
+    def decide() -> tuple[str, dict[str, Any]]:
+        nonlocal new_id
+        state = engine.world.workspace(workspace_id)
+        if len(live_entries(engine.world, state)) >= MAX_ENTRIES_PER_WORKSPACE:
+            raise Conflict(f"This workspace already has {MAX_ENTRIES_PER_WORKSPACE} "
+                           "dictionary entries; delete one first")
+        _clash(engine, state, fields["word"], fields["language"])
+        if fields["method"] == "recorded":
+            recorded_clip(engine, state, fields["upload_id"])
+        new_id = new_entry_id(engine, state)
+        return "dictionary.created", {"workspace": workspace_id, "id": new_id,
+                                      "user_id": user_id, **fields, "at": now.isoformat()}
+
+    return engine.execute_then(decide, lambda: find_entry(engine, workspace_id, new_id))
+
+
+def change_entry(engine: StateEngine, workspace_id: str, entry_id_: str,
+                 merge: Any, now: datetime) -> DictionaryRecord:
+    """``merge(entry) -> changes``: the handler's checks of the request against the entry
+    as it is when the command is decided (a method change needs its pronunciation)."""
+
+    def decide() -> tuple[str, dict[str, Any]]:
+        state = engine.world.workspace(workspace_id)
+        entry = _entry(engine, state, entry_id_)
+        changes: dict[str, Any] = merge(entry)
+        word, language = changes.get("word", entry.word), changes.get("language", entry.language)
+        _clash(engine, state, word, language, ignore=entry_id_)
+        if changes.get("upload_id"):  # a new clip (the method's needs were checked)
+            recorded_clip(engine, state, changes["upload_id"])
+        return "dictionary.changed", {"workspace": workspace_id, "id": entry_id_,
+                                      "changes": changes, "at": now.isoformat()}
+
+    return engine.execute_then(decide, lambda: find_entry(engine, workspace_id, entry_id_))
+
+
+def delete_entry(engine: StateEngine, workspace_id: str, entry_id_: str,
+                 now: datetime) -> None:
+    def decide() -> tuple[str, dict[str, Any]]:
+        _entry(engine, engine.world.workspace(workspace_id), entry_id_)
+        return "dictionary.deleted", {"workspace": workspace_id, "id": entry_id_,
+                                      "at": now.isoformat()}
+
+    engine.execute(decide)
