@@ -98,11 +98,14 @@ def sample_value(schema: dict[str, Any]) -> str:
     return "sample"
 
 
-def filled_path(operation: Any) -> str:
+def filled_path(operation: Any, values: dict[str, str] | None = None) -> str:
+    """The operation's path with each parameter taken from ``values`` (by name), else a
+    sample value that passes its schema."""
     path: str = operation.path
     for param in operation.parameters:
         if param.location == "path":
-            path = path.replace("{" + param.name + "}", sample_value(param.schema))
+            value = (values or {}).get(param.name) or sample_value(param.schema)
+            path = path.replace("{" + param.name + "}", value)
     return path
 
 

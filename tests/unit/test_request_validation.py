@@ -19,6 +19,9 @@ from support import (
 
 KEY = bearer(DEMO_KEY)
 WORKFLOWS = "/api/v1/workflows"
+# Path parameters naming a record the caller must reach for a request to get past auth;
+# every other one takes a sample value (the body is checked before the record is looked up).
+CALLERS_RECORDS = {"workspace_id": ACME}
 
 
 def fields_of(response: object) -> list[str]:
@@ -129,8 +132,9 @@ def test_every_missing_required_body_field_is_a_422_naming_it(client: FlaskClien
     """For every write operation whose body has required keys, an empty object is a 422
     with one detail per missing key, each named at the top level."""
     # The demo key holds every scope and keys are not held to roles; a session-only
-    # operation gets Ada's session (admin of Acme).
+    # operation gets Ada's session (admin of Acme). Both reach Acme, so a workspace in the
+    # path is Acme: a made-up one is a 404 before the body is read.
     caller = KEY if "ApiKeyAuth" in operation.security else session(ADA, ACME)
-    path = filled_path(operation)
+    path = filled_path(operation, CALLERS_RECORDS)
     response = client.open(path, method=operation.method, json={}, headers=caller)
     assert sorted(fields_of(response)) == sorted(required_body_fields(operation))

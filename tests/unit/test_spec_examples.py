@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from support import (
     ACME,
     ADA,
+    GUS,
     KEY,
     READ_ONLY_KEY,
     api_spec,
@@ -34,6 +35,10 @@ from mockserver.app import create_app, mock_of
 from mockserver.world.dataset.workspace_voices import voices_of
 
 WORKFLOWS = "/api/v1/workflows"
+INVITES = f"/api/v1/workspaces/{ACME}/invites"
+ADMIN = session(ADA, ACME)  # Acme's owner and admin
+# The invitee of create_invite's request example (gus@globex.example), who may accept it.
+INVITEE = session(GUS)
 Answer = TestResponse
 
 
@@ -68,6 +73,11 @@ class Seeds:
         # Acme's own template (its writes are allowed) and a seeded dictionary entry.
         self.template_id = _ok(client.get("/api/v1/users/me/templates", headers=KEY))[0]["id"]
         self.entry_id = _ok(client.get("/api/v1/dictionary?language=en-us", headers=KEY))[0]["id"]
+        roster = _ok(client.get(f"/api/v1/workspaces/{ACME}/members", headers=ADMIN))
+        # A member an admin may change or remove: active, not an admin (so neither the
+        # owner nor the last admin).
+        self.member_id = next(m["id"] for m in roster
+                              if m["status"] == "active" and m["role"] != "admin")
 
     def path_values(self) -> dict[str, str]:
         """A seeded value for each path parameter name (an operation with another one fails
@@ -76,7 +86,8 @@ class Seeds:
                 "audio_id": self.audio_id, "node_id": self.node_id,
                 "node_type": "operator_generator", "voice_id": self.voice_id,
                 "workspace_id": ACME, "provider": self.provider, "model": self.model,
-                "template_id": self.template_id, "entry_id": self.entry_id}
+                "template_id": self.template_id, "entry_id": self.entry_id,
+                "member_id": self.member_id}
 
 
 def _runnable(client: FlaskClient) -> str:
@@ -115,6 +126,34 @@ def _request_example(operation: Any) -> Any:
     body = api_spec().resolve(operation.raw.get("requestBody", {}))
     media = body.get("content", {}).get("application/json", {})
     return media.get("example")
+
+
+def _operation(operation_id: str) -> Any:
+    return next(op for op in spec_operations() if op.operation_id == operation_id)
+
+
+def _pending_invite(client: FlaskClient) -> str:
+    """An invite to Acme, pending, made with create_invite's own request example."""
+    body = _request_example(_operation("create_invite"))
+    return str(_ok(client.post(INVITES, headers=ADMIN, json=body))["id"])
+
+
+def _on_pending_invite(method: str) -> Producer:
+    def produce(client: FlaskClient, seeds: Seeds, body: Any) -> Answer:
+        invite = _pending_invite(client)
+        return client.open(f"{INVITES}/{invite}", method=method, headers=ADMIN, json=body)
+    return produce
+
+
+def _accept_pending_invite(client: FlaskClient, seeds: Seeds, body: Any) -> Answer:
+    invite = _pending_invite(client)
+    return client.post(f"/api/v1/workspaces/invites/{invite}/accept", headers=INVITEE)
+
+
+def _accept_revoked_invite(client: FlaskClient) -> Answer:
+    invite = _pending_invite(client)
+    _ok(client.delete(f"{INVITES}/{invite}", headers=ADMIN))
+    return client.post(f"/api/v1/workspaces/invites/{invite}/accept", headers=INVITEE)
 
 
 def _on_run(status: str, action: str) -> Producer:
@@ -197,6 +236,9 @@ SPECIAL: dict[str, Producer] = {
     "confirm_upload": _confirm_upload,
     "delete_upload": _delete_upload,
     "preview_voice": _preview_voice,
+    "update_invite_role": _on_pending_invite("PATCH"),
+    "revoke_invite": _on_pending_invite("DELETE"),
+    "accept_invite": _accept_pending_invite,
 }
 
 
@@ -228,7 +270,7 @@ def produce_success(operation: Any, client: FlaskClient, seeds: Seeds) -> Answer
             path = path.replace("{" + param.name + "}", values[param.name])
     # The demo key where keys are taken (every scope), else a session of Acme's admin.
     headers = KEY if "ApiKeyAuth" in operation.security or not operation.security else \
-        session(ADA, ACME)
+        ADMIN
     return client.open(path, method=operation.method, headers=headers,
                        query_string=_required_query(operation),
                        json=body if body is not None else None)
@@ -253,6 +295,7 @@ ERRORS: dict[str, Callable[[FlaskClient, Seeds], Answer]] = {
     "TooManyRequests": lambda c, s: c.get(WORKFLOWS, headers={**KEY, "Prefer": "code=429"}),
     "InternalServerError": lambda c, s: c.get(WORKFLOWS, headers={**KEY, "Prefer": "code=500"}),
     "ServiceUnavailable": lambda c, s: c.get(WORKFLOWS, headers={**KEY, "Prefer": "code=503"}),
+    "Gone": lambda c, s: _accept_revoked_invite(c),
 }
 
 
@@ -385,7 +428,7 @@ def test_fixed_answers_equal_their_examples(world: tuple[FlaskClient, Seeds], op
                                            expected: Any) -> None:
     """Where the answer does not depend on the records, the example is that answer."""
     client, seeds = world
-    operation = next(op for op in spec_operations() if op.operation_id == operation_id)
+    operation = _operation(operation_id)
     example = next(e for o, _, _, e in SUCCESS if o == operation_id)
     answer = produce_success(operation, client, seeds).get_json()
     if expected is None:  # not enveloped: the whole body is fixed
