@@ -14,6 +14,7 @@ from ..errors import Detail, ValidationFailed
 from ..validation_messages import value_error
 from ..world.dataset.dictionary import LANGUAGES, live_entries, suggest_pronunciation
 from ..world.service import dictionary
+from ..world.service.uploads import confirmed_upload
 from ..world.state.records import DictionaryRecord
 from ..world.views.dictionary_views import entry_out, language_counts, ordered
 from .base import Handler, Reply, RequestContext
@@ -70,10 +71,21 @@ def _user(ctx: RequestContext) -> str | None:
     return None if ctx.principal.auth_kind == "api_key" else ctx.principal.user_id
 
 
+def _out(ctx: RequestContext, entry: DictionaryRecord) -> dict[str, Any]:
+    """DictionaryOut; a recorded entry's clip is a signed link to its upload's file (none
+    once that upload was deleted: a link to nothing would only 404)."""
+    audio_url = None
+    if entry.method == "recorded" and entry.upload_id and confirmed_upload(
+            ctx.world, entry.workspace_id, entry.upload_id, "dictionary") is not None:
+        audio_url = ctx.world.links.make(ctx.base_url, ctx.now, kind="upload",
+                                         ws=entry.workspace_id, upload=entry.upload_id).url
+    return entry_out(entry, audio_url)
+
+
 def _page(ctx: RequestContext, entries: list[DictionaryRecord]) -> Reply:
     rows = ordered(entries, ctx.query.get("sort"), ctx.query.get("order"))
     page, pagination = paged(ctx, rows, counted=True)
-    return Reply([entry_out(e) for e in page], pagination=pagination)
+    return Reply([_out(ctx, e) for e in page], pagination=pagination)
 
 
 def list_dictionary_entries(ctx: RequestContext) -> Reply:
@@ -97,7 +109,7 @@ def list_dictionary_languages(ctx: RequestContext) -> Reply:
 
 def create_dictionary_entry(ctx: RequestContext) -> Reply:
     body = ctx.body
-    fields = _checked({
+    fields = _checked({  # the service keeps upload_id for a recorded entry only
         "word": body["word"].strip(), "method": body["method"],
         "language": _language(body["language"]), "description": body.get("description"),
         "pronunciation": body.get("pronunciation"), "ipa": body.get("ipa"),
@@ -105,7 +117,7 @@ def create_dictionary_entry(ctx: RequestContext) -> Reply:
     })
     entry = dictionary.create_entry(ctx.engine, ctx.workspace().info.id, _user(ctx), fields,
                                     ctx.now)
-    return Reply(entry_out(entry))
+    return Reply(_out(ctx, entry))
 
 
 _REQUIRED = ("word", "method", "language")
@@ -123,15 +135,15 @@ def update_dictionary_entry(ctx: RequestContext) -> Reply:
         body["word"] = body["word"].strip()
 
     def merge(entry: DictionaryRecord) -> dict[str, Any]:
-        stored = {k: getattr(entry, k) for k in _FIELDS}
-        if body.get("method", entry.method) != "recorded":
-            stored["upload_id"] = None  # only a recorded entry keeps a clip
-        checked = _checked({**stored, **body})
+        merged = {**{k: getattr(entry, k) for k in _FIELDS}, **body}
+        if merged["method"] != "recorded":
+            merged["upload_id"] = None  # only a recorded entry keeps (or takes) a clip
+        checked = _checked(merged)
         return {k: v for k, v in checked.items() if v != getattr(entry, k)}
 
     entry = dictionary.change_entry(ctx.engine, ctx.workspace().info.id, ctx.path["entry_id"],
                                     merge, ctx.now)
-    return Reply(entry_out(entry))
+    return Reply(_out(ctx, entry))
 
 
 def delete_dictionary_entry(ctx: RequestContext) -> Reply:

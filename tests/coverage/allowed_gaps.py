@@ -56,10 +56,11 @@ ALLOWED_GAPS: dict[str, str] = {
        for operation in ("get_catalog_provider", "list_catalog_provider_models",
                          "get_catalog_provider_model")},
     "enum: DictionaryMethod recorded":
-        "a recorded entry needs a confirmed dictionary upload, and the mock takes no uploads "
-        "yet (create answers 422 on upload_id)",
+        "seeded entries are spelled; a recorded entry needs a write (upload, PUT, confirm, "
+        "create), which the read-only crawl does not make (test_dictionary covers it)",
     "optional: DictionaryOut audio_url":
-        "only recorded entries carry a clip link, and there are none until uploads exist",
+        "only recorded entries carry a clip link, and the crawl reads seeded (spelled) "
+        "entries only; making one needs a write (test_dictionary covers it)",
     "enum: TemplateEstimateResponse.cache_status miss":
         "the mock prices a template when it is saved, so every estimate read is a hit",
     "enum: TemplateEstimateResponse.cache_status stale":

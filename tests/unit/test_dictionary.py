@@ -190,3 +190,95 @@ def test_entries_are_bounded_and_reset_with_the_workspace(
     ok(client.post("/__mock/reset", json={"workspace_id": ACME}))
     assert_error(client.delete(f"{DICTIONARY}/{made['id']}", headers=KEY), 404, "NOT_FOUND")
     assert sum(r["count"] for r in ok(client.get(f"{DICTIONARY}/languages", headers=KEY))) == 12
+
+
+# -- recorded entries: a confirmed upload of category dictionary ---------------------------
+
+WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(28)
+UPLOADS = "/api/v1/uploads"
+
+
+def dictionary_upload(client: FlaskClient, filename: str = "podonos.wav",
+                      category: str = "dictionary", content: bytes = WAV,
+                      headers: dict[str, str] = KEY, confirm: bool = True) -> str:
+    """An upload made, filled and (unless told) confirmed as a client would: POST, PUT,
+    confirm against one of the caller's workflows."""
+    made = ok(client.post(UPLOADS, json={"filename": filename, "category": category},
+                          headers=headers), 201)
+    put = client.put(made["upload_url"].replace("http://localhost", ""), data=content,
+                     headers={"Content-Type": made["upload"]["content_type"]})
+    assert put.status_code == 200, put.get_data(as_text=True)
+    if confirm:
+        workflow = ok(client.get("/api/v1/workflows?limit=1", headers=headers))[0]["id"]
+        ok(client.post(f"{UPLOADS}/{made['upload']['id']}", headers=headers,
+                       json={"context_type": "workflow", "context_id": workflow}))
+    return str(made["upload"]["id"])
+
+
+def recorded(upload_id: str, word: str = "Podonos") -> dict[str, Any]:
+    return {"word": word, "method": "recorded", "language": "en-us", "upload_id": upload_id}
+
+
+def test_a_recorded_entry_takes_a_confirmed_dictionary_upload(client: FlaskClient) -> None:
+    upload_id = dictionary_upload(client)
+    made = entry(client, method="recorded", pronunciation=None, upload_id=upload_id)
+    assert (made["method"], made["pronunciation"]) == ("recorded", None)
+    clip = client.get(made["audio_url"].replace("http://localhost", ""))
+    assert clip.status_code == 200 and clip.data == WAV
+    listed = listing(client, "?language=en-us&method=recorded")
+    assert listed["pagination"]["total"] == 1
+    assert [row["id"] for row in listed["data"]] == [made["id"]]
+    assert listed["data"][0]["audio_url"]
+    # The upload is taken: a second entry cannot have it, and nothing is recorded.
+    before = ok(client.get("/__mock/events"))["events"]
+    assert_error(client.post(DICTIONARY, json=recorded(upload_id, "Another"), headers=KEY),
+                 409, "CONFLICT")
+    other = entry(client, word="Another")
+    assert_error(client.put(f"{DICTIONARY}/{other['id']}", headers=KEY, json={
+        "method": "recorded", "upload_id": upload_id}), 409, "CONFLICT")
+    assert len(ok(client.get("/__mock/events"))["events"]) == len(before) + 1
+    # Back to spelled: the clip goes, and the upload is free for another entry.
+    spelled = ok(client.put(f"{DICTIONARY}/{made['id']}",
+                            json={"method": "spelled", "pronunciation": "Poh-doh-nohs"},
+                            headers=KEY))
+    assert spelled["audio_url"] is None and spelled["method"] == "spelled"
+    moved = ok(client.put(f"{DICTIONARY}/{other['id']}", headers=KEY, json={
+        "method": "recorded", "upload_id": upload_id.upper()}))
+    assert moved["audio_url"] and moved["pronunciation"] == other["pronunciation"]
+
+
+def test_deleting_a_recorded_entry_frees_its_upload(client: FlaskClient) -> None:
+    upload_id = dictionary_upload(client)
+    made = ok(client.post(DICTIONARY, json=recorded(upload_id), headers=KEY), 201)
+    ok(client.delete(f"{DICTIONARY}/{made['id']}", headers=KEY))
+    again = ok(client.post(DICTIONARY, json=recorded(upload_id, "Again"), headers=KEY), 201)
+    assert again["audio_url"]
+    # A spelled entry takes no clip, even when sent one.
+    spelled = entry(client, word="Spelled", upload_id=dictionary_upload(client, "b.wav"))
+    assert spelled["audio_url"] is None
+    # The upload deleted: the entry stays, its link goes.
+    ok(client.delete(f"{UPLOADS}/{upload_id}", headers=KEY))
+    assert listing(client, "/search?search=again")["data"][0]["audio_url"] is None
+
+
+@pytest.mark.parametrize("kind", ["script upload", "pending upload", "unknown id",
+                                  "other workspace"])
+def test_a_recorded_entry_refuses_anything_but_a_confirmed_dictionary_upload(
+        client: FlaskClient, kind: str) -> None:
+    if kind == "script upload":
+        upload_id = dictionary_upload(client, "lines.txt", "script", b"Hello there.\n")
+    elif kind == "pending upload":
+        upload_id = dictionary_upload(client, confirm=False)
+    elif kind == "other workspace":
+        upload_id = dictionary_upload(client, headers=GLOBEX_AS)
+    else:
+        upload_id = "00000000-0000-4000-8000-000000000000"
+    spelled = entry(client)
+    before = ok(client.get("/__mock/events"))["events"]
+    error = assert_error(client.post(DICTIONARY, json=recorded(upload_id, "Other"),
+                                     headers=KEY), 422, "VALIDATION_ERROR")
+    assert [d["field"] for d in error["error"]["details"]] == ["upload_id"]
+    error = assert_error(client.put(f"{DICTIONARY}/{spelled['id']}", headers=KEY, json={
+        "method": "recorded", "upload_id": upload_id}), 422, "VALIDATION_ERROR")
+    assert [d["field"] for d in error["error"]["details"]] == ["upload_id"]
+    assert ok(client.get("/__mock/events"))["events"] == before

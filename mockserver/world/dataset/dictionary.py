@@ -2,7 +2,7 @@
 
 Each workspace starts with a few entries (brand names, acronyms, loanwords) in a few
 languages, drawn from ``rng(seed, "dictionary", key)`` and dated from the dataset epoch.
-Seeded entries are spelled: a recorded entry needs an uploaded clip. Entries are served,
+Seeded entries are spelled: a recorded entry needs a clip a client uploaded. Entries are served,
 never applied: no run reads them, as the SDK documents of the real API.
 """
 

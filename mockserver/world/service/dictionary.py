@@ -16,6 +16,7 @@ from ..dataset.dictionary import entries_of, entry_id, live_entries
 from ..state.records import DictionaryRecord
 from ..state.store import WorkspaceState
 from .engine import StateEngine
+from .uploads import confirmed_upload
 
 MAX_ENTRIES_PER_WORKSPACE = 2000  # live entries, seeded ones included
 
@@ -33,15 +34,19 @@ def _clash(engine: StateEngine, state: WorkspaceState, word: str, language: str,
                            f"(id {entry.id})")
 
 
-def recorded_clip(engine: StateEngine, state: WorkspaceState, upload_id: str) -> str:
-    """The confirmed upload of category ``dictionary`` a recorded entry takes its clip from.
-
-    The mock takes no uploads yet, so no id can name one: a clear 422 on ``upload_id``.
-    This is the one place to look the upload up once uploads exist.
-    """
-    raise ValidationFailed("Invalid dictionary entry", [Detail("upload_id", value_error(
-        "recorded entries need a confirmed upload of category 'dictionary'; this mock does "
-        "not take uploads yet, so use method 'spelled'"))])
+def recorded_clip(engine: StateEngine, state: WorkspaceState, upload_id: str,
+                  entry_id_: str | None = None) -> str:
+    """The id of the confirmed upload of category ``dictionary`` a recorded entry takes its
+    clip from: a 422 on ``upload_id`` unless this workspace has one by that id, a 409 when
+    another entry already took it (the SDK: an upload is consumed by one entry)."""
+    found = confirmed_upload(engine.world, state.info.id, upload_id, "dictionary")
+    if found is None:
+        raise ValidationFailed("Invalid dictionary entry", [Detail("upload_id", value_error(
+            "no confirmed upload of category 'dictionary' has this id in this workspace"))])
+    for entry in live_entries(engine.world, state):
+        if entry.upload_id == found.id and entry.id != entry_id_:
+            raise Conflict(f"This upload is already the clip of entry {entry.id}")
+    return found.id
 
 
 def _entry(engine: StateEngine, state: WorkspaceState, entry_id_: str) -> DictionaryRecord:
@@ -77,11 +82,12 @@ def create_entry(engine: StateEngine, workspace_id: str, user_id: str | None,
             raise Conflict(f"This workspace already has {MAX_ENTRIES_PER_WORKSPACE} "
                            "dictionary entries; delete one first")
         _clash(engine, state, fields["word"], fields["language"])
-        if fields["method"] == "recorded":
-            recorded_clip(engine, state, fields["upload_id"])
+        clip = (recorded_clip(engine, state, fields["upload_id"])
+                if fields["method"] == "recorded" else None)
         new_id = new_entry_id(engine, state)
         return "dictionary.created", {"workspace": workspace_id, "id": new_id,
-                                      "user_id": user_id, **fields, "at": now.isoformat()}
+                                      "user_id": user_id, **fields, "upload_id": clip,
+                                      "at": now.isoformat()}
 
     return engine.execute_then(decide, lambda: find_entry(engine, workspace_id, new_id))
 
@@ -98,7 +104,7 @@ def change_entry(engine: StateEngine, workspace_id: str, entry_id_: str,
         word, language = changes.get("word", entry.word), changes.get("language", entry.language)
         _clash(engine, state, word, language, ignore=entry_id_)
         if changes.get("upload_id"):  # a new clip (the method's needs were checked)
-            recorded_clip(engine, state, changes["upload_id"])
+            changes["upload_id"] = recorded_clip(engine, state, changes["upload_id"], entry_id_)
         return "dictionary.changed", {"workspace": workspace_id, "id": entry_id_,
                                       "changes": changes, "at": now.isoformat()}
 
