@@ -65,7 +65,17 @@ def _one(caller: Caller, case: Case[Any]) -> None:
         case.validate_response(response, checks=SCHEMATHESIS_CHECKS)
     except FailureGroup as group:
         for failure in group.exceptions:
-            caller.add(_finding(exchange, failure))
+            if not _documented_retry(case, response.status_code, response.headers, failure):
+                caller.add(_finding(exchange, failure))
+
+
+def _documented_retry(case: Case[Any], status: int, headers: Any, failure: Failure) -> bool:
+    """A 503 the operation documents, with the ``Retry-After`` that says when to ask again
+    (a voice not analysed yet), is an answer of the contract, not a server error."""
+    responses = case.operation.definition.raw.get("responses", {})
+    retry_after = any(str(name).lower() == "retry-after" for name in headers)
+    return (status == 503 and retry_after and "503" in responses
+            and set(failure.checks) == {"not_a_server_error"})
 
 
 def _finding(exchange: Exchange, failure: Failure) -> Finding:
