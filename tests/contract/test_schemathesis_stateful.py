@@ -416,5 +416,5 @@ def test_the_links_and_examples_alone_reach_the_run_operations(tmp_path: Path) -
     # (pause and cancel both were reached in most runs, one of them in every run): a start,
     # a control of the started run and its reads prove the phase gets past the first write.
     assert START in reached, sorted(reached)
-    assert RUN_COMMANDS - {START} & reached, sorted(RUN_COMMANDS - reached)
+    assert (RUN_COMMANDS - {START}) & reached, sorted(RUN_COMMANDS - reached)
     assert len(RUN_READS & reached) >= 2, sorted(RUN_READS - reached)
