@@ -82,6 +82,14 @@ class MockApp:
     snapshots: SnapshotKeeper  # loads the latest snapshot at startup, writes new ones
 
 
+class MockFlask(Flask):
+    """Flask, without the check for ``async`` views and hooks (none here), which it makes
+    for every hook and view of every request."""
+
+    def ensure_sync(self, func: Any) -> Any:
+        return func
+
+
 def mock_of(app: Flask) -> MockApp:
     """The mock behind a Flask app made by ``create_app``."""
     mock = app.extensions.get(EXTENSION_KEY)
@@ -116,7 +124,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         _replay(engine, settings.replay_path)
     _check_clock_after_log(clock)
     engine.on_sync = keeper.ensure_running
-    app = Flask("onepin_mock")
+    app = MockFlask("onepin_mock")
     # A path is matched as sent: werkzeug would redirect `/api/v1//workflows` (308, an HTML
     # body) and serve `//files/<token>` as `/files/<token>`; both are 404s in the envelope.
     app.url_map.merge_slashes = False
@@ -128,16 +136,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     allow = _register(app, pipeline, operations, handlers.operations())
     _install_error_pages(app, world)
     install_docs_site(app, spec, settings, fixtures)
-    # after_request hooks run last-registered first: the journal sees the final headers.
-    app.after_request(_observe(world, journal, settings))
-    app.after_request(_version_header(settings.required_sdk_version))
-    # First of the before_request hooks: every request, refused early or not, has a record.
-    app.before_request(_begin_record)
+    # One hook each way (Flask's per-hook cost is paid on every request): the first
+    # before_request hook, so a request refused early has a record too; the last
+    # after_request hook to run, so the journal sees the final headers.
+    app.after_request(_finish(world, journal, settings))
+    app.before_request(_front_door(world, HostPolicy.for_bind(settings.host,
+                                                              settings.allowed_hosts)))
     app.teardown_request(_end_record)
-    # Before CORS and routing: a rebinding page's preflights, pages and files are refused too.
-    app.before_request(_host_check(HostPolicy.for_bind(settings.host, settings.allowed_hosts),
-                                   world))
-    app.before_request(_path_as_sent(world))
     _install_middleware(app, settings)
     install_cors(app, CorsPolicy(settings.cors_origins, settings.cors_allow_null_origin,
                                  settings.cors_allow_credentials),
@@ -313,49 +318,43 @@ def _install_error_pages(app: Flask, world: World) -> None:
         return envelope(error_for_status(exc.code or 500, exc.description or "HTTP error"))
 
 
-def _host_check(policy: HostPolicy, world: World) -> Any:
-    """Refuse a request whose ``Host`` this mock does not serve (DNS rebinding: see
-    ``hosts.py``), for the API, the file links, the pages and the control API alike."""
+def _front_door(world: World, hosts: HostPolicy) -> Any:
+    """Begin the request's record, then refuse what no route may see: a ``Host`` this mock
+    does not serve (DNS rebinding: ``hosts.py``; before CORS and routing, so a rebinding
+    page's preflights, pages and files are refused too) and a path with leading ``//``
+    (werkzeug folds them into one, so `//files/<token>` would serve the file; interior
+    ``//`` are kept by ``merge_slashes``: a path is matched as sent)."""
 
-    def check() -> Response | None:
+    def check() -> Response | None:  # a before_request hook returning a value answers
+        request_record.begin()
+        environ = request.environ
         # The Host the request arrived with, not one a trusted proxy header put in its place.
-        host = request.environ.get(RECEIVED_HOST, request.environ.get("HTTP_HOST"))
-        if policy.accepts(host):
-            return None
-        parts = split_host_header(host or "")
-        name = parts[0] if parts else host
-        return render_error(MisdirectedRequest(
-            f"This mock does not serve the host {excerpt(host)}; start it with "
-            f"--allowed-host {excerpt(name)} to accept it"), new_meta(world.clock.now()))
+        host = environ.get(RECEIVED_HOST, environ.get("HTTP_HOST"))
+        if not hosts.accepts(host):
+            parts = split_host_header(host or "")
+            name = parts[0] if parts else host
+            return render_error(MisdirectedRequest(
+                f"This mock does not serve the host {excerpt(host)}; start it with "
+                f"--allowed-host {excerpt(name)} to accept it"), new_meta(world.clock.now()))
+        if environ.get("PATH_INFO", "").startswith("//"):
+            return render_error(ApiNotFound("No such endpoint"), new_meta(world.clock.now()))
+        return None
 
     return check
-
-
-def _path_as_sent(world: World) -> Any:
-    """werkzeug matches a path with its leading slashes folded into one, so `//files/<token>`
-    would serve the file; a path is matched as sent (interior `//` too: ``merge_slashes``)."""
-
-    def check() -> Response | None:
-        if not request.environ.get("PATH_INFO", "").startswith("//"):
-            return None
-        return render_error(ApiNotFound("No such endpoint"), new_meta(world.clock.now()))
-
-    return check
-
-
-def _begin_record() -> None:  # None: a before_request hook returning a value answers
-    request_record.begin()
 
 
 def _end_record(_error: BaseException | None) -> None:
     request_record.end()
 
 
-def _observe(world: World, journal: Journal, settings: Settings) -> Any:
-    """Log one line per request, and journal the API traffic: not the mock's own pages,
-    its /__mock/ control calls, or the preflights a browser sends on its own."""
+def _finish(world: World, journal: Journal, settings: Settings) -> Any:
+    """Stamp the SDK version header, log one line per request, and journal the API
+    traffic: not the mock's own pages, its /__mock/ control calls, or the preflights a
+    browser sends on its own."""
+    required_version = settings.required_sdk_version
 
-    def observe(response: Response) -> Response:
+    def finish(response: Response) -> Response:
+        response.headers[VERSION_HEADER] = required_version
         record = request_record.current()
         # The object behind Flask's proxy, looked up once (each proxy access is one).
         request_now: Request = request._get_current_object()  # type: ignore[attr-defined]
@@ -369,7 +368,7 @@ def _observe(world: World, journal: Journal, settings: Settings) -> Any:
             _journal(world, journal, request_now, record, response, duration_ms)
         return response
 
-    return observe
+    return finish
 
 
 def _journal(world: World, journal: Journal, asked: Request, record: RequestRecord,
@@ -396,11 +395,3 @@ def _journal(world: World, journal: Journal, asked: Request, record: RequestReco
 def _body_parts(response: Response) -> tuple[bytes, ...]:
     parts = response.body_parts if isinstance(response, CompactJson) else None
     return parts or (response.get_data(),)
-
-
-def _version_header(required: str) -> Any:
-    def add(response: Response) -> Response:
-        response.headers[VERSION_HEADER] = required
-        return response
-
-    return add
