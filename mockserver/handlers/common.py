@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from typing import Any
 
+from ..envelope import compact_json
 from ..errors import Detail, ValidationFailed
 from ..formats import parse_zoned_datetime
 from ..validation_messages import value_error
 from ..world.runs.record import RunRecord
+from ..world.service.reads import Encoded, kept_read
+from ..world.state.derived import EncodedRead
 from ..world.state.links import Link
 from ..world.state.store import WorkspaceState
 from ..world.views.run_views import RunView
-from .base import RequestContext
+from .base import Reply, RequestContext
 
 
 def zoned(value: Any) -> datetime | None:
@@ -47,3 +50,28 @@ def paged(ctx: RequestContext, items: Sequence[Any], *, counted: bool) -> tuple[
     page = ctx.page()
     return list(items[page.offset : page.offset + page.limit]), page.pagination(len(items),
                                                                            counted=counted)
+
+
+def kept_reply(ctx: RequestContext, state: WorkspaceState, depends_on: Hashable,
+               build: Callable[[], tuple[Reply, bool]]) -> Reply:
+    """The answer ``build`` makes (with whether it is steady), or the one kept from an
+    earlier read that still holds (``world/service/reads.kept_read``). ``depends_on``:
+    what the answer reads beyond the operation, its query and the request URL."""
+    built: list[Reply] = []
+
+    def encode() -> Encoded:
+        reply, steady = build()
+        built.append(reply)
+        if not steady:
+            return None, False
+        try:
+            return EncodedRead(compact_json(reply.data), reply.pagination, reply.headers), True
+        except UnicodeEncodeError:  # sent as it is (the wire layer knows how), not kept
+            return None, False
+
+    key = (ctx.operation_id, ctx.query_items, ctx.path_url, depends_on)
+    kept = kept_read(ctx.engine, state, key, ctx.now, encode)
+    if kept is None:
+        return built[0]
+    return Reply(None, pagination=kept.pagination, headers=dict(kept.headers),
+                 data_json=kept.data_json)

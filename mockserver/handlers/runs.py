@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..envelope import compact_json
-from ..world.service.reads import settled_read
-from ..world.state.derived import EncodedRead
 from ..world.views.run_views import RunView
 from .base import Handler, Reply, RequestContext
-from .common import paged, run_view
+from .common import kept_reply, paged, run_view
 
 _SORT_KEYS = {
     "created_at": lambda v: v.run.created_at,
@@ -26,27 +23,13 @@ def _run_read(ctx: RequestContext, build: Callable[[RunView], Reply]) -> Reply:
     with state.lock:
         run = state.run(ctx.path["workflow_id"], ctx.path["run_id"])
 
-    def reply() -> Reply:
+    def reply() -> tuple[Reply, bool]:
         with state.lock:
             view = run_view(ctx, state, run)
-        return build(view)
+            settled = run.settled(ctx.now)
+        return build(view), settled
 
-    unkept: list[Reply] = []
-
-    def encode() -> EncodedRead | None:
-        made = reply()
-        try:
-            return EncodedRead(compact_json(made.data), made.pagination, made.headers)
-        except UnicodeEncodeError:
-            unkept.append(made)  # sent as it is, and not kept
-            return None
-
-    depends_on = (ctx.operation_id, ctx.query_items, ctx.path_url)
-    kept = settled_read(ctx.engine, state, run, ctx.now, depends_on, encode)
-    if kept is None:
-        return unkept[0] if unkept else reply()
-    return Reply(None, pagination=kept.pagination, headers=dict(kept.headers),
-                 data_json=kept.data_json)
+    return kept_reply(ctx, state, run.id, reply)
 
 
 def _sorted(views: list[RunView], field: str, descending: bool) -> list[RunView]:

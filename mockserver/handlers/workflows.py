@@ -14,12 +14,14 @@ from ..world.views.run_views import runs_summary
 from ..world.views.upload_views import upload_out as upload_view
 from ..world.views.workflow_views import (
     ListQuery,
+    aggregates_steady,
     list_rows,
+    needs_every_row,
     workflow_aggregates,
     workflow_out,
 )
 from .base import Handler, Reply, RequestContext
-from .common import paged, run_view, window
+from .common import kept_reply, paged, run_view, window
 
 
 def full_workflow(ctx: RequestContext, state: WorkspaceState,
@@ -29,7 +31,14 @@ def full_workflow(ctx: RequestContext, state: WorkspaceState,
     return workflow_out(record, agg)
 
 
+def _steady(ctx: RequestContext, state: WorkspaceState, workflow_id: str) -> bool:
+    return aggregates_steady(ctx.engine.caches, state, workflow_id, ctx.now,
+                             ctx.world.run_statuses)
+
+
 def list_workflows(ctx: RequestContext) -> Reply:
+    """A page made only of workflows whose runs are settled is kept until the next event
+    (``kept_reply``); a page filtered by run status reads every workflow and never is."""
     after, before = window(ctx, "last_run_after", "last_run_before")
     query = ListQuery(
         status=ctx.query.get("status"), search=ctx.query.get("search"),
@@ -39,17 +48,30 @@ def list_workflows(ctx: RequestContext) -> Reply:
     )
     state = ctx.workspace()
     include = bool(ctx.query.get("include_definition", False))
-    with state.lock:
-        rows = list_rows(ctx.engine.caches, state, query, ctx.now, ctx.world.run_statuses)
-        page, pagination = paged(ctx, rows, counted=True)
-        data = [workflow_out(w, agg, definition=include) for w, agg in page]
-    return Reply(data, pagination=pagination)
+
+    def build() -> tuple[Reply, bool]:
+        with state.lock:
+            rows = list_rows(ctx.engine.caches, state, query, ctx.now, ctx.world.run_statuses)
+            page, pagination = paged(ctx, rows, counted=True)
+            data = [workflow_out(w, agg, definition=include) for w, agg in page]
+            steady = not needs_every_row(query) and all(
+                _steady(ctx, state, w.id) for w, _agg in page)
+        return Reply(data, pagination=pagination), steady
+
+    return kept_reply(ctx, state, None, build)
 
 
 def get_workflow(ctx: RequestContext) -> Reply:
     state = ctx.workspace()
-    with state.lock:
-        return Reply(full_workflow(ctx, state, state.workflow(ctx.path["workflow_id"])))
+    workflow_id = ctx.path["workflow_id"]
+
+    def build() -> tuple[Reply, bool]:
+        with state.lock:
+            record = state.workflow(workflow_id)
+            reply = Reply(full_workflow(ctx, state, record))
+            return reply, _steady(ctx, state, record.id)
+
+    return kept_reply(ctx, state, workflow_id, build)
 
 
 def get_workflow_markdown(ctx: RequestContext) -> Reply:
@@ -89,10 +111,16 @@ def check_workflow_name_availability(ctx: RequestContext) -> Reply:
 def runs_summary_handler(ctx: RequestContext) -> Reply:
     start, end = window(ctx, "from", "to")
     state = ctx.workspace()
-    with state.lock:
-        runs = state.runs_of(state.workflow(ctx.path["workflow_id"]).id)
-        views = [run_view(ctx, state, run) for run in runs]
-    return Reply(runs_summary(views, start, end))
+    workflow_id = ctx.path["workflow_id"]
+
+    def build() -> tuple[Reply, bool]:
+        with state.lock:
+            runs = state.runs_of(state.workflow(workflow_id).id)
+            views = [run_view(ctx, state, run) for run in runs]
+            settled = all(run.settled(ctx.now) for run in runs)
+        return Reply(runs_summary(views, start, end)), settled
+
+    return kept_reply(ctx, state, workflow_id, build)
 
 
 def _estimate(ctx: RequestContext) -> Reply:

@@ -1,6 +1,8 @@
-"""Reads of a settled run are encoded once and sent again (world/service/reads.py):
-the bytes a client gets must be the ones a fresh build gives, and the next event or the
-next second of the links' expiry must show through."""
+"""Steady answers are encoded once and sent again (world/service/reads.py): a settled
+run's reads, a workflow whose runs are settled, a list page of such workflows, a runs
+summary. The bytes a client gets must be the ones a fresh build gives, the next event or
+the next second of the links' expiry must show through, and an answer that can still
+change with time (a live run, its workflow, a page showing it) is never kept."""
 
 from __future__ import annotations
 
@@ -122,3 +124,61 @@ def test_an_active_run_is_never_kept(client: FlaskClient, app: Flask) -> None:
 def _urls(data: dict[str, Any]) -> set[str]:
     return {card["audio"]["playback_url"] for row in data["rows"] for card in row["cards"]
             if card["audio"]["playback_url"]}
+
+
+WORKFLOW_READS = [f"{WORKFLOWS}/{MULTI}", f"{WORKFLOWS}/{MULTI}/runs/summary",
+                  f"{WORKFLOWS}/{MULTI}/runs/summary?from=2026-01-01T00:00:00Z",
+                  f"{WORKFLOWS}?limit=20", f"{WORKFLOWS}?limit=5&offset=5&sort=name",
+                  f"{WORKFLOWS}?limit=3&include_definition=true"]
+
+
+def _get(client: FlaskClient, path: str) -> bytes:
+    response = client.get(path, headers=KEY)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return without_meta(response.get_data())
+
+
+def test_steady_workflow_reads_are_kept_and_send_what_a_fresh_build_gives(
+        client: FlaskClient, app: Flask, uncached_app: Flask) -> None:
+    reads = mock_of(app).engine.caches.encoded_reads
+    reads.clear()
+    first = {path: _get(client, path) for path in WORKFLOW_READS}
+    assert len(reads) == len(WORKFLOW_READS), "each steady answer is kept, once"
+    again = {path: _get(client, path) for path in WORKFLOW_READS}
+    fresh = {path: _get(uncached_app.test_client(), path) for path in WORKFLOW_READS}
+    for path in WORKFLOW_READS:
+        assert again[path] == first[path] == fresh[path], path
+
+
+def test_a_filtered_list_is_never_kept(client: FlaskClient, app: Flask) -> None:
+    """A run-status filter reads every workflow's runs, not only the page's."""
+    reads = mock_of(app).engine.caches.encoded_reads
+    reads.clear()
+    for query in ("status=completed", "has_failed_run=true",
+                  "last_run_after=2026-01-01T00:00:00Z"):
+        _get(client, f"{WORKFLOWS}?{query}")
+    assert len(reads) == 0
+
+
+def test_a_workflow_with_a_live_run_is_read_afresh_until_the_run_settles(
+        client: FlaskClient, app: Flask) -> None:
+    """A quarter of a second at a time through a run's life (no event between reads):
+    the workflow, its list row and its summary follow the run, and each agrees with the
+    run read at the same instant."""
+    started = ok(client.post(f"{WORKFLOWS}/{MULTI}/runs", headers=KEY), 202)
+    run_url = f"{WORKFLOWS}/{MULTI}/runs/{started['id']}"
+    page = f"{WORKFLOWS}?limit=100"
+    statuses = []
+    for _ in range(400):
+        run = ok(client.get(run_url, headers=KEY))
+        workflow = ok(client.get(f"{WORKFLOWS}/{MULTI}", headers=KEY))
+        row = next(w for w in ok(client.get(page, headers=KEY)) if w["id"] == MULTI)
+        summary = ok(client.get(f"{WORKFLOWS}/{MULTI}/runs/summary", headers=KEY))
+        assert workflow["last_run_status"] == row["last_run_status"] == run["status"]
+        assert summary[run["status"]] == workflow["run_status_counts"][run["status"]]
+        statuses.append(run["status"])
+        if run["status"] not in ("pending", "running"):
+            break
+        mock_of(app).world.clock.advance(0.25)
+    assert statuses[0] == "pending" and "running" in statuses
+    assert statuses[-1] not in ("pending", "running"), "the run settled"

@@ -85,6 +85,14 @@ def workflow_aggregates(caches: DerivedCaches, state: WorkspaceState, workflow_i
     return value
 
 
+def aggregates_steady(caches: DerivedCaches, state: WorkspaceState, workflow_id: str,
+                      now: datetime, statuses: tuple[str, ...]) -> bool:
+    """Whether the aggregates ``workflow_aggregates`` gave at ``now`` hold until the next
+    event: exactly when it kept them."""
+    asked = AggregatesStamp(state.generation, state.runs.version(workflow_id), statuses, now)
+    return caches.aggregates.get((state.info.id, workflow_id), asked) is not None
+
+
 def workflow_out(record: WorkflowRecord, agg: Aggregates, *,
                  definition: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
@@ -156,6 +164,13 @@ def _sorted(records: list[WorkflowRecord], query: ListQuery,
     return ordered
 
 
+def needs_every_row(query: ListQuery) -> bool:
+    """Whether the list's rows depend on every workflow's runs (a run-status filter),
+    not only on the rows of the page."""
+    return not (query.status is None and query.has_failed_run is None
+                and query.last_run_after is None and query.last_run_before is None)
+
+
 class _Page(Sequence[Row]):
     """Listed workflows in order, whose aggregates are read only for the rows sliced out."""
 
@@ -201,8 +216,7 @@ def list_rows(caches: DerivedCaches, state: WorkspaceState, query: ListQuery, no
         needle = query.search.casefold()
         ids = [i for i in ids if needle in _haystack(state.workflows[i])]
     rows = _Page(caches, state, ids, now, statuses)
-    if query.status is None and query.has_failed_run is None and not (
-            query.last_run_after or query.last_run_before):
+    if not needs_every_row(query):
         return rows
     return [row for row in rows[:] if _matches(row, query)]
 
