@@ -39,7 +39,7 @@ from . import request_record, wire
 from .auth import WORKSPACE_HEADER, Authenticator, Principal
 from .control.admin_guard import check_control_request
 from .control.canned import CannedBodies
-from .control.overrides import NO_OVERRIDES, OverrideReader, Overrides
+from .control.overrides import NO_OVERRIDES, OVERRIDE_HEADERS, OverrideReader, Overrides
 from .envelope import new_meta, truncate_ms
 from .errors import (
     ApiError,
@@ -64,6 +64,7 @@ log = logging.getLogger("onepin_mock")
 VERSION_HEADER = "X-OnePin-Required-Version"
 ADMIN_HEADER = "X-Mock-Admin-Token"
 _SDK_AGENT = re.compile(r"^onepin(?:-python)?/(\S+)")
+_WORKSPACE_KEY = "HTTP_" + WORKSPACE_HEADER.upper().replace("-", "_")
 
 
 class Pipeline:
@@ -132,7 +133,7 @@ class Pipeline:
             return wire.json_response(canned, operation.success_status)
         reply = handler(self._context(operation, inputs, principal, now))
         return wire.reply_response(reply, operation.success_status, meta,  # 10
-                                   request.headers.get("Range"))
+                                   request.environ.get("HTTP_RANGE"))
 
     def _parse(self, operation: Operation, path: dict[str, str],
                record: RequestRecord) -> ParsedInput:
@@ -154,9 +155,10 @@ class Pipeline:
 
     def _authorize(self, operation: Operation, now: datetime, record: RequestRecord,
                    path_workspace: str | None) -> Principal | None:
+        environ = request.environ  # headers read where werkzeug keeps them, once each
         principal = self.authenticator.authorize(
-            operation, request.headers.get("Authorization"),
-            request.headers.get(WORKSPACE_HEADER), now, path_workspace)
+            operation, environ.get("HTTP_AUTHORIZATION"), environ.get(_WORKSPACE_KEY), now,
+            path_workspace)
         record.workspace_id = principal.workspace_id if principal else None
         return principal
 
@@ -175,7 +177,9 @@ class Pipeline:
         and a reset or export must not be delayed or faked."""
         if is_control(operation):
             return NO_OVERRIDES
-        return self.overrides.read(dict(request.headers), _signature(request))
+        environ = request.environ
+        sent = {name: environ[key] for name, key in OVERRIDE_HEADERS.items() if key in environ}
+        return self.overrides.read(sent, lambda: _signature(request))
 
     def _delay(self, overrides: Overrides) -> None:
         """Sleep for the delay the request asked for (clamped to --max-delay-ms)."""
@@ -218,7 +222,7 @@ class Pipeline:
             raise Unauthorized(f"This control endpoint needs the {ADMIN_HEADER} header")
 
     def _version_gate(self, req: Request) -> None:
-        match = _SDK_AGENT.match(req.headers.get("User-Agent", ""))
+        match = _SDK_AGENT.match(req.environ.get("HTTP_USER_AGENT", ""))
         if not match:
             return
         try:

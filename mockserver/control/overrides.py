@@ -33,6 +33,9 @@ from .fault_settings import RuntimeFaults
 PREFER_HEADER = "Prefer"
 DELAY_HEADER = "X-Mock-Delay"
 FAULT_HEADER = "X-Mock-Fault"
+# Each override header and the WSGI environ key its value arrives under.
+OVERRIDE_HEADERS = {name: "HTTP_" + name.upper().replace("-", "_")
+                    for name in (PREFER_HEADER, DELAY_HEADER, FAULT_HEADER)}
 # ASCII digits only: `\d` would also accept fullwidth and other Unicode digits.
 _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s)?\s*$")
 _STATUS = re.compile(r"^[0-9]{3}$")
@@ -133,7 +136,9 @@ class OverrideReader:
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def read(self, headers: dict[str, str], signature: str) -> Overrides:
+    def read(self, headers: dict[str, str], signature: Callable[[], str]) -> Overrides:
+        """``headers``: the override headers the request sent, by name. ``signature``: the
+        request's method and path, asked for only when a fault is drawn."""
         prefs = parse_prefer(_ascii_header(headers, PREFER_HEADER) or "")
         # Only errors: a 2xx would skip the handler yet claim its work done (a run start
         # that started nothing), a 1xx or 3xx would break the exchange. A success body
@@ -150,10 +155,11 @@ class OverrideReader:
             fault=_header_fault(fault_text, cap) if fault_text else self._drawn_fault(signature),
         )
 
-    def _drawn_fault(self, signature: str) -> Fault | None:
+    def _drawn_fault(self, signature_of: Callable[[], str]) -> Fault | None:
         s = self.faults.plan
         if not s.draws:
             return None
+        signature = signature_of()
         with self._lock:
             self._seen[signature] += 1
             occurrence = self._seen[signature]
