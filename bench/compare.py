@@ -1,16 +1,21 @@
-"""onepin-mock against Prism and a bare Flask app, on this machine, in one run.
+"""onepin-mock against Prism, Mockoon CLI and a bare Flask app, on this machine, in one run.
 
-Run it through ``bash bench/run`` (which installs wrk and Prism first). It starts the three
-servers on free 127.0.0.1 ports, with the same worker count (default: the number of cores):
+Run it through ``bash bench/run`` (which installs wrk, Prism and Mockoon CLI first). It starts
+the servers on free 127.0.0.1 ports, with the same worker count where a server has one
+(default: the number of cores):
 
 - onepin-mock in production mode (``serve --workers N``: auth and request validation on);
-- Prism ``mock -m`` on the same ``openapi.yaml``;
+- the peers, both mocking the same ``openapi.yaml``: Prism ``mock -m``, and Mockoon CLI
+  ``start --data openapi.yaml`` (one Node process: it has no worker option);
 - a bare Flask app answering one constant JSON body under granian (``bench/bare_app.py``),
   the ceiling of the stack.
 
-For each endpoint it runs wrk against the three back to back (so background load on a
-shared machine hits all three alike and the ratios stay meaningful), then prints and writes
-``bench/results.md``. Nothing is asserted: the numbers are for the README and for reading.
+For each endpoint it runs wrk against them back to back (so background load on a shared
+machine hits all alike and the ratios stay meaningful), then prints and writes
+``bench/results.md``. onepin-mock is compared with the faster peer on each endpoint. A peer
+that does not start is left out, and the output says so; a peer answering an endpoint with
+non-2xx statuses has them counted in its errors, and a footnote says so. Nothing is asserted:
+the numbers are for the README and for reading.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 KEY = "op_live_demoAllScopesKeyForOnepinMock001"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-PRISM = BENCH / ".scratch" / "node_modules" / ".bin" / "prism"
+NODE_MODULES = BENCH / ".scratch" / "node_modules"
+PRISM = NODE_MODULES / ".bin" / "prism"
+MOCKOON = NODE_MODULES / ".bin" / "mockoon-cli"
+POST_BODY = b'{"name":"bench workflow"}'  # what bench/post.lua sends
 LIST = "/api/v1/workflows?limit=20"
 STARTUP_LIMIT_SECONDS = 60
 
@@ -51,7 +60,8 @@ class Figures:
     rps: float = 0.0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
-    errors: int = 0
+    errors: int = 0  # socket errors and non-2xx answers
+    non_2xx: int = 0  # of which answers with a status outside 2xx/3xx
 
 
 @dataclass
@@ -69,8 +79,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
+def fetch(url: str, headers: dict[str, str] | None = None,
+          body: bytes | None = None) -> tuple[int, bytes]:
+    """Status and body of a GET, or of a JSON POST when ``body`` is given."""
+    if body is not None:
+        headers = {**(headers or {}), "Content-Type": "application/json"}
+    request = urllib.request.Request(url, data=body, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read()
@@ -137,6 +151,40 @@ def start_prism(workers: int) -> Server:
                            str(ROOT / "openapi.yaml")], port, LIST)
 
 
+def start_mockoon(workers: int) -> Server:
+    port = free_port()
+    # Mockoon CLI turns an OpenAPI file given as --data into its routes when it starts.
+    # --hostname/--port: listen on 127.0.0.1 on our free port, not the spec's server port;
+    # --disable-log-to-file: it would otherwise append every transaction to a log under
+    #   ~/.mockoon-cli/logs/ (a disk write per request; stdout, discarded here, still gets them);
+    # --disable-admin-api: its admin API would answer on the same port; nothing here uses it.
+    # It has no worker option: one Node process serves every request, whatever --workers says.
+    return start("Mockoon CLI", [str(MOCKOON), "start", "--data", str(ROOT / "openapi.yaml"),
+                                 "--hostname", "127.0.0.1", "--port", str(port),
+                                 "--disable-log-to-file", "--disable-admin-api"], port, LIST)
+
+
+def start_peer(starter: Callable[[int], Server], workers: int, name: str,
+               missing: list[str]) -> Server | None:
+    """A peer, or None (and why, appended to ``missing``) when it does not start: the run
+    goes on without it rather than losing the others' figures."""
+    try:
+        return starter(workers)
+    except (SystemExit, OSError) as error:  # start() exits on a timeout; OSError: no binary
+        missing.append(f"{name} did not start ({error}); its columns are left out.")
+        print(missing[-1], file=sys.stderr, flush=True)
+        return None
+
+
+def installed_version(package: str) -> str:
+    """The version npm installed into bench/.scratch, so the results name what ran."""
+    try:
+        manifest = json.loads((NODE_MODULES / package / "package.json").read_text())
+        return str(manifest["version"])
+    except (OSError, ValueError, KeyError):
+        return "?"
+
+
 def start_bare(workers: int, threads: int) -> Server:
     port = free_port()
     command = [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi",
@@ -165,8 +213,9 @@ def parse_wrk(output: str) -> Figures:
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
                               r"timeout (\d+)", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    figures.non_2xx = int(non_2xx.group(1)) if non_2xx else 0
     figures.errors = (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0) \
-        + (int(non_2xx.group(1)) if non_2xx else 0)
+        + figures.non_2xx
     return figures
 
 
@@ -250,6 +299,84 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "n/a"
 
 
+def faster_peer(peers: list[Server], name: str) -> Server | None:
+    """The peer with the most req/s on endpoint ``name``, among those whose every answer was
+    2xx/3xx (a fast error is no answer); among all of them when none was clean."""
+    ran = [peer for peer in peers if name in peer.results]
+    clean = [peer for peer in ran if not peer.results[name].non_2xx] or ran
+    return max(clean, key=lambda peer: peer.results[name].rps, default=None)
+
+
+def error_notes(servers: list[Server], paths: dict[str, Endpoint]) -> list[str]:
+    """One footnote per server and endpoint answered with non-2xx statuses under load, with
+    the status one request gets now (so a peer resolving our paths otherwise is visible)."""
+    notes = []
+    for server in servers:
+        for name, figures in server.results.items():
+            if not figures.non_2xx:
+                continue
+            endpoint = paths[name]
+            try:
+                status = str(fetch(server.base + endpoint.path, AUTH,
+                                   POST_BODY if endpoint.post else None)[0])
+            except OSError as error:  # it may have died under the load
+                status = f"no answer, {error}"
+            notes.append(f"{server.name} answered {figures.non_2xx:,} requests on `{name}` "
+                         f"with a status outside 2xx/3xx (one request now: {status}); they "
+                         "are counted in its errors and in its req/s.")
+    return notes
+
+
+def load_all(servers: list[Server], strict: Server, paths: dict[str, Endpoint],
+             seconds: int, connections: int) -> None:
+    """wrk on every endpoint, against every server back to back; strict mode only on the
+    list and the data page (the endpoints where checking the response costs the most)."""
+    for server in [*servers, strict]:  # warm every worker (lazy generation)
+        wrk(server.base + LIST, 1, connections)
+    for endpoint in paths.values():
+        contenders = list(servers)
+        if endpoint.path == LIST or "/data" in endpoint.path:
+            contenders.insert(1, strict)
+        for server in contenders:
+            server.results[endpoint.name] = wrk(server.base + endpoint.path, seconds,
+                                                connections, endpoint.post)
+
+
+def result_table(mock: Server, peers: list[Server], bare: Server) -> list[str]:
+    head = "| endpoint | onepin-mock req/s | p50 ms | p99 ms | errors |"
+    for peer in peers:
+        head += f" {peer.name} req/s | p50 ms | p99 ms | errors |"
+    head += " bare Flask req/s | p50 ms | p99 ms | mock / faster peer | mock/bare |"
+    lines = [head, "|---|" + "---:|" * (head.count("|") - 2)]
+    for name, m in mock.results.items():
+        row = f"| `{name}` | {m.rps:,.0f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | {m.errors} |"
+        for peer in peers:
+            f = peer.results[name]
+            row += f" {f.rps:,.0f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | {f.errors} |"
+        b = bare.results[name]
+        best = faster_peer(peers, name)
+        versus = (f"{ratio(m.rps, best.results[name].rps)} ({best.name})" if best else "n/a")
+        lines.append(f"{row} {b.rps:,.0f} | {b.p50_ms:.1f} | {b.p99_ms:.1f} | {versus} "
+                     f"| {ratio(m.rps, b.rps)} |")
+    return lines
+
+
+def figures_table(servers: list[Server], one: Server, one_health: Server,
+                  rss: dict[str, str], workers: int) -> list[str]:
+    others = servers[1:]  # onepin-mock first
+    blank = " |" * len(others)
+    return [
+        "| figure |" + "".join(f" {server.name} |" for server in servers),
+        "|---|" + "---:|" * len(servers),
+        f"| startup to the first 200 (`GET {LIST}`), {workers} workers |"
+        + "".join(f" {server.startup_s:.2f} s |" for server in servers),
+        f"| startup to the first 200, 1 worker | {one.startup_s:.2f} s |{blank}",
+        f"| startup to the first 200 of `/__mock/health`, 1 worker "
+        f"| {one_health.startup_s:.2f} s |{blank}",
+        "| peak RSS per worker |" + "".join(f" {rss[server.name]} |" for server in servers),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -270,24 +397,23 @@ def main() -> int:
     stop_process(one.process)
     one_health = start_mock("onepin-mock, 1 worker", 1, args.threads, probe="/__mock/health")
     stop_process(one_health.process)
+    missing: list[str] = []
     started = [start_mock("onepin-mock", args.workers, args.threads)]
     try:
         workflow, run = seeded_ids(started[0].base)
-        started.append(start_mock("onepin-mock --strict", args.workers, args.threads,
-                                  "--strict"))
-        started.append(start_prism(args.workers))
-        started.append(start_bare(args.workers, args.threads))
-        mock, strict, prism, bare = started
+        strict = start_mock("onepin-mock --strict", args.workers, args.threads, "--strict")
+        started.append(strict)
+        peers = [peer for peer in (
+            start_peer(start_prism, args.workers, "Prism", missing),
+            start_peer(start_mockoon, args.workers, "Mockoon CLI", missing)) if peer]
+        started += peers
+        bare = start_bare(args.workers, args.threads)
+        started.append(bare)
+        mock = started[0]
         plugin = in_process_figures()
-        for server in (mock, strict, prism, bare):  # warm every worker (lazy generation)
-            wrk(server.base + LIST, 1, args.connections)
-        for endpoint in endpoints(workflow, run):
-            contenders = [mock, prism, bare]
-            if endpoint.path == LIST or "/data" in endpoint.path:
-                contenders.insert(1, strict)
-            for server in contenders:
-                server.results[endpoint.name] = wrk(server.base + endpoint.path, args.seconds,
-                                                    args.connections, endpoint.post)
+        paths = {endpoint.name: endpoint for endpoint in endpoints(workflow, run)}
+        load_all([mock, *peers, bare], strict, paths, args.seconds, args.connections)
+        notes = error_notes([mock, *peers, bare], paths)
         rss = {server.name: worker_rss(server) for server in started}
     finally:
         for server in started:
@@ -300,32 +426,32 @@ def main() -> int:
         f"wrk -t2 -c{args.connections} -d{args.seconds:g}s on 127.0.0.1, "
         f"{os.cpu_count()} cores, load average {load:.1f} when it started "
         "(the machine may be shared: compare the ratios, which are measured back to back, "
-        "more than the absolute figures).")
+        "more than the absolute figures). Peers: Prism "
+        f"{installed_version('@stoplight/prism-cli')} (`mock -m`) and Mockoon CLI "
+        f"{installed_version('@mockoon/cli')} (one process: it has no worker option), "
+        "both serving the same `openapi.yaml`.")
     say()
-    say("| endpoint | onepin-mock req/s | p50 ms | p99 ms | errors | Prism req/s | p50 ms "
-        "| p99 ms | errors | bare Flask req/s | p50 ms | p99 ms | mock/Prism | mock/bare |")
-    say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for name, m in mock.results.items():
-        p, b = prism.results[name], bare.results[name]
-        say(f"| `{name}` | {m.rps:,.0f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | {m.errors} "
-            f"| {p.rps:,.0f} | {p.p50_ms:.1f} | {p.p99_ms:.1f} | {p.errors} "
-            f"| {b.rps:,.0f} | {b.p50_ms:.1f} | {b.p99_ms:.1f} "
-            f"| {ratio(m.rps, p.rps)} | {ratio(m.rps, b.rps)} |")
+    for note in missing:
+        say(note)
+        say()
+    for line in result_table(mock, peers, bare):
+        say(line)
     say()
+    for note in notes:
+        say(f"Note: {note}")
+        say()
+    if any(peer.results[name].non_2xx for peer in peers for name in paths):
+        say("A peer whose answers on an endpoint were not all 2xx/3xx is not taken as the "
+            "faster peer there, unless no peer's were.")
+        say()
     for name, s in strict.results.items():
         m = mock.results[name]
         say(f"Strict mode (`--strict`, every response checked against openapi.yaml) on "
             f"`{name}`: {s.rps:,.0f} req/s, p99 {s.p99_ms:.1f} ms, against {m.rps:,.0f} req/s "
             f"without: {ratio(s.rps, m.rps)}x the throughput.")
         say()
-    say("| figure | onepin-mock | Prism | bare Flask |")
-    say("|---|---:|---:|---:|")
-    say(f"| startup to the first 200 (`GET {LIST}`), {args.workers} workers "
-        f"| {mock.startup_s:.2f} s | {prism.startup_s:.2f} s | {bare.startup_s:.2f} s |")
-    say(f"| startup to the first 200, 1 worker | {one.startup_s:.2f} s | | |")
-    say(f"| startup to the first 200 of `/__mock/health`, 1 worker "
-        f"| {one_health.startup_s:.2f} s | | |")
-    say(f"| peak RSS per worker | {rss[mock.name]} | {rss[prism.name]} | {rss[bare.name]} |")
+    for line in figures_table([mock, *peers, bare], one, one_health, rss, args.workers):
+        say(line)
     say()
     say("| pytest plugin (in process, fresh interpreter) | time |")
     say("|---|---:|")
