@@ -29,6 +29,10 @@ JSON = dict[str, Any]
 VOICES_PER_WORKSPACE = 12
 _NAMES = ("Studio narrator", "Support desk", "Brand voice", "Trainer", "Announcer",
           "Storyteller", "Concierge", "Newsreader", "Guide", "Host", "Coach", "Presenter")
+# What a voice of each source (the spec's enum, less the catalog's own) is, in a sentence.
+_DESCRIPTIONS = {"recorded": "A recorded voice of this workspace.",
+                 "uploaded": "An uploaded voice of this workspace.",
+                 "provider_imported": "A voice this workspace imported from a provider."}
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def _voice(seed: int, workspace_id: str, place: int, index: int, owners: list[st
         "id": voice_id, "name": f"{_NAMES[index % len(_NAMES)]} {index + 1}",
         "provider": provider.provider,
         "provider_voice_id": f"{provider.provider}-{voice_id[:8]}",
-        "description": f"A {source.replace('_', ' ')} voice of this workspace.",
+        "description": _DESCRIPTIONS.get(source, "A voice of this workspace."),
         "is_active": usable,
         "gender": r.choice(("female", "male", "neutral")),
         "accent": vocabulary.accents[turn % len(vocabulary.accents)] if vocabulary.accents
