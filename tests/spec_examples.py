@@ -395,23 +395,35 @@ class Site:
         return dict(node)
 
 
+def _json_examples(response: dict[str, Any]) -> list[str]:
+    """The JSON media types of a response that carry an example (an example of another
+    media type would fail here by name: the comparison reads JSON)."""
+    found = [media for media, body in response.get("content", {}).items() if "example" in body]
+    assert all(media.endswith("json") for media in found), f"a non-JSON example: {found}"
+    return found
+
+
+def _site_name(prefix: str, media: str) -> str:
+    return prefix if media == "application/json" else f"{prefix} {media}"
+
+
 def sites() -> list[Site]:
-    """Every JSON response example: each operation's own (whatever its status) and each
-    shared error response's."""
+    """Every response example: each operation's own (whatever its status) and each shared
+    error response's, in every media type that has one."""
     found = []
     for operation in spec_operations():
         for code, response in operation.raw.get("responses", {}).items():
-            media = response.get("content", {}).get("application/json", {})
-            if "$ref" in response or "example" not in media:
+            if "$ref" in response:
                 continue
-            keys: tuple[str, ...] = ("paths", operation.path, operation.method.lower(),
-                                     "responses", str(code), "content", "application/json")
-            found.append(Site(f"{operation.operation_id} {code}", keys, int(code), operation,
-                              None))
+            for media in _json_examples(response):
+                keys = ("paths", operation.path, operation.method.lower(), "responses",
+                        str(code), "content", media)
+                found.append(Site(_site_name(f"{operation.operation_id} {code}", media), keys,
+                                  int(code), operation, None))
     for name, response in api_spec().document["components"]["responses"].items():
-        if "example" in response.get("content", {}).get("application/json", {}):
-            found.append(Site(f"components/responses/{name}",
-                              ("components", "responses", name, "content", "application/json"),
+        for media in _json_examples(response):
+            found.append(Site(_site_name(f"components/responses/{name}", media),
+                              ("components", "responses", name, "content", media),
                               None, None, name))
     return found
 

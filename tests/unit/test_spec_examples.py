@@ -18,9 +18,14 @@ in the natural request, said in the response's description), never trimmed by ha
 from __future__ import annotations
 
 import copy
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from spec_examples import (
@@ -97,6 +102,41 @@ def test_every_example_has_a_natural_request() -> None:
     assert operations == {op.operation_id for op in api_spec().operations}
     errors = {s.error for s in SITES if s.error is not None}
     assert errors == set(api_spec().document["components"]["responses"])
+
+
+def _refresh_script() -> ModuleType:
+    """scripts/refresh-spec-examples.py as a module (sys.path left as it was)."""
+    path = Path(__file__).resolve().parents[2] / "scripts" / "refresh-spec-examples.py"
+    spec = importlib.util.spec_from_file_location("refresh_spec_examples", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    saved = list(sys.path)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = saved
+    return module
+
+
+def test_the_refresh_script_changes_only_the_example(client: FlaskClient,
+                                                      seeds: Seeds) -> None:
+    """The script leaves the file as it is when the example is the answer, and otherwise
+    rewrites only the example's own lines, so that it reads back as the new answer."""
+    refresh = _refresh_script()
+    site = next(s for s in SITES if s.name == "get_run 200")
+    text = Path(api_spec().source).read_text(encoding="utf-8")
+    answer = as_documented(natural_answer(site, client, seeds).get_json())
+    assert refresh.rewrite(text, {site.keys: answer}) == text
+    changed = copy.deepcopy(answer)
+    changed["data"]["status"] = "failed"
+    old, new = text.split("\n"), refresh.rewrite(text, {site.keys: changed}).split("\n")
+    assert len(new) == len(old)
+    edits = [(mine, theirs) for mine, theirs in zip(old, new, strict=True) if mine != theirs]
+    assert [(a.strip(), b.strip()) for a, b in edits] == [("status: completed", "status: failed")]
+    node = yaml.load("\n".join(new), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    for key in site.keys:
+        node = node[key]
+    assert node["example"] == changed
 
 
 @pytest.mark.parametrize("operation_id", sorted(SHORT_PAGES))
