@@ -70,9 +70,11 @@ def install_cors(app: Flask, policy: CorsPolicy, refuse: Callable[[str], Respons
 
     @app.before_request
     def preflight() -> Response | None:
-        origin = request.headers.get("Origin")
-        if (request.method != "OPTIONS" or not origin
-                or "Access-Control-Request-Method" not in request.headers):
+        environ = request.environ  # read where werkzeug keeps the headers
+        if environ.get("REQUEST_METHOD", "").upper() != "OPTIONS":  # as werkzeug reads it
+            return None
+        origin = environ.get("HTTP_ORIGIN")
+        if not origin or "HTTP_ACCESS_CONTROL_REQUEST_METHOD" not in environ:
             return None
         if not policy.allows(origin):
             return refuse(f"Origin {origin} is not allowed")
@@ -83,7 +85,7 @@ def install_cors(app: Flask, policy: CorsPolicy, refuse: Callable[[str], Respons
 
     @app.after_request
     def decorate(response: Response) -> Response:
-        origin = request.headers.get("Origin")
+        origin = request.environ.get("HTTP_ORIGIN")
         if origin and policy.allows(origin):
             response.headers.setdefault("Access-Control-Allow-Origin", origin)
             response.headers.setdefault("Access-Control-Expose-Headers", EXPOSED_HEADERS)
