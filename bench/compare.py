@@ -291,10 +291,6 @@ def in_process_figures() -> dict[str, float]:
     return {k: float(v) for k, v in json.loads(done.stdout).items()}
 
 
-def fmt(f: Figures) -> str:
-    return f"{f.rps:8.0f} {f.p50_ms:7.1f} {f.p99_ms:7.1f} {f.errors:5d}"
-
-
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "n/a"
 
