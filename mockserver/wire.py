@@ -25,7 +25,6 @@ from typing import Any
 
 import brotli
 from flask import Response
-from werkzeug.datastructures import Headers
 from werkzeug.http import parse_accept_header
 
 from . import byte_ranges
@@ -103,7 +102,8 @@ def reply_response(reply: Reply, success_status: int, meta: dict[str, str],
             if reply.pagination is not None:
                 body["pagination"] = reply.pagination
         response = json_response(body, status)
-    response.headers.update(reply.headers)
+    if reply.headers:
+        response.headers.update(reply.headers)
     return response
 
 
@@ -173,14 +173,16 @@ class Compressing:
 
         body = self.app(environ, capture)
         status, header_list, exc_info = captured
-        headers = Headers(header_list)
-        if not compressible(headers.get("Content-Type", "")):
+        # The header list is read and extended as it is: werkzeug's ``Headers`` around it
+        # cost more than the rest of this middleware on an answer it leaves alone.
+        if not compressible(_header(header_list, "content-type") or ""):
             start_response(status, header_list, exc_info)
             return body
-        headers.add("Vary", "Accept-Encoding")
-        if (coding is None or "Content-Encoding" in headers or "Content-Range" in headers
+        header_list = [*header_list, ("Vary", "Accept-Encoding")]
+        if (coding is None or _header(header_list, "content-encoding") is not None
+                or _header(header_list, "content-range") is not None
                 or not status.startswith("200")):
-            start_response(status, headers.to_wsgi_list(), exc_info)
+            start_response(status, header_list, exc_info)
             return body
         read: list[bytes] = []
         try:
@@ -189,13 +191,31 @@ class Compressing:
             start_response(status, header_list, exc_info)
             return _broken(read, exc)
         if len(data) < MIN_BYTES:
-            start_response(status, headers.to_wsgi_list(), exc_info)
+            start_response(status, header_list, exc_info)
             return [data]
         encoded = encode(data, coding)
-        headers["Content-Encoding"] = coding
-        headers["Content-Length"] = str(len(encoded))
-        start_response(status, headers.to_wsgi_list(), exc_info)
+        start_response(status, _with_coding(header_list, coding, len(encoded)), exc_info)
         return [encoded]
+
+
+def _header(header_list: list[tuple[str, str]], lower_name: str) -> str | None:
+    """The first value of a header, by its lower-case name."""
+    for name, value in header_list:
+        if name.lower() == lower_name:
+            return value
+    return None
+
+
+def _with_coding(header_list: list[tuple[str, str]], coding: str,
+                 length: int) -> list[tuple[str, str]]:
+    """The headers of the encoded body: the coding added, and its length in place of the
+    plain body's (added after the coding if there was none)."""
+    kept = [(name, value) for name, value in header_list if name.lower() != "content-length"]
+    where = next((i for i, (name, _) in enumerate(header_list)
+                  if name.lower() == "content-length"), None)
+    kept.append(("Content-Encoding", coding))
+    kept.insert(len(kept) if where is None else where, ("Content-Length", str(length)))
+    return kept
 
 
 def _read_all(body: Iterable[bytes], read: list[bytes]) -> bytes:
