@@ -59,9 +59,10 @@ class ParsedInput:
     raw_bytes: bytes = b""  # the same bytes undecoded (an uploaded file)
 
 
-def coerce(text: str, schema: Mapping[str, Any]) -> Any:
-    """Best-effort conversion of query text to the declared type; leave it if it won't fit."""
-    kind = schema_type(dict(schema))
+def coerce(text: str, schema: Mapping[str, Any], kind: str | None = None) -> Any:
+    """Best-effort conversion of query text to the declared type (``kind``, when already
+    known, else the schema's); leave it if it won't fit."""
+    kind = kind or schema_type(dict(schema))
     if kind == "integer" and _INTEGER.match(text):
         return int(text)
     if kind == "number" and _NUMBER.match(text):
@@ -83,8 +84,8 @@ def _raw_value(param: Parameter, path: Mapping[str, str], query: MultiDict[str, 
         return [coerce(v, param.schema.get("items", {})) for v in values] if values else _MISSING
     values = query.getlist(param.name)
     if len(values) > 1:  # a repeated scalar: keep them all so validation reports it
-        return [coerce(v, param.schema) for v in values]
-    return coerce(values[0], param.schema) if values else _MISSING
+        return [coerce(v, param.schema, param.kind) for v in values]
+    return coerce(values[0], param.schema, param.kind) if values else _MISSING
 
 
 def _check_parameter(param: Parameter, value: Any) -> Iterable[Detail]:

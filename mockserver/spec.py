@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,14 @@ class Parameter:
     # again and again, and jsonschema was a tenth of a read's time. Bounded by requests.py.
     known_valid: dict[Any, bool] = field(default_factory=dict, compare=False, repr=False)
 
+    @cached_property  # asked on every request that could carry the parameter
+    def kind(self) -> str | None:
+        """The parameter's non-null JSON type."""
+        return schema_type(self.schema)
+
     @property
     def is_array(self) -> bool:
-        return schema_type(self.schema) == "array"
+        return self.kind == "array"
 
 
 @dataclass(frozen=True)
