@@ -405,7 +405,7 @@ def apply_event(world: World, event: Event) -> None:
         raise ValueError(f"event {event.seq}: unknown kind {event.kind!r}")
     applier(world, event.data)
     _record_activity(world, event)
-    instant = _change_instant(event.data)
+    instant = event_instant(event.data)
     if instant is not None:  # the clock may never again show a time before this change
         world.clock.note_change(instant)
 
@@ -422,8 +422,10 @@ def _record_activity(world: World, event: Event) -> None:
         state.activity.append(record)
 
 
-def _change_instant(data: dict[str, Any]) -> datetime | None:
-    """When a record-changing event happened (its ``at``, or its run control's)."""
-    control = data.get("control")
-    at = data.get("at") or (control.get("at") if isinstance(control, dict) else None)
+def event_instant(data: dict[str, Any]) -> datetime | None:
+    """When a record-changing event happened: its ``at``, its run control's, or the created
+    workspace's (its options carry the instant the command decided)."""
+    control, options = data.get("control"), data.get("options")
+    at = (data.get("at") or (control.get("at") if isinstance(control, dict) else None)
+          or (options.get("at") if isinstance(options, dict) else None))
     return when(at) if isinstance(at, str) else None

@@ -26,7 +26,8 @@ def set_billing(engine: StateEngine, workspace_id: str, body: dict[str, Any], no
     def decide() -> tuple[str, dict[str, Any]]:
         if not engine.world.known_workspace(workspace_id):
             raise NotFound("Unknown workspace")
-        return BILLING_SET, {"workspace": workspace_id, "at": now.isoformat(), "plan": plan,
+        return BILLING_SET, {"workspace": workspace_id, "plan": plan,
+                             "at": engine.instant(now).isoformat(),
                              "balance": body.get("credit_balance"),
                              "concurrent_run_limit": body.get("concurrent_run_limit")}
 

@@ -87,7 +87,7 @@ def create_entry(engine: StateEngine, workspace_id: str, user_id: str | None,
         new_id = new_entry_id(engine, state)
         return "dictionary.created", {"workspace": workspace_id, "id": new_id,
                                       "user_id": user_id, **fields, "upload_id": clip,
-                                      "at": now.isoformat()}
+                                      "at": engine.instant(now).isoformat()}
 
     return engine.execute_then(decide, lambda: find_entry(engine, workspace_id, new_id))
 
@@ -106,7 +106,7 @@ def change_entry(engine: StateEngine, workspace_id: str, entry_id_: str,
         if changes.get("upload_id"):  # a new clip (the method's needs were checked)
             changes["upload_id"] = recorded_clip(engine, state, changes["upload_id"], entry_id_)
         return "dictionary.changed", {"workspace": workspace_id, "id": entry_id_,
-                                      "changes": changes, "at": now.isoformat()}
+                                      "changes": changes, "at": engine.instant(now).isoformat()}
 
     return engine.execute_then(decide, lambda: find_entry(engine, workspace_id, entry_id_))
 
@@ -116,6 +116,6 @@ def delete_entry(engine: StateEngine, workspace_id: str, entry_id_: str,
     def decide() -> tuple[str, dict[str, Any]]:
         _entry(engine, engine.world.workspace(workspace_id), entry_id_)
         return "dictionary.deleted", {"workspace": workspace_id, "id": entry_id_,
-                                      "at": now.isoformat()}
+                                      "at": engine.instant(now).isoformat()}
 
     engine.execute(decide)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from ..events import Event, EventLog
 from ..state.derived import DerivedCaches
 from ..state.store import World
-from .appliers import CLOCK_SET, apply_event, is_full_reset
+from .appliers import CLOCK_SET, apply_event, event_instant, is_full_reset
 
 T = TypeVar("T")
 Proposal = tuple[str, dict[str, Any]]
@@ -129,9 +129,7 @@ def next_instant(newest: datetime | None, event: Event) -> datetime | None:
     time afresh (it may have gone back); an event with an instant may move it on."""
     if event.kind == CLOCK_SET or is_full_reset(event):
         return None
-    control = event.data.get("control")
-    text = control.get("at") if isinstance(control, dict) else event.data.get("at")
-    if not isinstance(text, str):
+    instant = event_instant(event.data)
+    if instant is None:
         return newest
-    instant = datetime.fromisoformat(text)
     return instant if newest is None or instant > newest else newest

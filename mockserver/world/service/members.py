@@ -78,15 +78,15 @@ def create_invite(engine: StateEngine, workspace_id: str, user_id: str, email: s
 
     def decide() -> tuple[str, dict[str, Any]]:
         nonlocal invite_id
-        roster = _roster(engine, workspace_id)
+        roster, at = _roster(engine, workspace_id), engine.instant(now)
         if any(_email_of(engine, m.user_id) == email for m in roster.members.values()):
             raise Conflict("This address belongs to a member of the workspace")
-        if any(i.email == email for i in roster.pending_invites(now)):
+        if any(i.email == email for i in roster.pending_invites(at)):
             raise Conflict("This address already has a pending invite")
-        _check_room(engine, roster, now)
+        _check_room(engine, roster, at)
         invite_id = _new_invite_id(engine, roster)
         return MEMBER_INVITED, {"workspace": workspace_id, "id": invite_id, "email": email,
-                                "role": role, "by": user_id, "at": now.isoformat()}
+                                "role": role, "by": user_id, "at": at.isoformat()}
 
     return engine.execute_then(decide, lambda: _roster(engine, workspace_id)
                                .invites[invite_id])
@@ -104,11 +104,11 @@ def revoke_invite(engine: StateEngine, workspace_id: str, invite_id: str, by: st
     """Only a pending invite; an accepted, revoked or expired one is a 404."""
 
     def decide() -> tuple[str, dict[str, Any]]:
-        invite = _invite(_roster(engine, workspace_id), invite_id)
-        if invite.status(now) != "pending":
+        invite, at = _invite(_roster(engine, workspace_id), invite_id), engine.instant(now)
+        if invite.status(at) != "pending":
             raise NotFound("No pending invite with this id")
         return INVITE_REVOKED, {"workspace": workspace_id, "id": invite_id, "by": by,
-                                "at": now.isoformat()}
+                                "at": at.isoformat()}
 
     engine.execute(decide)
 
@@ -116,14 +116,14 @@ def revoke_invite(engine: StateEngine, workspace_id: str, invite_id: str, by: st
 def change_invite_role(engine: StateEngine, workspace_id: str, invite_id: str, role: str,
                        by: str, now: datetime) -> Invite:
     def decide() -> tuple[str, dict[str, Any]] | None:
-        invite = _invite(_roster(engine, workspace_id), invite_id)
-        status = invite.status(now)
+        invite, at = _invite(_roster(engine, workspace_id), invite_id), engine.instant(now)
+        status = invite.status(at)
         if status != "pending":
             raise Conflict(f"Only a pending invite can change its role; this one is {status}")
         if invite.role == role:
             return None
         return INVITE_ROLE_CHANGED, {"workspace": workspace_id, "id": invite_id,
-                                     "role": role, "by": by, "at": now.isoformat()}
+                                     "role": role, "by": by, "at": at.isoformat()}
 
     return engine.execute_then(decide, lambda: _roster(engine, workspace_id)
                                .invites[invite_id])
@@ -149,14 +149,15 @@ def accept_invite(engine: StateEngine, token: str, user_id: str, now: datetime) 
             raise Forbidden("This invite was sent to another email address")
         if user_id in roster.members:
             return None  # accepted before (another device): the same answer again
-        status = invite.status(now)
+        at = engine.instant(now)
+        status = invite.status(at)
         if status != "pending":
             raise Gone(f"This invite is no longer valid ({status})")
         seats = members_allowed(engine.world, workspace_id)
         if len(roster.members) >= seats:
             raise PlanLimitReached(f"This workspace's plan allows {seats} members")
         return INVITE_ACCEPTED, {"workspace": workspace_id, "id": token, "user_id": user_id,
-                                 "by": user_id, "at": now.isoformat()}
+                                 "by": user_id, "at": at.isoformat()}
 
     engine.execute(decide)
     return workspace_id
@@ -187,7 +188,7 @@ def change_member_role(engine: StateEngine, workspace_id: str, member_id: str, r
             return None
         _guard_lockout(roster, member, "given another role")
         return MEMBER_ROLE_CHANGED, {"workspace": workspace_id, "user_id": member.user_id,
-                                     "role": role, "by": by, "at": now.isoformat()}
+                                     "role": role, "by": by, "at": engine.instant(now).isoformat()}
 
     return engine.execute_then(decide, lambda: _member(_roster(engine, workspace_id),
                                                        member_id))
@@ -200,6 +201,6 @@ def remove_member(engine: StateEngine, workspace_id: str, member_id: str, by: st
         member = _member(roster, member_id)
         _guard_lockout(roster, member, "removed")
         return MEMBER_REMOVED, {"workspace": workspace_id, "user_id": member.user_id,
-                                "by": by, "at": now.isoformat()}
+                                "by": by, "at": engine.instant(now).isoformat()}
 
     engine.execute(decide)

@@ -68,7 +68,7 @@ def create_template(engine: StateEngine, workspace_id: str, user_id: str,
                            "templates; delete one first")
         new_id = new_template_id(engine, state)
         return "template.created", {"workspace": workspace_id, "id": new_id, "user_id": user_id,
-                                    **fields, "at": now.isoformat()}
+                                    **fields, "at": engine.instant(now).isoformat()}
 
     return engine.execute_then(decide, lambda: _record(engine, workspace_id, new_id))
 
@@ -86,7 +86,7 @@ def change_template(engine: StateEngine, workspace_id: str, template_id_: str,
         if not changes:
             return None
         return "template.changed", {"workspace": workspace_id, "id": template_id_,
-                                    "changes": changes, "at": now.isoformat()}
+                                    "changes": changes, "at": engine.instant(now).isoformat()}
 
     return engine.execute_then(decide, lambda: _record(engine, workspace_id, template_id_))
 
@@ -96,7 +96,7 @@ def delete_template(engine: StateEngine, workspace_id: str, template_id_: str,
     def decide() -> tuple[str, dict[str, Any]]:
         _owned(engine, workspace_id, template_id_)
         return "template.deleted", {"workspace": workspace_id, "id": template_id_,
-                                    "at": now.isoformat()}
+                                    "at": engine.instant(now).isoformat()}
 
     engine.execute(decide)
 

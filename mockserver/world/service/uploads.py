@@ -90,7 +90,8 @@ def create_upload(engine: StateEngine, workspace_id: str, user_id: str, filename
         new_id = _new_upload_id(engine, state)
         return "upload.created", {"workspace": workspace_id, "id": new_id, "user_id": user_id,
                                   "filename": name, "category": category, "format": fmt,
-                                  "content_type": content_type, "at": now.isoformat()}
+                                  "content_type": content_type,
+                                  "at": engine.instant(now).isoformat()}
 
     return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
                                .pending_uploads[new_id])
@@ -129,7 +130,7 @@ def store_upload_bytes(engine: StateEngine, workspace_id: str, upload_id: str, d
                                   "or delete some first")
         return "upload.stored", {"workspace": workspace_id, "id": upload_id,
                                  "content": base64.b64encode(data).decode("ascii"),
-                                 "at": now.isoformat()}
+                                 "at": engine.instant(now).isoformat()}
 
     engine.execute(decide)
 
@@ -158,7 +159,7 @@ def confirm_upload(engine: StateEngine, workspace_id: str, upload_id: str, conte
                  if pending.category == "script" else None)
         return "upload.confirmed", {
             "workspace": workspace_id, "id": wanted, "workflow": workflow_id,
-            "size_bytes": size, "at": now.isoformat(),
+            "size_bytes": size, "at": engine.instant(now).isoformat(),
             "lines": list(facts.lines) if facts else [],
             "char_count": facts.char_count if facts else None,
             "line_count": facts.line_count if facts else None,
@@ -192,6 +193,6 @@ def delete_upload(engine: StateEngine, workspace_id: str, user_id: str, upload_i
         if found is None or found.user_id != user_id:
             raise NotFound("Upload not found")
         return "upload.deleted", {"workspace": workspace_id, "id": wanted,
-                                  "at": now.isoformat()}
+                                  "at": engine.instant(now).isoformat()}
 
     engine.execute(decide)

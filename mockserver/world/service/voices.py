@@ -31,7 +31,7 @@ def favorite_voice(engine: StateEngine, workspace_id: str, voice_id: str,
         if favorite:
             return None
         return "voice.favorited", {"workspace": workspace_id, "voice": found,
-                                   "at": now.isoformat()}
+                                   "at": engine.instant(now).isoformat()}
 
     engine.execute(decide)
 
@@ -43,6 +43,6 @@ def unfavorite_voice(engine: StateEngine, workspace_id: str, voice_id: str,
         if not favorite:
             return None
         return "voice.unfavorited", {"workspace": workspace_id, "voice": found,
-                                     "at": now.isoformat()}
+                                     "at": engine.instant(now).isoformat()}
 
     engine.execute(decide)

@@ -48,7 +48,7 @@ def create_workspace(engine: StateEngine, user_id: str, fields: dict[str, Any],
                 else slug_from_name(engine.world, fields["name"]))
         number = next_workspace_number(engine.world)
         options = {"owner": user_id, "name": fields["name"], "slug": slug,
-                   "color_idx": fields.get("color_idx"), "at": now.isoformat(),
+                   "color_idx": fields.get("color_idx"), "at": engine.instant(now).isoformat(),
                    "workflow_count": 0}
         workspace_id = runtime_workspace(engine.world, number, options)[1]["workspace_id"]
         return WORKSPACE_CREATED, {"number": number, "options": options}
@@ -73,7 +73,7 @@ def update_workspace(engine: StateEngine, workspace_id: str, user_id: str,
         if "slug" in changes:
             _checked_slug(engine, changes["slug"], workspace_id)
         return WORKSPACE_UPDATED, {"workspace": workspace_id, "changes": changes,
-                                   "by": user_id, "at": now.isoformat()}
+                                   "by": user_id, "at": engine.instant(now).isoformat()}
 
     engine.execute(decide)
 
@@ -87,6 +87,6 @@ def delete_workspace(engine: StateEngine, workspace_id: str, user_id: str,
         if roster is None or roster.profile.created_by != user_id:
             raise NotFound("Workspace not found")
         return WORKSPACE_DELETED, {"workspace": workspace_id, "by": user_id,
-                                   "at": now.isoformat()}
+                                   "at": engine.instant(now).isoformat()}
 
     engine.execute(decide)
