@@ -402,7 +402,7 @@ def export_events(settings: Settings, out: Path) -> int:
 
 def export(settings: Settings, workspace: str | None, out: Path | None) -> int:
     from .app import create_app, mock_of
-    from .world.state.state_export import export_state
+    from .world.views.state_export import export_state
 
     world = mock_of(create_app(settings)).world
     if workspace and not world.known_workspace(workspace):

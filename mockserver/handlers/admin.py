@@ -19,9 +19,9 @@ from ..session_tokens import mint_session_token
 from ..world.events.files import events_document
 from ..world.service import billing, control
 from ..world.state.ledger import read_ledger
-from ..world.state.state_export import Page, export_state
 from ..world.views.exports import export_file
 from ..world.views.run_picker import recent_runs
+from ..world.views.state_export import Page, export_state
 from .base import Handler, Reply, RequestContext
 from .common import run_view
 from .journal_query import journal_filter

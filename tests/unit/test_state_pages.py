@@ -29,7 +29,7 @@ def test_the_pages_in_order_are_the_whole_export() -> None:
         link = page.headers.get("Link")
         url = link[link.index("/__mock"):link.index(">")] if link else ""
     assert [len(p["workflows"]) for p in pages] == [10, 10, 3]  # type: ignore[arg-type]
-    for section in ("workspaces", "users", "memberships", "api_keys"):
+    for section in ("workspaces", "users", "memberships", "api_keys", "templates", "dictionary"):
         assert pages[0][section] == everything[section]
         assert all(p[section] == [] for p in pages[1:])
     for section in ("workflows", "uploads"):

@@ -14,13 +14,14 @@ from datetime import timedelta
 
 from ...envelope import truncate_ms
 from ..rng import rng, stable_uuid
+from ..state.content_pins import SEEDED_ENTRIES, pinned_entry
 from ..state.records import DictionaryRecord
 from ..state.store import WorkspaceState, World
 
 # The locales the SDK lists for dictionary filters.
 LANGUAGES = ("de-de", "en-gb", "en-us", "es-es", "es-mx", "fr-fr", "ja-jp", "ko-kr", "pt-br",
              "pt-pt", "zh-cn")
-SEEDED_PER_WORKSPACE = 12
+SEEDED_PER_WORKSPACE = SEEDED_ENTRIES
 # IPA a seeded entry of these words carries (the rest have none). IPA letters look like
 # Latin ones, which is why ruff's look-alike check is off for these two lines.
 _IPA = {"Onepin": "ˈwʌnpɪn", "Kubernetes": "ˌkuːbərˈnɛtiːz", "Nginx": "ˌɛndʒɪnˈɛks",  # noqa: RUF001
@@ -91,10 +92,14 @@ def entry_id(seed: int, workspace_id: str, key: str) -> str:
 
 
 def entries_of(world: World, state: WorkspaceState) -> dict[str, DictionaryRecord]:
-    """The workspace's entries (seeded on first use, then changed only by appliers)."""
+    """The workspace's entries (seeded on first use, then changed only by appliers): as
+    many seeded ones as its fixture says, then those the fixtures pin (a pin wins)."""
     with state.lock:
         if state.dictionary is None:
-            records = _seeded(world, state)
+            count = state.info.dictionary_count
+            records = _seeded(world, state)[:SEEDED_PER_WORKSPACE if count is None else count]
+            records += [pinned_entry(pin, world.settings.dataset_epoch)
+                        for pin in world.fixtures.entries_for(state.info.id)]
             state.dictionary = {record.id: record for record in records}
         return state.dictionary
 

@@ -24,6 +24,7 @@ from datetime import timedelta
 from ...envelope import truncate_ms
 from ...errors import NotFound
 from ..rng import rng
+from ..state.content_pins import SEEDED_TEMPLATES, pinned_template
 from ..state.records import TemplateRecord, TemplateSnapshot
 from ..state.store import WorkspaceState, World
 from .generate import phrases, seeded_definition
@@ -31,7 +32,7 @@ from .generate import phrases, seeded_definition
 TEMPLATE_ID_ALPHABET = string.digits + string.ascii_letters  # base62
 TEMPLATE_ID_LENGTH = 8
 CATEGORIES = ("media", "creative", "business", "education", "wellness")
-SEEDED_PER_WORKSPACE = 5
+SEEDED_PER_WORKSPACE = SEEDED_TEMPLATES
 
 # (name, description, category) of the platform's starter templates.
 _STARTERS = (
@@ -62,12 +63,16 @@ def platform_templates(world: World) -> dict[str, TemplateRecord]:
 
 
 def workspace_templates(world: World, state: WorkspaceState) -> dict[str, TemplateRecord]:
-    """A workspace's own templates (seeded on first use, then changed only by appliers)."""
+    """A workspace's own templates (seeded on first use, then changed only by appliers):
+    as many seeded ones as its fixture says, then those the fixtures pin (a pin wins)."""
     with state.lock:
         if state.templates is None:
             published = state.info.id in world.base_fixtures.workspaces
+            count = state.info.template_count
             records = [_own(world, state, index, publish=published and index == 0)
-                       for index in range(SEEDED_PER_WORKSPACE)]
+                       for index in range(SEEDED_PER_WORKSPACE if count is None else count)]
+            records += [pinned_template(pin, world.settings.dataset_epoch)
+                        for pin in world.fixtures.templates_for(state.info.id)]
             state.templates = {record.id: record for record in records}
         return state.templates
 

@@ -19,6 +19,14 @@ import yaml
 
 from ...errors import FixtureError, StartupError
 from ...limits import MAX_DOCUMENT_VALUES, shape_problem
+from .content_pins import (
+    ENTRY_KEYS,
+    SEEDED_ENTRIES,
+    SEEDED_TEMPLATES,
+    SNAPSHOT_KEYS,
+    TEMPLATE_KEYS,
+    ContentPin,
+)
 from .plans import DEFAULT_PLAN, PLANS
 from .yaml_lines import line_of, load_located
 
@@ -38,7 +46,8 @@ PALETTE_MAX = 11  # colour indexes 0-11
 # Uploaded files are carried in the event log, so their total per workspace stays small.
 DEFAULT_STORAGE_QUOTA = 10 * 1024 * 1024
 MAX_STORAGE_QUOTA = 100 * 1024 * 1024
-SECTIONS = ("workspaces", "users", "memberships", "api_keys", "workflows", "uploads")
+SECTIONS = ("workspaces", "users", "memberships", "api_keys", "workflows", "uploads",
+            "templates", "dictionary")
 
 # (schema name, instance) -> [(dotted path inside the instance, message)]
 SchemaCheck = Callable[[str, Any], list[tuple[str, str]]]
@@ -62,6 +71,10 @@ class Workspace:
     created_at: datetime | None = None
     # Bytes of files uploaded through the API the workspace may keep (checked at confirm).
     storage_quota_bytes: int = DEFAULT_STORAGE_QUOTA
+    # How many of its seeded templates and dictionary entries a workspace has (None: all of
+    # them); an export sets 0 and pins every record instead.
+    template_count: int | None = None
+    dictionary_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,8 @@ class Fixtures:
     api_keys: dict[str, ApiKey]  # by secret
     workflows: tuple[WorkflowPin, ...] = ()
     uploads: tuple[UploadPin, ...] = ()
+    templates: tuple[ContentPin, ...] = ()
+    dictionary: tuple[ContentPin, ...] = ()
 
     def role_of(self, workspace_id: str, user_id: str) -> str | None:
         return self.roles.get((workspace_id, user_id))
@@ -139,16 +154,25 @@ class Fixtures:
             {**self.workspaces, **extra.workspaces}, {**self.users, **extra.users},
             {**self.roles, **extra.roles}, {**self.api_keys, **extra.api_keys},
             self.workflows + extra.workflows, self.uploads + extra.uploads,
+            self.templates + extra.templates, self.dictionary + extra.dictionary,
         )
 
     def touched_workspaces(self) -> set[str]:
         """The workspaces these fixtures declare, pin records in or add members to."""
         return ({*self.workspaces, *(p.workspace_id for p in self.workflows),
-                 *(p.workspace_id for p in self.uploads), *(w for (w, _u) in self.roles)})
+                 *(p.workspace_id for p in self.uploads),
+                 *(p.workspace_id for p in (*self.templates, *self.dictionary)),
+                 *(w for (w, _u) in self.roles)})
 
     def pins_for(self, workspace_id: str) -> tuple[list[WorkflowPin], list[UploadPin]]:
         return ([p for p in self.workflows if p.workspace_id == workspace_id],
                 [p for p in self.uploads if p.workspace_id == workspace_id])
+
+    def templates_for(self, workspace_id: str) -> list[ContentPin]:
+        return [p for p in self.templates if p.workspace_id == workspace_id]
+
+    def entries_for(self, workspace_id: str) -> list[ContentPin]:
+        return [p for p in self.dictionary if p.workspace_id == workspace_id]
 
 
 EMPTY = Fixtures({}, {}, {}, {})
@@ -158,7 +182,7 @@ EMPTY = Fixtures({}, {}, {}, {})
 _KEYS = {
     "workspaces": ("id", "name", "slug", "plan", "credit_balance", "concurrent_run_limit",
                    "workflow_count", "runs_per_workflow", "owner", "color_idx", "created_at",
-                   "storage_quota_bytes"),
+                   "storage_quota_bytes", "template_count", "dictionary_count"),
     "users": ("id", "name", "email"),
     "memberships": ("workspace", "user", "role"),
     "api_keys": ("id", "name", "key", "workspace", "user", "scopes"),
@@ -260,8 +284,19 @@ def _workspaces(r: _Reader, document: dict[str, Any]) -> dict[str, Workspace]:
                 storage_quota_bytes=r.integer(record, "storage_quota_bytes", where,
                                               DEFAULT_STORAGE_QUOTA,
                                               maximum=MAX_STORAGE_QUOTA),
+                template_count=_seeded_count(r, record, "template_count", where,
+                                             SEEDED_TEMPLATES),
+                dictionary_count=_seeded_count(r, record, "dictionary_count", where,
+                                               SEEDED_ENTRIES),
             )
     return result
+
+
+def _seeded_count(r: _Reader, record: dict[str, Any], key: str, where: str,
+                  seeded: int) -> int | None:
+    if record.get(key) is None:
+        return None
+    return r.integer(record, key, where, seeded, maximum=seeded)
 
 
 def _instant(r: _Reader, record: dict[str, Any], key: str, where: str) -> datetime | None:
@@ -429,10 +464,87 @@ def _uploads(r: _Reader, document: dict[str, Any], known: Fixtures,
             r.problem(record, "workspace", f"{where}.workspace",
                       "unknown workspace (give 'workspace', or pin the workflow in this file)")
         fields = {k: v for k, v in record.items() if k not in ("workflow", "workspace")}
-        r.against("UploadOut", record, list(fields), where)
+        r.against("UploadOut", record, [k for k in fields if k != "sha256"], where)
+        if "sha256" in fields and not _is_digest(fields["sha256"]):
+            r.problem(record, "sha256", f"{where}.sha256", "expected 64 lower-case hex digits")
         if workflow_id and workspace_id:
             pins.append(UploadPin(workspace_id, workflow_id, dict(fields)))
     return pins
+
+
+def _is_digest(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(
+        c in "0123456789abcdef" for c in value)
+
+
+def _content_workspace(r: _Reader, record: dict[str, Any], known: Fixtures,
+                       where: str) -> str | None:
+    workspace_id = r.uuid(record, "workspace", where)
+    if workspace_id is not None and workspace_id not in known.workspaces:
+        r.problem(record, "workspace", f"{where}.workspace", "unknown workspace")
+        return None
+    return workspace_id
+
+
+def _required(r: _Reader, record: dict[str, Any], keys: tuple[str, ...], where: str) -> bool:
+    missing = [k for k in keys if record.get(k) is None]
+    for key in missing:
+        r.problem(record, None, f"{where}.{key}", "required")
+    return not missing
+
+
+def _templates(r: _Reader, document: dict[str, Any], known: Fixtures) -> list[ContentPin]:
+    """A workspace's own templates, pinned whole: the draft's fields as TemplateOut has
+    them, ``uses_count`` as the count to start from, and ``published`` (the snapshot the
+    gallery shows, or null)."""
+    pins = []
+    for where, record in r.records(document, "templates"):
+        workspace_id = _content_workspace(r, record, known, where)
+        _unknown_keys(r, record, TEMPLATE_KEYS, where)
+        r.against("TemplateOut", record, [k for k in record if k in TEMPLATE_KEYS[2:]], where)
+        definitions = [(where, record)]
+        published = record.get("published")
+        if published is not None and not isinstance(published, dict):
+            r.problem(record, "published", f"{where}.published", "must be a mapping or null")
+        elif published is not None:
+            _unknown_keys(r, published, SNAPSHOT_KEYS, f"{where}.published")
+            r.against("TemplateOut", published,
+                      [k for k in published if k != "published_at"], f"{where}.published")
+            _instant(r, published, "published_at", f"{where}.published")
+            definitions.append((f"{where}.published", published))
+        for at, holder in definitions:
+            if isinstance(holder.get("definition"), dict):
+                for path, message in r.check_definition(holder["definition"]):
+                    r.problem(holder, "definition", f"{at}.{path}", message)
+        if _required(r, record, ("id", "name", "definition"), where) and workspace_id:
+            pins.append(ContentPin(workspace_id, dict(record)))
+    return pins
+
+
+def _entries(r: _Reader, document: dict[str, Any], known: Fixtures) -> list[ContentPin]:
+    """Dictionary entries, pinned whole: DictionaryOut's fields, and ``upload_id`` (the
+    recorded clip's upload) in place of its signed ``audio_url``."""
+    pins, words = [], set()
+    for where, record in r.records(document, "dictionary"):
+        workspace_id = _content_workspace(r, record, known, where)
+        _unknown_keys(r, record, ENTRY_KEYS, where)
+        r.against("DictionaryOut", record, [k for k in record if k in ENTRY_KEYS[2:]], where)
+        if record.get("upload_id") is not None:
+            r.uuid(record, "upload_id", where)
+        word = (workspace_id, record.get("language"), str(record.get("word")).strip().casefold())
+        if word in words:
+            r.problem(record, "word", f"{where}.word", "a second entry of this word and language")
+        words.add(word)
+        if _required(r, record, ("id", "word", "method", "language"), where) and workspace_id:
+            pins.append(ContentPin(workspace_id, dict(record)))
+    return pins
+
+
+def _unknown_keys(r: _Reader, record: dict[str, Any], allowed: tuple[str, ...],
+                  where: str) -> None:
+    for key in record:
+        if key not in allowed:
+            r.problem(record, key, f"{where}.{key}", f"unknown key; use {list(allowed)}")
 
 
 @dataclass(frozen=True)
@@ -489,7 +601,9 @@ def parse_fixtures(text: str, source: str, rules: FixtureRules, known: Fixtures 
     own = replace(own, api_keys=_api_keys(r, document, context))
     workflows = _workflows(r, document, context, rules.run_statuses)
     own = replace(own, workflows=tuple(workflows),
-                  uploads=tuple(_uploads(r, document, context, workflows)))
+                  uploads=tuple(_uploads(r, document, context, workflows)),
+                  templates=tuple(_templates(r, document, context)),
+                  dictionary=tuple(_entries(r, document, context)))
     if r.problems:
         raise FixtureError(r.problems)
     return own

@@ -72,6 +72,8 @@ class UploadRecord:
     updated_at: datetime
     lines: tuple[str, ...] = ()  # the script behind the file (rows, for dictionaries)
     content: bytes | None = None  # the bytes a client uploaded (None: a seeded file)
+    # The digest of a client's file a fixture pinned (a state export carries no bytes).
+    sha256: str | None = None
 
 
 @dataclass

@@ -19,6 +19,7 @@ from ...settings import Settings
 from ..catalog.catalog import Catalog
 from ..runs.record import RunRecord
 from .activity import ActivityRecord
+from .content_pins import pinned_entry, pinned_template
 from .fixtures import FixtureRules, Fixtures, UploadPin, WorkflowPin, Workspace, parse_fixtures
 from .ledger import LedgerBook
 from .links import LinkSigner
@@ -252,9 +253,21 @@ class World:
                 state = self.workspace(workspace_id)
                 with state.lock:
                     self.seeder.apply_pins(self, state, *extra.pins_for(workspace_id))
+                    self._add_content_pins(state, extra)
                     state.workflows_changed()
                     state.runs.changed_all()  # pins may change existing runs in place
             self._add_memberships(extra)
+
+    def _add_content_pins(self, state: WorkspaceState, extra: Fixtures) -> None:
+        """Pinned templates and entries join those already built (those not built yet read
+        the merged fixtures when they are)."""
+        epoch, workspace_id = self.settings.dataset_epoch, state.info.id
+        if state.templates is not None:
+            for pin in extra.templates_for(workspace_id):
+                state.templates[str(pin.fields["id"])] = pinned_template(pin, epoch)
+        if state.dictionary is not None:
+            for pin in extra.entries_for(workspace_id):
+                state.dictionary[str(pin.fields["id"])] = pinned_entry(pin, epoch)
 
     def _add_memberships(self, extra: Fixtures) -> None:
         """Loaded memberships join rosters already built; a loaded workspace starts over."""
