@@ -16,6 +16,7 @@ from ..dataset.dictionary import entries_of, entry_id, live_entries
 from ..state.records import DictionaryRecord
 from ..state.store import WorkspaceState
 from .engine import StateEngine
+from .new_ids import first_unused
 from .uploads import confirmed_upload
 
 MAX_ENTRIES_PER_WORKSPACE = 2000  # live entries, seeded ones included
@@ -61,13 +62,9 @@ def find_entry(engine: StateEngine, workspace_id: str, entry_id_: str) -> Dictio
 
 
 def new_entry_id(engine: StateEngine, state: WorkspaceState) -> str:
-    taken = entries_of(engine.world, state)
-    number = state.created_entries
-    while True:
-        candidate = entry_id(engine.world.settings.seed, state.info.id, f"created:{number}")
-        if candidate not in taken:
-            return candidate
-        number += 1
+    seed, workspace_id = engine.world.settings.seed, state.info.id
+    return first_unused(lambda n: entry_id(seed, workspace_id, f"created:{n}"),
+                        state.created_entries, entries_of(engine.world, state))
 
 
 def create_entry(engine: StateEngine, workspace_id: str, user_id: str | None,

@@ -23,6 +23,7 @@ from ...errors import (
 from ..rng import stable_uuid
 from ..state.roster import Invite, Member, Roster
 from .engine import StateEngine
+from .new_ids import first_unused
 from .people_limits import members_allowed, pending_invites_allowed
 
 MEMBER_INVITED = "member.invited"
@@ -48,13 +49,9 @@ def _email_of(engine: StateEngine, user_id: str) -> str:
 
 
 def _new_invite_id(engine: StateEngine, roster: Roster) -> str:
-    number = roster.created_invites
-    while True:
-        candidate = stable_uuid(engine.world.settings.seed, "invite",
-                                f"{roster.workspace_id}:{number}")
-        if candidate not in roster.invites:
-            return candidate
-        number += 1
+    seed, workspace_id = engine.world.settings.seed, roster.workspace_id
+    return first_unused(lambda n: stable_uuid(seed, "invite", f"{workspace_id}:{n}"),
+                        roster.created_invites, roster.invites)
 
 
 def _check_room(engine: StateEngine, roster: Roster, now: datetime) -> None:

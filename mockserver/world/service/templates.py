@@ -26,22 +26,19 @@ from ..state.records import TemplateRecord, WorkflowRecord
 from ..state.store import WorkspaceState
 from . import workflows
 from .engine import StateEngine
+from .new_ids import first_unused
 
 MAX_TEMPLATES_PER_WORKSPACE = 200  # live templates, seeded ones included
 NAME_LIMIT = 200
 
 
 def new_template_id(engine: StateEngine, state: WorkspaceState) -> str:
-    """Deterministic from the workspace's counter, never an id the workspace or the platform
-    already uses (deleted ones included)."""
-    taken = set(workspace_templates(engine.world, state)) | set(platform_templates(engine.world))
-    number = state.created_templates
-    while True:
-        candidate = template_id(rng(engine.world.settings.seed, "template",
-                                    f"{state.info.id}:created:{number}"))
-        if candidate not in taken:
-            return candidate
-        number += 1
+    """Never an id the workspace or the platform already uses (deleted ones included)."""
+    seed, workspace_id = engine.world.settings.seed, state.info.id
+    return first_unused(
+        lambda n: template_id(rng(seed, "template", f"{workspace_id}:created:{n}")),
+        state.created_templates, workspace_templates(engine.world, state),
+        platform_templates(engine.world))
 
 
 def _owned(engine: StateEngine, workspace_id: str, template_id_: str) -> TemplateRecord:

@@ -35,6 +35,7 @@ from ..rng import stable_uuid
 from ..state.records import PendingUpload, UploadRecord
 from ..state.store import WorkspaceState, World
 from .engine import StateEngine
+from .new_ids import first_unused
 
 __all__ = ["MAX_PENDING_UPLOADS", "checked_name", "confirm_upload", "confirmed_upload",
            "create_upload", "delete_upload", "store_upload_bytes"]
@@ -67,13 +68,9 @@ def checked_name(filename: str, category: str) -> tuple[str, str, str]:
 
 
 def _new_upload_id(engine: StateEngine, state: WorkspaceState) -> str:
-    number = state.created_uploads
-    while True:
-        candidate = stable_uuid(engine.world.settings.seed, "upload",
-                                f"{state.info.id}:created:{number}")
-        if candidate not in state.pending_uploads and candidate not in state.uploads:
-            return candidate
-        number += 1
+    seed, workspace_id = engine.world.settings.seed, state.info.id
+    return first_unused(lambda n: stable_uuid(seed, "upload", f"{workspace_id}:created:{n}"),
+                        state.created_uploads, state.pending_uploads, state.uploads)
 
 
 def create_upload(engine: StateEngine, workspace_id: str, user_id: str, filename: str,

@@ -15,21 +15,16 @@ from ..rng import stable_uuid
 from ..state.records import WorkflowRecord
 from ..state.store import WorkspaceState
 from .engine import StateEngine
+from .new_ids import first_unused
 
 NAME_LIMIT = 200
 COPY_SUFFIX = " (Copy)"
 
 
 def new_workflow_id(engine: StateEngine, state: WorkspaceState) -> str:
-    """The next id for a created workflow: deterministic, and never one already in use
-    (seeded, pinned, loaded or deleted), so a write can never overwrite a record."""
-    number = state.created_workflows
-    while True:
-        candidate = stable_uuid(engine.world.settings.seed, "workflow",
-                                f"{state.info.id}:created:{number}")
-        if candidate not in state.workflows:
-            return candidate
-        number += 1
+    seed, workspace_id = engine.world.settings.seed, state.info.id
+    return first_unused(lambda n: stable_uuid(seed, "workflow", f"{workspace_id}:created:{n}"),
+                        state.created_workflows, state.workflows)
 
 
 def create_workflow(engine: StateEngine, workspace_id: str, user_id: str,
