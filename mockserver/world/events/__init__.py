@@ -6,8 +6,10 @@ read what came after a position, append *only if* the head is still where the ca
 saw it. That conditional append is what makes a check
 and its write atomic across worker processes and machines.
 
-Rule: this package knows nothing of records, HTTP or Flask; events are plain JSON. The
-interface never imports its backends: ``state_backends.open_state`` chooses one.
+Rule: this package knows nothing of records, HTTP or Flask; events are plain JSON, and
+``typed`` is the one conversion between a kind's dataclass (``world/service/appliers``)
+and that JSON. The interface never imports its backends: ``state_backends.open_state``
+chooses one.
 """
 
 from ...errors import StateUrlError
