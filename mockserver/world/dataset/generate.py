@@ -24,7 +24,7 @@ from ..runs.billing import seeded_billing_gap
 from ..runs.lifecycle import Control
 from ..runs.record import RunRecord, new_run, plan_run, run_id_for
 from ..state.fixtures import RunPin, UploadPin, User, WorkflowPin, Workspace
-from ..state.records import SeededWorkflowRecord, UploadRecord, WorkflowRecord
+from ..state.records import UploadRecord, WorkflowRecord, workflow_record
 from ..state.roster import Roster
 from ..state.run_table import SeededRuns
 from ..state.store import WorkspaceState, World
@@ -116,7 +116,7 @@ def _workflow(world: World, workspace: Workspace, members: list[User], key: str,
     fields = _workflow_fields(world, workspace, members, key, r, placeholder)
     # A partial, not a closure: a snapshot of the state keeps it (world/service/snapshots.py).
     build = partial(_built_definition, world, workspace, members, key, placeholder, strict)
-    return SeededWorkflowRecord(build, **fields)
+    return workflow_record(definition=build, **fields)
 
 
 def _built_definition(world: World, workspace: Workspace, members: list[User], key: str,

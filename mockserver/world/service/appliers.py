@@ -27,7 +27,7 @@ from ..state.records import (
     TemplateRecord,
     TemplateSnapshot,
     UploadRecord,
-    WorkflowRecord,
+    workflow_record,
 )
 from ..state.roster import Invite, Member
 from ..state.store import WorkspaceState, World
@@ -143,7 +143,7 @@ def _state(world: World, data: dict[str, Any]) -> WorkspaceState:
 def _workflow_created(world: World, data: dict[str, Any]) -> None:
     state = _state(world, data)
     with state.writing():
-        state.workflows[data["id"]] = WorkflowRecord(
+        state.workflows[data["id"]] = workflow_record(
             id=data["id"], workspace_id=state.info.id, user_id=data["user_id"],
             name=data["name"], name_source=data["name_source"],
             description=data.get("description"), definition=data["definition"],

@@ -54,6 +54,26 @@ class SeededWorkflowRecord(WorkflowRecord):
             self._build_definition = None
 
 
+Definition = dict[str, Any]
+
+
+def workflow_record(*, id: str, workspace_id: str, user_id: str, name: str, name_source: str,
+                    description: str | None,
+                    definition: Definition | Callable[[], Definition],
+                    created_at: datetime, updated_at: datetime) -> WorkflowRecord:
+    """A workflow's record, seeded (``dataset/generate.py``) or created (the
+    ``workflow.created`` applier) alike: the one place one is built. A definition given as
+    a function is drawn when first read (``SeededWorkflowRecord``)."""
+    if callable(definition):
+        return SeededWorkflowRecord(definition, id=id, workspace_id=workspace_id,
+                                    user_id=user_id, name=name, name_source=name_source,
+                                    description=description, created_at=created_at,
+                                    updated_at=updated_at)
+    return WorkflowRecord(id=id, workspace_id=workspace_id, user_id=user_id, name=name,
+                          name_source=name_source, description=description,
+                          definition=definition, created_at=created_at, updated_at=updated_at)
+
+
 @dataclass
 class UploadRecord:
     id: str
