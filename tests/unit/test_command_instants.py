@@ -24,7 +24,7 @@ from support import ACME, ADA, ELI, FROZEN_AT, KEY, VERA, ok, session
 from mockserver import pipeline
 from mockserver.app import mock_of
 from mockserver.world.service import billing, control, workflows, workspaces
-from mockserver.world.service.appliers import event_instant
+from mockserver.world.service.appliers import typed
 from mockserver.world.service.engine import StateEngine
 
 LATER = FROZEN_AT + timedelta(hours=1)
@@ -215,7 +215,7 @@ def test_a_held_command_never_stamps_before_the_newest_event(
     assert response.status_code == held.status, response.get_data(as_text=True)
     mine = [e for e in engine.events() if e.seq > seen][2:]  # after clock set, later write
     assert len(mine) == 1, [e.kind for e in mine]
-    assert event_instant(mine[0].data) == LATER, (mine[0].kind, mine[0].data)
+    assert typed(mine[0]).instant() == LATER, (mine[0].kind, mine[0].data)
     if held.stamp is not None:
         assert _parse(response.get_json()["data"][held.stamp]) == LATER
 
@@ -226,4 +226,4 @@ def test_a_billing_change_never_takes_effect_before_the_newest_event(
     control.set_clock(engine, frozen_at=LATER)
     workspaces.create_workspace(engine, ADA, {"name": "Later"}, LATER)
     billing.set_billing(engine, ACME, {"credit_balance": 10}, FROZEN_AT)
-    assert event_instant(engine.events()[-1].data) == LATER
+    assert typed(engine.events()[-1]).instant() == LATER

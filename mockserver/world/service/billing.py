@@ -8,7 +8,7 @@ from typing import Any
 
 from ...errors import Detail, NotFound, ValidationFailed
 from ..state.plans import PLANS
-from .appliers import BILLING_SET, PREFERENCES_SET
+from .appliers.billing import BillingSet, PreferencesSet
 from .engine import StateEngine
 
 NOTIFICATION_DEFAULTS = {"completed_generation_email": True, "failed_generation_email": True}
@@ -23,13 +23,12 @@ def set_billing(engine: StateEngine, workspace_id: str, body: dict[str, Any], no
         raise ValidationFailed("Unknown plan",
                                [Detail("body.plan", f"must be one of {list(PLANS)}", "enum")])
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> BillingSet:
         if not engine.world.known_workspace(workspace_id):
             raise NotFound("Unknown workspace")
-        return BILLING_SET, {"workspace": workspace_id, "plan": plan,
-                             "at": engine.instant(now).isoformat(),
-                             "balance": body.get("credit_balance"),
-                             "concurrent_run_limit": body.get("concurrent_run_limit")}
+        return BillingSet(workspace=workspace_id, plan=plan, at=engine.instant(now),
+                          balance=body.get("credit_balance"),
+                          concurrent_run_limit=body.get("concurrent_run_limit"))
 
     engine.execute(decide)
 
@@ -46,11 +45,11 @@ def _preferences(engine: StateEngine, user_id: str) -> dict[str, bool]:
 def update_notification_preferences(engine: StateEngine, user_id: str,
                                     changes: dict[str, bool]) -> dict[str, bool]:
     """Change only the preferences given; the same values again append nothing."""
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> PreferencesSet | None:
         current = _preferences(engine, user_id)
         wanted = {k: v for k, v in changes.items() if current.get(k) != v}
         if not wanted:
             return None
-        return PREFERENCES_SET, {"user": user_id, "changes": wanted}
+        return PreferencesSet(user=user_id, changes=wanted)
 
     return engine.execute_then(decide, lambda: _preferences(engine, user_id))

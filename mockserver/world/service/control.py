@@ -17,9 +17,11 @@ from ...errors import (
 from ..runs.record import RunRecord
 from ..state.plans import PLANS
 from ..state.store import WorkspaceState
-from .appliers import FIXTURES_LOADED, FULL_RESET, startup_fixtures
+from .appliers.control import ClockSet, FaultsSet, FixturesLoaded, Reset, startup_fixtures
+from .appliers.runs import RunControl, RunControlled
+from .appliers.workspaces import WorkspaceCreated
 from .engine import StateEngine
-from .workspace_records import WORKSPACE_CREATED, next_workspace_number, runtime_workspace
+from .workspace_records import next_workspace_number, runtime_workspace
 
 DEFAULT_FAILURE = "Run failed (forced through the mock's control API)"
 
@@ -29,7 +31,7 @@ def reset(engine: StateEngine, workspace_id: str | None = None) -> None:
     (``StateEngine.on_full_reset``: the app empties its request journal)."""
     if workspace_id is not None and not engine.world.known_workspace(workspace_id):
         raise NotFound("Unknown workspace")
-    engine.execute(lambda: (FULL_RESET, {"workspace": workspace_id}))
+    engine.execute(lambda: Reset(workspace=workspace_id))
     if workspace_id is None:
         for listener in engine.on_full_reset:
             listener()
@@ -39,7 +41,7 @@ def set_clock(engine: StateEngine, *, frozen_at: datetime | None = None,
               advance_seconds: float | None = None, real_time: bool = False) -> None:
     """Freeze, advance or release the clock; every process reads the resulting state."""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> ClockSet:
         clock = engine.world.clock
         frozen, offset = clock.state()
         if real_time:  # from the current instant on, never back to an earlier one
@@ -52,8 +54,7 @@ def set_clock(engine: StateEngine, *, frozen_at: datetime | None = None,
                 frozen = clock.shifted(frozen, advance_seconds)
             else:
                 offset += advance_seconds
-        return "clock.set", {"frozen_at": frozen.isoformat() if frozen else None,
-                             "offset_seconds": offset}
+        return ClockSet(frozen_at=frozen, offset_seconds=offset)
 
     engine.execute(decide)
 
@@ -68,14 +69,14 @@ def _refuse_rewind(latest: datetime | None, instant: datetime) -> None:
 
 def set_faults(engine: StateEngine, changes: dict[str, Any]) -> None:
     """Change fault injection for every process that shares the log (already validated)."""
-    engine.execute(lambda: ("faults.set", {"changes": changes}))
+    engine.execute(lambda: FaultsSet(changes=changes))
 
 
 def load_fixtures(engine: StateEngine, text: str, source: str) -> dict[str, int]:
     """Check a fixture document against the current records, then add it."""
     counts: dict[str, int] = {}
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> FixturesLoaded:
         try:
             extra = engine.world.parse_fixtures(text, source)
         except FixtureError as exc:
@@ -85,7 +86,7 @@ def load_fixtures(engine: StateEngine, text: str, source: str) -> dict[str, int]
         counts.update(workspaces=len(extra.workspaces), users=len(extra.users),
                       api_keys=len(extra.api_keys), workflows=len(extra.workflows),
                       uploads=len(extra.uploads))
-        return "fixtures.loaded", {"text": text, "source": source}
+        return FixturesLoaded(text=text, source=source)
 
     engine.execute(decide)
     return counts
@@ -99,11 +100,11 @@ def replace_fixtures(engine: StateEngine, text: str, source: str) -> dict[str, i
     nothing when the document is invalid."""
     counts: dict[str, int] = {}
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> FixturesLoaded:
         fixtures = startup_fixtures(engine.world, text, source)
         counts.update(workspaces=len(fixtures.workspaces), users=len(fixtures.users),
                       api_keys=len(fixtures.api_keys), workflows=len(fixtures.workflows))
-        return FIXTURES_LOADED, {"text": text, "source": source, "replace": True}
+        return FixturesLoaded(text=text, source=source, replace=True)
 
     engine.execute(decide)
     return counts
@@ -113,13 +114,13 @@ def create_workspace(engine: StateEngine, options: dict[str, Any]) -> dict[str, 
     """A throwaway workspace, numbered after the ones created before it."""
     number = 0
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> WorkspaceCreated:
         nonlocal number
         number = next_workspace_number(engine.world)
         if options.get("plan") is not None and options["plan"] not in PLANS:
             raise ValidationFailed("Unknown plan",
                                    [Detail("body.plan", f"must be one of {list(PLANS)}", "enum")])
-        return WORKSPACE_CREATED, {"number": number, "options": options}
+        return WorkspaceCreated(number=number, options=options)
 
     engine.execute(decide)
     _fixtures, reply = runtime_workspace(engine.world, number, options)
@@ -131,7 +132,7 @@ def force_run(engine: StateEngine, run_id: str, body: dict[str, Any], now: datet
     """Drive a run to ``body["status"]`` right now (for tests of rare paths)."""
     target = body["status"]
 
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> RunControlled | None:
         state, run = _find_run(engine, run_id)
         at = engine.instant(now)
         current = run.timeline(at)
@@ -139,11 +140,9 @@ def force_run(engine: StateEngine, run_id: str, body: dict[str, Any], now: datet
             return None
         if current.terminal or target == "pending":
             raise Conflict(f"A {current.status} run cannot be forced to {target}")
-        return "run.controlled", {"workspace": state.info.id, "workflow": run.workflow_id,
-                                  "run": run.id,
-                                  "control": _control_for(body, at),
-                                  "replan_without_failure": target == "completed"
-                                  and run.plan.fails}
+        return RunControlled(workspace=state.info.id, workflow=run.workflow_id, run=run.id,
+                             control=_control_for(body, at),
+                             replan_without_failure=target == "completed" and run.plan.fails)
 
     return engine.execute_then(decide, lambda: _find_run(engine, run_id))
 
@@ -155,15 +154,15 @@ def _find_run(engine: StateEngine, run_id: str) -> tuple[WorkspaceState, RunReco
     return found
 
 
-def _control_for(body: dict[str, Any], now: datetime) -> dict[str, Any]:
-    target, at = body["status"], now.isoformat()
+def _control_for(body: dict[str, Any], at: datetime) -> RunControl:
+    target = body["status"]
     if target == "completed":
-        return {"kind": "finish", "at": at}
+        return RunControl(kind="finish", at=at)
     if target == "failed":
-        return {"kind": "fail", "at": at, "reason": str(body.get("error") or DEFAULT_FAILURE)}
+        return RunControl(kind="fail", at=at, reason=str(body.get("error") or DEFAULT_FAILURE))
     if target == "paused":
-        return {"kind": "pause", "at": at, "reason": str(body.get("pause_reason") or "user"),
-                "immediate": True}
+        return RunControl(kind="pause", at=at,
+                          reason=str(body.get("pause_reason") or "user"), immediate=True)
     if target == "running":
-        return {"kind": "start", "at": at}
-    return {"kind": "cancel", "at": at}
+        return RunControl(kind="start", at=at)
+    return RunControl(kind="cancel", at=at)

@@ -15,6 +15,7 @@ from ...validation_messages import value_error
 from ..dataset.dictionary import entries_of, entry_id, live_entries
 from ..state.records import DictionaryRecord
 from ..state.store import WorkspaceState
+from .appliers.dictionary import EntryChanged, EntryCreated, EntryDeleted
 from .engine import StateEngine
 from .new_ids import first_unused
 from .uploads import confirmed_upload
@@ -72,7 +73,7 @@ def create_entry(engine: StateEngine, workspace_id: str, user_id: str | None,
     """``fields``: word, method, language, description, pronunciation, ipa, upload_id."""
     new_id = ""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> EntryCreated:
         nonlocal new_id
         state = engine.world.workspace(workspace_id)
         if len(live_entries(engine.world, state)) >= MAX_ENTRIES_PER_WORKSPACE:
@@ -82,9 +83,11 @@ def create_entry(engine: StateEngine, workspace_id: str, user_id: str | None,
         clip = (recorded_clip(engine, state, fields["upload_id"])
                 if fields["method"] == "recorded" else None)
         new_id = new_entry_id(engine, state)
-        return "dictionary.created", {"workspace": workspace_id, "id": new_id,
-                                      "user_id": user_id, **fields, "upload_id": clip,
-                                      "at": engine.instant(now).isoformat()}
+        return EntryCreated(
+            workspace=workspace_id, id=new_id, user_id=user_id, word=fields["word"],
+            method=fields["method"], language=fields["language"],
+            description=fields.get("description"), pronunciation=fields.get("pronunciation"),
+            ipa=fields.get("ipa"), upload_id=clip, at=engine.instant(now))
 
     return engine.execute_then(decide, lambda: find_entry(engine, workspace_id, new_id))
 
@@ -94,7 +97,7 @@ def change_entry(engine: StateEngine, workspace_id: str, entry_id_: str,
     """``merge(entry) -> changes``: the handler's checks of the request against the entry
     as it is when the command is decided (a method change needs its pronunciation)."""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> EntryChanged:
         state = engine.world.workspace(workspace_id)
         entry = _entry(engine, state, entry_id_)
         changes: dict[str, Any] = merge(entry)
@@ -102,17 +105,16 @@ def change_entry(engine: StateEngine, workspace_id: str, entry_id_: str,
         _clash(engine, state, word, language, ignore=entry_id_)
         if changes.get("upload_id"):  # a new clip (the method's needs were checked)
             changes["upload_id"] = recorded_clip(engine, state, changes["upload_id"], entry_id_)
-        return "dictionary.changed", {"workspace": workspace_id, "id": entry_id_,
-                                      "changes": changes, "at": engine.instant(now).isoformat()}
+        return EntryChanged(workspace=workspace_id, id=entry_id_, changes=changes,
+                            at=engine.instant(now))
 
     return engine.execute_then(decide, lambda: find_entry(engine, workspace_id, entry_id_))
 
 
 def delete_entry(engine: StateEngine, workspace_id: str, entry_id_: str,
                  now: datetime) -> None:
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> EntryDeleted:
         _entry(engine, engine.world.workspace(workspace_id), entry_id_)
-        return "dictionary.deleted", {"workspace": workspace_id, "id": entry_id_,
-                                      "at": engine.instant(now).isoformat()}
+        return EntryDeleted(workspace=workspace_id, id=entry_id_, at=engine.instant(now))
 
     engine.execute(decide)

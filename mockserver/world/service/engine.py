@@ -5,16 +5,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ..events import Event, EventLog
+from ..events.typed import EventData
 from ..state.derived import DerivedCaches
 from ..state.store import World
-from .appliers import CLOCK_SET, apply_event, event_instant, is_full_reset
+from .appliers import apply_event, is_full_reset, restarts_time, typed
 
 T = TypeVar("T")
-Proposal = tuple[str, dict[str, Any]]
-Decide = Callable[[], Proposal | None]
+Decide = Callable[[], EventData | None]
 
 
 class StateEngine:
@@ -22,10 +22,12 @@ class StateEngine:
 
     ``sync()`` runs before every request: one read of the log's head when nothing
     changed. ``execute(decide)`` is the only way to write: ``decide`` checks the command
-    against the up-to-date view and proposes an event (or raises an ``ApiError``, or
-    returns ``None`` for a no-op); the append succeeds only if the log's head is still
-    the one the view was built from, otherwise the view catches up and ``decide`` runs
-    again. So a check and its write are atomic across processes and machines.
+    against the up-to-date view and proposes an event, its kind's dataclass (or raises an
+    ``ApiError``, or returns ``None`` for a no-op). The log stores its payload, and every
+    process (this one too) applies what the log hands back. The append succeeds only if
+    the log's head is still the one the view was built from, otherwise the view catches up
+    and ``decide`` runs again. So a check and its write are atomic across processes and
+    machines.
     """
 
     def __init__(self, world: World, log: EventLog) -> None:
@@ -65,9 +67,9 @@ class StateEngine:
                 proposal = decide()
                 if proposal is None:
                     return None
-                event = self.log.append(self.applied, *proposal)
+                event = self.log.append(self.applied, proposal.KIND, proposal.to_payload())
                 if event is not None:
-                    self._apply(event)
+                    self._apply(event.seq, typed(event))
                     return event
 
     def execute_then(self, decide: Decide, read: Callable[[], T]) -> T:
@@ -90,7 +92,11 @@ class StateEngine:
 
     def replay(self, events: list[Event]) -> None:
         """Start from recorded events (``serve --replay FILE``): append them to an empty
-        log; a log that already begins with them (another worker replayed) is left alone."""
+        log; a log that already begins with them (another worker replayed) is left alone.
+        Every event is read as its kind first: a file holding one that is not of its
+        kind's form appends nothing."""
+        for event in events:
+            typed(event)
         with self._lock:
             self._catch_up()
             present = self.log.read(0)[:len(events)]
@@ -103,33 +109,33 @@ class StateEngine:
                 if appended is None:
                     raise ValueError("another process wrote to the log during the replay")
                 try:
-                    self._apply(appended)
+                    self._apply(appended.seq, typed(appended))
                 except Exception as exc:  # a file whose events do not follow one another
                     raise ValueError(f"event {number} ({event.kind}) does not apply after "
                                      f"the ones before it: {exc!r}") from exc
 
     def _catch_up(self) -> None:
-        events = self.log.read(self.applied)
-        if self.applied == 0:
-            # Nothing before the last full reset can matter: start the fold there.
-            starts = [i for i, event in enumerate(events) if is_full_reset(event)]
-            if starts:
-                events = events[starts[-1]:]
-        for event in events:
-            self._apply(event)
+        events: list[tuple[int, EventData]] = []
+        for stored in reversed(self.log.read(self.applied)):
+            event = typed(stored)
+            events.append((stored.seq, event))
+            if self.applied == 0 and is_full_reset(event):
+                break  # nothing before the last full reset can matter: the fold starts here
+        for seq, event in reversed(events):
+            self._apply(seq, event)
 
-    def _apply(self, event: Event) -> None:
-        apply_event(self.world, event)
-        self.applied = event.seq
+    def _apply(self, seq: int, event: EventData) -> None:
+        apply_event(self.world, seq, event)
+        self.applied = seq
         self.newest_instant = next_instant(self.newest_instant, event)
 
 
-def next_instant(newest: datetime | None, event: Event) -> datetime | None:
+def next_instant(newest: datetime | None, event: EventData) -> datetime | None:
     """The newest decision instant after ``event``: a clock set or a full reset starts
     time afresh (it may have gone back); an event with an instant may move it on."""
-    if event.kind == CLOCK_SET or is_full_reset(event):
+    if restarts_time(event):
         return None
-    instant = event_instant(event.data)
+    instant = event.instant()
     if instant is None:
         return newest
     return instant if newest is None or instant > newest else newest

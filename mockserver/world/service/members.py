@@ -10,7 +10,6 @@ changes and removals: the owner's membership never changes, and the last admin s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from ...errors import (
     Conflict,
@@ -22,16 +21,18 @@ from ...errors import (
 )
 from ..rng import stable_uuid
 from ..state.roster import Invite, Member, Roster
+from .appliers.members import (
+    InviteAccepted,
+    InviteRevoked,
+    InviteRoleChanged,
+    MemberInvited,
+    MemberRemoved,
+    MemberRoleChanged,
+)
 from .engine import StateEngine
 from .new_ids import first_unused
 from .people_limits import members_allowed, pending_invites_allowed
 
-MEMBER_INVITED = "member.invited"
-INVITE_REVOKED = "invite.revoked"
-INVITE_ROLE_CHANGED = "invite.role_changed"
-INVITE_ACCEPTED = "invite.accepted"
-MEMBER_ROLE_CHANGED = "member.role_changed"
-MEMBER_REMOVED = "member.removed"
 # Invite records kept per workspace between resets (accepted and revoked ones included).
 MAX_INVITE_RECORDS = 1_000
 
@@ -73,7 +74,7 @@ def create_invite(engine: StateEngine, workspace_id: str, user_id: str, email: s
     """``email`` already checked and lower-cased."""
     invite_id = ""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> MemberInvited:
         nonlocal invite_id
         roster, at = _roster(engine, workspace_id), engine.instant(now)
         if any(_email_of(engine, m.user_id) == email for m in roster.members.values()):
@@ -82,8 +83,8 @@ def create_invite(engine: StateEngine, workspace_id: str, user_id: str, email: s
             raise Conflict("This address already has a pending invite")
         _check_room(engine, roster, at)
         invite_id = _new_invite_id(engine, roster)
-        return MEMBER_INVITED, {"workspace": workspace_id, "id": invite_id, "email": email,
-                                "role": role, "by": user_id, "at": at.isoformat()}
+        return MemberInvited(workspace=workspace_id, id=invite_id, email=email, role=role,
+                             by=user_id, at=at)
 
     return engine.execute_then(decide, lambda: _roster(engine, workspace_id)
                                .invites[invite_id])
@@ -100,27 +101,26 @@ def revoke_invite(engine: StateEngine, workspace_id: str, invite_id: str, by: st
                   now: datetime) -> None:
     """Only a pending invite; an accepted, revoked or expired one is a 404."""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> InviteRevoked:
         invite, at = _invite(_roster(engine, workspace_id), invite_id), engine.instant(now)
         if invite.status(at) != "pending":
             raise NotFound("No pending invite with this id")
-        return INVITE_REVOKED, {"workspace": workspace_id, "id": invite_id, "by": by,
-                                "at": at.isoformat()}
+        return InviteRevoked(workspace=workspace_id, id=invite_id, by=by, at=at)
 
     engine.execute(decide)
 
 
 def change_invite_role(engine: StateEngine, workspace_id: str, invite_id: str, role: str,
                        by: str, now: datetime) -> Invite:
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> InviteRoleChanged | None:
         invite, at = _invite(_roster(engine, workspace_id), invite_id), engine.instant(now)
         status = invite.status(at)
         if status != "pending":
             raise Conflict(f"Only a pending invite can change its role; this one is {status}")
         if invite.role == role:
             return None
-        return INVITE_ROLE_CHANGED, {"workspace": workspace_id, "id": invite_id,
-                                     "role": role, "by": by, "at": at.isoformat()}
+        return InviteRoleChanged(workspace=workspace_id, id=invite_id, role=role, by=by,
+                                 at=at)
 
     return engine.execute_then(decide, lambda: _roster(engine, workspace_id)
                                .invites[invite_id])
@@ -138,7 +138,7 @@ def accept_invite(engine: StateEngine, token: str, user_id: str, now: datetime) 
     """The caller joins with the invite's role; returns the workspace id."""
     workspace_id = ""
 
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> InviteAccepted | None:
         nonlocal workspace_id
         roster, invite = _find_invite(engine, token)
         workspace_id = roster.workspace_id
@@ -153,8 +153,8 @@ def accept_invite(engine: StateEngine, token: str, user_id: str, now: datetime) 
         seats = members_allowed(engine.world, workspace_id)
         if len(roster.members) >= seats:
             raise PlanLimitReached(f"This workspace's plan allows {seats} members")
-        return INVITE_ACCEPTED, {"workspace": workspace_id, "id": token, "user_id": user_id,
-                                 "by": user_id, "at": at.isoformat()}
+        return InviteAccepted(workspace=workspace_id, id=token, user_id=user_id, by=user_id,
+                              at=at)
 
     engine.execute(decide)
     return workspace_id
@@ -178,14 +178,14 @@ def change_member_role(engine: StateEngine, workspace_id: str, member_id: str, r
                        by: str, now: datetime) -> Member:
     """Idempotent: the member's current role is a no-op."""
 
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> MemberRoleChanged | None:
         roster = _roster(engine, workspace_id)
         member = _member(roster, member_id)
         if member.role == role:
             return None
         _guard_lockout(roster, member, "given another role")
-        return MEMBER_ROLE_CHANGED, {"workspace": workspace_id, "user_id": member.user_id,
-                                     "role": role, "by": by, "at": engine.instant(now).isoformat()}
+        return MemberRoleChanged(workspace=workspace_id, user_id=member.user_id, role=role,
+                                 by=by, at=engine.instant(now))
 
     return engine.execute_then(decide, lambda: _member(_roster(engine, workspace_id),
                                                        member_id))
@@ -193,11 +193,11 @@ def change_member_role(engine: StateEngine, workspace_id: str, member_id: str, r
 
 def remove_member(engine: StateEngine, workspace_id: str, member_id: str, by: str,
                   now: datetime) -> None:
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> MemberRemoved:
         roster = _roster(engine, workspace_id)
         member = _member(roster, member_id)
         _guard_lockout(roster, member, "removed")
-        return MEMBER_REMOVED, {"workspace": workspace_id, "user_id": member.user_id,
-                                "by": by, "at": engine.instant(now).isoformat()}
+        return MemberRemoved(workspace=workspace_id, user_id=member.user_id, by=by,
+                             at=engine.instant(now))
 
     engine.execute(decide)

@@ -17,6 +17,7 @@ from ..runs.text import script_lines
 from ..state.ledger import read_ledger
 from ..state.records import WorkflowRecord
 from ..state.store import WorkspaceState
+from .appliers.runs import RunControl, RunControlled, RunStarted
 from .engine import StateEngine
 from .run_costs import estimate_or_422, priced_definition, with_uploaded_script
 
@@ -79,7 +80,7 @@ def start_run(engine: StateEngine, workspace_id: str, workflow_id: str,
     """Start a run of the workflow's current definition, if credits and capacity allow."""
     run_id = ""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> RunStarted:
         nonlocal run_id
         state = engine.world.workspace(workspace_id)
         workflow = state.workflow(workflow_id)
@@ -89,10 +90,9 @@ def start_run(engine: StateEngine, workspace_id: str, workflow_id: str,
         check_capacity(state, workflow.id, at)
         number = max((r.run_number for r in state.runs_of(workflow.id)), default=0) + 1
         run_id = run_id_for(engine.world.settings.seed, workflow.id, number)
-        return "run.started", {"workspace": workspace_id, "workflow": workflow.id,
-                               "id": run_id, "number": number, "at": at.isoformat(),
-                               "triggered_by": triggered_by, "snapshot": snapshot,
-                               "speed": engine.world.settings.run_speed}
+        return RunStarted(workspace=workspace_id, workflow=workflow.id, id=run_id,
+                          number=number, at=at, triggered_by=triggered_by, snapshot=snapshot,
+                          speed=engine.world.settings.run_speed)
 
     def read() -> tuple[WorkspaceState, RunRecord]:
         state = engine.world.workspace(workspace_id)
@@ -129,15 +129,14 @@ def _control(engine: StateEngine, workspace_id: str, workflow_id: str, run_id: s
              now: datetime, kind: str, wanted: RunCheck) -> tuple[WorkspaceState, RunRecord]:
     """Append control ``kind`` if ``wanted`` says so (it raises for a refused control)."""
 
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> RunControlled | None:
         state = engine.world.workspace(workspace_id)
         run = state.run(workflow_id, run_id)
         at = engine.instant(now)
         if not wanted(state, run, at, run.timeline(at)):
             return None
-        return "run.controlled", {"workspace": workspace_id, "workflow": run.workflow_id,
-                                  "run": run.id,
-                                  "control": {"kind": kind, "at": at.isoformat()}}
+        return RunControlled(workspace=workspace_id, workflow=run.workflow_id, run=run.id,
+                             control=RunControl(kind=kind, at=at))
 
     def read() -> tuple[WorkspaceState, RunRecord]:
         state = engine.world.workspace(workspace_id)

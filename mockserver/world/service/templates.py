@@ -25,6 +25,13 @@ from ..rng import rng
 from ..state.records import TemplateRecord, WorkflowRecord
 from ..state.store import WorkspaceState
 from . import workflows
+from .appliers.templates import (
+    TemplateChanged,
+    TemplateCreated,
+    TemplateDeleted,
+    TemplateFavorited,
+    TemplateUnfavorited,
+)
 from .engine import StateEngine
 from .new_ids import first_unused
 
@@ -57,15 +64,17 @@ def create_template(engine: StateEngine, workspace_id: str, user_id: str,
     """``fields``: name, description, category, definition (already checked)."""
     new_id = ""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> TemplateCreated:
         nonlocal new_id
         state = engine.world.workspace(workspace_id)
         if len(own_templates(engine.world, workspace_id)) >= MAX_TEMPLATES_PER_WORKSPACE:
             raise Conflict(f"This workspace already has {MAX_TEMPLATES_PER_WORKSPACE} "
                            "templates; delete one first")
         new_id = new_template_id(engine, state)
-        return "template.created", {"workspace": workspace_id, "id": new_id, "user_id": user_id,
-                                    **fields, "at": engine.instant(now).isoformat()}
+        return TemplateCreated(workspace=workspace_id, id=new_id, user_id=user_id,
+                               name=fields["name"], description=fields.get("description"),
+                               category=fields.get("category"), definition=fields["definition"],
+                               at=engine.instant(now))
 
     return engine.execute_then(decide, lambda: _record(engine, workspace_id, new_id))
 
@@ -78,22 +87,21 @@ def change_template(engine: StateEngine, workspace_id: str, template_id_: str,
                     changes: dict[str, Any], now: datetime) -> TemplateRecord:
     """Set the given draft fields; the published snapshot never changes here."""
 
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> TemplateChanged | None:
         _owned(engine, workspace_id, template_id_)
         if not changes:
             return None
-        return "template.changed", {"workspace": workspace_id, "id": template_id_,
-                                    "changes": changes, "at": engine.instant(now).isoformat()}
+        return TemplateChanged(workspace=workspace_id, id=template_id_, changes=changes,
+                               at=engine.instant(now))
 
     return engine.execute_then(decide, lambda: _record(engine, workspace_id, template_id_))
 
 
 def delete_template(engine: StateEngine, workspace_id: str, template_id_: str,
                     now: datetime) -> None:
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> TemplateDeleted:
         _owned(engine, workspace_id, template_id_)
-        return "template.deleted", {"workspace": workspace_id, "id": template_id_,
-                                    "at": engine.instant(now).isoformat()}
+        return TemplateDeleted(workspace=workspace_id, id=template_id_, at=engine.instant(now))
 
     engine.execute(decide)
 
@@ -125,19 +133,19 @@ def clone_template(engine: StateEngine, workspace_id: str, template_id_: str, us
 
 def favorite_template(engine: StateEngine, user_id: str, template_id_: str,
                       workspace_ids: list[str]) -> Seen:
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> TemplateFavorited | None:
         find(engine.world, template_id_, workspace_ids)  # 404 unless visible
         if template_id_ in engine.world.template_favorites.get(user_id, {}):
             return None  # already a favorite: idempotent
-        return "template.favorited", {"user": user_id, "id": template_id_}
+        return TemplateFavorited(user=user_id, id=template_id_)
 
     return engine.execute_then(decide, lambda: find(engine.world, template_id_, workspace_ids))
 
 
 def unfavorite_template(engine: StateEngine, user_id: str, template_id_: str) -> None:
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> TemplateUnfavorited | None:
         if template_id_ not in engine.world.template_favorites.get(user_id, {}):
             return None  # nothing to remove, and nothing to tell (non-enumerating)
-        return "template.unfavorited", {"user": user_id, "id": template_id_}
+        return TemplateUnfavorited(user=user_id, id=template_id_)
 
     engine.execute(decide)

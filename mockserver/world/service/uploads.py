@@ -10,9 +10,7 @@ against that quota (a confirm past it is a 402 and the upload stays pending).
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
-from typing import Any
 
 from ...errors import (
     Conflict,
@@ -34,6 +32,7 @@ from ..dataset.upload_content import (
 from ..rng import stable_uuid
 from ..state.records import PendingUpload, UploadRecord
 from ..state.store import WorkspaceState, World
+from .appliers.uploads import UploadConfirmed, UploadCreated, UploadDeleted, UploadStored
 from .engine import StateEngine
 from .new_ids import first_unused
 
@@ -78,17 +77,16 @@ def create_upload(engine: StateEngine, workspace_id: str, user_id: str, filename
     name, fmt, content_type = checked_name(filename, category)
     new_id = ""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> UploadCreated:
         nonlocal new_id
         state = engine.world.workspace(workspace_id)
         if len(state.pending_uploads) >= MAX_PENDING_UPLOADS:
             raise Conflict(f"The workspace already has {MAX_PENDING_UPLOADS} unconfirmed "
                            "uploads; confirm or delete some first")
         new_id = _new_upload_id(engine, state)
-        return "upload.created", {"workspace": workspace_id, "id": new_id, "user_id": user_id,
-                                  "filename": name, "category": category, "format": fmt,
-                                  "content_type": content_type,
-                                  "at": engine.instant(now).isoformat()}
+        return UploadCreated(workspace=workspace_id, id=new_id, user_id=user_id,
+                             filename=name, category=category, format=fmt,
+                             content_type=content_type, at=engine.instant(now))
 
     return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
                                .pending_uploads[new_id])
@@ -109,7 +107,7 @@ def store_upload_bytes(engine: StateEngine, workspace_id: str, upload_id: str, d
     one), all or nothing."""
     limit = engine.world.settings.max_upload_bytes
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> UploadStored:
         state = engine.world.workspace(workspace_id)
         pending = _pending(state, upload_id)
         if len(data) > limit:
@@ -125,9 +123,8 @@ def store_upload_bytes(engine: StateEngine, workspace_id: str, upload_id: str, d
             raise PayloadTooLarge("Unconfirmed uploads would exceed the workspace's storage "
                                   f"quota of {state.info.storage_quota_bytes} bytes; confirm "
                                   "or delete some first")
-        return "upload.stored", {"workspace": workspace_id, "id": upload_id,
-                                 "content": base64.b64encode(data).decode("ascii"),
-                                 "at": engine.instant(now).isoformat()}
+        return UploadStored(workspace=workspace_id, id=upload_id, content=data,
+                            at=engine.instant(now))
 
     engine.execute(decide)
 
@@ -137,7 +134,7 @@ def confirm_upload(engine: StateEngine, workspace_id: str, upload_id: str, conte
     """Bind a stored file to a workflow: pending -> uploaded. Confirming again is a no-op."""
     wanted = upload_id.lower()
 
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> UploadConfirmed | None:
         state = engine.world.workspace(workspace_id)
         if wanted not in state.pending_uploads and wanted in state.uploads:
             return None  # already confirmed: answer its current state
@@ -154,13 +151,13 @@ def confirm_upload(engine: StateEngine, workspace_id: str, upload_id: str, conte
                 f"({state.storage_used} of {quota} bytes used); the upload stays pending")
         facts = (script_facts(pending.format, pending.content)
                  if pending.category == "script" else None)
-        return "upload.confirmed", {
-            "workspace": workspace_id, "id": wanted, "workflow": workflow_id,
-            "size_bytes": size, "at": engine.instant(now).isoformat(),
-            "lines": list(facts.lines) if facts else [],
-            "char_count": facts.char_count if facts else None,
-            "line_count": facts.line_count if facts else None,
-            "detected_language": facts.detected_language if facts else None}
+        return UploadConfirmed(
+            workspace=workspace_id, id=wanted, workflow=workflow_id, size_bytes=size,
+            at=engine.instant(now),
+            lines=list(facts.lines) if facts else [],
+            char_count=facts.char_count if facts else None,
+            line_count=facts.line_count if facts else None,
+            detected_language=facts.detected_language if facts else None)
 
     def read() -> UploadRecord:
         found: UploadRecord | None = engine.world.workspace(workspace_id).uploads.get(wanted)
@@ -184,12 +181,11 @@ def delete_upload(engine: StateEngine, workspace_id: str, user_id: str, upload_i
     """Remove one of the caller's own uploads, pending or confirmed (others' are a 404)."""
     wanted = upload_id.lower()
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> UploadDeleted:
         state = engine.world.workspace(workspace_id)
         found = state.pending_uploads.get(wanted) or state.uploads.get(wanted)
         if found is None or found.user_id != user_id:
             raise NotFound("Upload not found")
-        return "upload.deleted", {"workspace": workspace_id, "id": wanted,
-                                  "at": engine.instant(now).isoformat()}
+        return UploadDeleted(workspace=workspace_id, id=wanted, at=engine.instant(now))
 
     engine.execute(decide)

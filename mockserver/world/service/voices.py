@@ -7,10 +7,10 @@ favorite keeps the first one's time (and the voice's place in "recently favorite
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from ...errors import NotFound
 from ..dataset.voice_population import find_voice, visible_voices
+from .appliers.voices import VoiceFavorited, VoiceUnfavorited
 from .engine import StateEngine
 
 
@@ -26,23 +26,22 @@ def _is_favorite(engine: StateEngine, workspace_id: str, voice_id: str) -> tuple
 
 def favorite_voice(engine: StateEngine, workspace_id: str, voice_id: str,
                    now: datetime) -> None:
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> VoiceFavorited | None:
         found, favorite = _is_favorite(engine, workspace_id, voice_id)
         if favorite:
             return None
-        return "voice.favorited", {"workspace": workspace_id, "voice": found,
-                                   "at": engine.instant(now).isoformat()}
+        return VoiceFavorited(workspace=workspace_id, voice=found, at=engine.instant(now))
 
     engine.execute(decide)
 
 
 def unfavorite_voice(engine: StateEngine, workspace_id: str, voice_id: str,
                      now: datetime) -> None:
-    def decide() -> tuple[str, dict[str, Any]] | None:
+    def decide() -> VoiceUnfavorited | None:
         found, favorite = _is_favorite(engine, workspace_id, voice_id)
         if not favorite:
             return None
-        return "voice.unfavorited", {"workspace": workspace_id, "voice": found,
-                                     "at": engine.instant(now).isoformat()}
+        return VoiceUnfavorited(workspace=workspace_id, voice=found,
+                                at=engine.instant(now))
 
     engine.execute(decide)

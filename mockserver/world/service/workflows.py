@@ -14,6 +14,7 @@ from typing import Any
 from ..rng import stable_uuid
 from ..state.records import WorkflowRecord
 from ..state.store import WorkspaceState
+from .appliers.workflows import WorkflowChanged, WorkflowCreated, WorkflowDeleted
 from .engine import StateEngine
 from .new_ids import first_unused
 
@@ -35,13 +36,16 @@ def create_workflow(engine: StateEngine, workspace_id: str, user_id: str,
     and adds ``template``, the id the new workflow was cloned from)."""
     new_id = ""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> WorkflowCreated:
         nonlocal new_id
         state = engine.world.workspace(workspace_id)
         decided = fields() if callable(fields) else fields
         new_id = new_workflow_id(engine, state)
-        return "workflow.created", {"workspace": workspace_id, "id": new_id, "user_id": user_id,
-                                    **decided, "at": engine.instant(now).isoformat()}
+        return WorkflowCreated(
+            workspace=workspace_id, id=new_id, user_id=user_id, name=decided["name"],
+            name_source=decided["name_source"], description=decided.get("description"),
+            definition=decided["definition"], template=decided.get("template"),
+            at=engine.instant(now))
 
     return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
                                .workflow(new_id))
@@ -51,10 +55,10 @@ def change_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
                     changes: dict[str, Any], now: datetime) -> WorkflowRecord:
     """Set the given fields (a full replace passes all of them)."""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> WorkflowChanged:
         engine.world.workspace(workspace_id).workflow(workflow_id)  # 404 if gone
-        return "workflow.changed", {"workspace": workspace_id, "id": workflow_id,
-                                    "changes": changes, "at": engine.instant(now).isoformat()}
+        return WorkflowChanged(workspace=workspace_id, id=workflow_id, changes=changes,
+                               at=engine.instant(now))
 
     return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
                                .workflows[workflow_id])
@@ -62,10 +66,9 @@ def change_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
 
 def delete_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
                     now: datetime) -> None:
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> WorkflowDeleted:
         engine.world.workspace(workspace_id).workflow(workflow_id)
-        return "workflow.deleted", {"workspace": workspace_id, "id": workflow_id,
-                                    "at": engine.instant(now).isoformat()}
+        return WorkflowDeleted(workspace=workspace_id, id=workflow_id, at=engine.instant(now))
 
     engine.execute(decide)
 
@@ -79,16 +82,15 @@ def duplicate_workflow(engine: StateEngine, workspace_id: str, workflow_id: str,
                        user_id: str, now: datetime) -> WorkflowRecord:
     new_id = ""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> WorkflowCreated:
         nonlocal new_id
         state = engine.world.workspace(workspace_id)
         source = state.workflow(workflow_id)
         new_id = new_workflow_id(engine, state)
-        return "workflow.created", {
-            "workspace": workspace_id, "id": new_id, "user_id": user_id,
-            "name": copy_name(source.name), "name_source": "user",
-            "description": source.description,
-            "definition": copy.deepcopy(source.definition), "at": engine.instant(now).isoformat()}
+        return WorkflowCreated(
+            workspace=workspace_id, id=new_id, user_id=user_id, name=copy_name(source.name),
+            name_source="user", description=source.description,
+            definition=copy.deepcopy(source.definition), at=engine.instant(now))
 
     return engine.execute_then(decide, lambda: engine.world.workspace(workspace_id)
                                .workflow(new_id))

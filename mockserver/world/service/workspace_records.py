@@ -13,7 +13,6 @@ from ..state.plans import DEFAULT_PLAN, PLANS
 from ..state.store import World
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
-WORKSPACE_CREATED = "workspace.created"
 
 
 def next_workspace_number(world: World) -> int:

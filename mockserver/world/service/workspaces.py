@@ -12,13 +12,11 @@ from typing import Any
 
 from ...errors import Detail, NotFound, PlanLimitReached, SlugTaken, ValidationFailed
 from ..state.roster import Roster
+from .appliers.workspaces import WorkspaceCreated, WorkspaceDeleted, WorkspaceSettingsChanged
 from .engine import StateEngine
 from .people_limits import owned_by, workspaces_allowed
 from .slugs import slug_from_name, slug_verdict
-from .workspace_records import WORKSPACE_CREATED, next_workspace_number, runtime_workspace
-
-WORKSPACE_UPDATED = "workspace.settings_changed"  # name, slug, colour, routing
-WORKSPACE_DELETED = "workspace.deleted"
+from .workspace_records import next_workspace_number, runtime_workspace
 
 
 def _checked_slug(engine: StateEngine, slug: str, asking: str | None) -> str:
@@ -37,7 +35,7 @@ def create_workspace(engine: StateEngine, user_id: str, fields: dict[str, Any],
     """``fields``: name, and optionally slug and color_idx (already checked for shape)."""
     workspace_id = ""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> WorkspaceCreated:
         nonlocal workspace_id
         allowed = workspaces_allowed(engine.world, user_id)
         if len(owned_by(engine.world, user_id)) >= allowed:
@@ -51,7 +49,7 @@ def create_workspace(engine: StateEngine, user_id: str, fields: dict[str, Any],
                    "color_idx": fields.get("color_idx"), "at": engine.instant(now).isoformat(),
                    "workflow_count": 0}
         workspace_id = runtime_workspace(engine.world, number, options)[1]["workspace_id"]
-        return WORKSPACE_CREATED, {"number": number, "options": options}
+        return WorkspaceCreated(number=number, options=options)
 
     engine.execute(decide)
     return workspace_id
@@ -68,12 +66,12 @@ def update_workspace(engine: StateEngine, workspace_id: str, user_id: str,
                      changes: dict[str, Any], now: datetime) -> None:
     """Set the given profile fields; re-setting the workspace's own slug is no conflict."""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> WorkspaceSettingsChanged:
         _admin_roster(engine, workspace_id, user_id)
         if "slug" in changes:
             _checked_slug(engine, changes["slug"], workspace_id)
-        return WORKSPACE_UPDATED, {"workspace": workspace_id, "changes": changes,
-                                   "by": user_id, "at": engine.instant(now).isoformat()}
+        return WorkspaceSettingsChanged(workspace=workspace_id, changes=changes, by=user_id,
+                                        at=engine.instant(now))
 
     engine.execute(decide)
 
@@ -82,11 +80,10 @@ def delete_workspace(engine: StateEngine, workspace_id: str, user_id: str,
                      now: datetime) -> None:
     """The owner only; the workspace and everything in it answer 404 from now on."""
 
-    def decide() -> tuple[str, dict[str, Any]]:
+    def decide() -> WorkspaceDeleted:
         roster = engine.world.live_roster(workspace_id)
         if roster is None or roster.profile.created_by != user_id:
             raise NotFound("Workspace not found")
-        return WORKSPACE_DELETED, {"workspace": workspace_id, "by": user_id,
-                                   "at": engine.instant(now).isoformat()}
+        return WorkspaceDeleted(workspace=workspace_id, by=user_id, at=engine.instant(now))
 
     engine.execute(decide)
