@@ -1,11 +1,13 @@
 """Stateful Schemathesis over the OpenAPI links of openapi.yaml, against the in-process app.
 
-The links chain create workflow -> get / patch / duplicate / delete / start run, copy ->
+The links chain list workflows -> create (with the create example's runnable graph) /
+duplicate / get, create workflow -> get / patch / duplicate / delete / start run, copy ->
 get / start run / delete, and start run -> get run / status / steps / cancel / pause /
-resume (plus pause -> resume / status and cancel -> get); list voices -> get / similar /
-favorite, providers -> provider / models -> model / model voices, create upload -> confirm /
-delete; and create template -> get / update / estimate / favorite / delete / clone, clone ->
-get / start run / delete (the template gallery and one's own templates link to get /
+resume (plus pause -> resume / status / cancel, resume -> status / cancel, status -> get /
+pause / resume / cancel, get run -> pause / resume, and cancel -> get); list voices -> get /
+similar / favorite, providers -> provider / models -> model / model voices, create upload ->
+confirm / delete; and create template -> get / update / estimate / favorite / delete / clone,
+clone -> get / start run / delete (the template gallery and one's own templates link to get /
 estimate / clone as well). Every default check runs on every step, positive and negative
 data alike, including the auth probes and the stateful checks (a deleted workflow must be
 gone, a created one must be readable).
@@ -342,7 +344,7 @@ def test_blank_script_override_is_refused_by_contract_and_server(script: str) ->
 # as a client outside the project would run it (issue 26, item 8): every run command and
 # the three reads of a run. The chains: list -> create with the example's runnable graph ->
 # start -> pause -> resume -> cancel, with reads of the started, polled, paused and
-# cancelled run along the way.
+# cancelled run along the way (a read or polled run links to pause and resume as well).
 RUN_COMMANDS = {
     START,
     "POST /api/v1/workflows/{workflow_id}/runs/{run_id}/pause",
@@ -407,9 +409,13 @@ def test_the_links_and_examples_alone_reach_the_run_operations(tmp_path: Path) -
     """Before the links from a read workflow, a listed one, a paused, resumed or polled
     run, and the create example with a runnable graph, this run reached 14 operations and
     no run command (every start met a graph that cannot run). With them, on a clock moving
-    half a second per call in 800 scenarios of 15 steps, 20: start, pause and cancel but
-    never a resume (a pause came too late to park the run), 5 of 5 runs. On a clock that
-    stays put, in 200 scenarios of 60 steps: 24, every run command and run read, 5 of 5."""
+    half a second per call in 800 scenarios of 15 steps (all data), 16 to 20: a start in
+    every run, a pause and a cancel in 1 of 6, a resume in none (a pause came too late to
+    park the run, or a cancel came first). Now (the list's link to a create with the
+    example's graph, read and polled runs linked to pause and resume, a clock that stays
+    put, 300 scenarios of 60 steps of valid data): 24, every run command and run read, in
+    5 of 5 runs, and in 10 of 10 runs on random exploration seeds (resume answered 2xx 5
+    to 33 times a run, pause 31 to 91)."""
     # Plain answers: Schemathesis' WSGI calls ask for gzip/br and do not decode them (the
     # links read ids from the bodies).
     app = create_app(make_settings(fixtures_path=small_fixtures(tmp_path),
