@@ -30,7 +30,7 @@ from mockserver.app import create_app, mock_of
 from mockserver.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bare_app  # noqa: E402
+import bare_app
 
 KEY = "op_live_demoAllScopesKeyForOnepinMock001"
 SPENT: dict[str, int] = defaultdict(int)

@@ -14,10 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
-from support import DEMO_KEY, make_settings
+from support import DEMO_KEY, make_settings, windows_in_order
 
 from mockserver.app import create_app, mock_of
-from mockserver.formats import parse_zoned_datetime
 from mockserver.settings import DEFAULT_SPEC
 from mockserver.world.dataset.voice_population import visible_voices
 
@@ -84,28 +83,6 @@ def aim_at_catalog(case: Any) -> None:
             params["model"] = _pick([m.model for m in chosen.models], params["model"])
 
 
-WINDOWS = (("last_run_after", "last_run_before"), ("from", "to"))
-
-
-def respect_window_order(case: Any) -> None:
-    """OpenAPI cannot say "start <= end"; put valid generated windows in order.
-
-    The mock answers an inverted window with 422 (workflows.md §3.1); that rule has
-    its own unit tests. Invalid (negative) values are left untouched.
-    """
-    query = case.query or {}
-    for start, end in WINDOWS:
-        values = query.get(start), query.get(end)
-        if not all(isinstance(v, str) for v in values):
-            continue
-        try:
-            first, second = (parse_zoned_datetime(v) for v in values)  # type: ignore[arg-type]
-        except ValueError:
-            continue
-        if first > second:
-            query[start], query[end] = query[end], query[start]
-
-
 def known_timezones_and_cursors(case: Any) -> None:
     """OpenAPI cannot list the IANA zone names or the cursors a server handed out; steer
     valid generated ones to a real zone and to no cursor.
@@ -131,7 +108,7 @@ def test_read_operation_conforms(case: Any) -> None:
     """Every GET operation answers within its contract for valid and invalid input."""
     aim_at_real_records(case)
     aim_at_catalog(case)
-    respect_window_order(case)
+    windows_in_order(case)
     known_timezones_and_cursors(case)
     case.call_and_validate(headers=credentials_for(case))
 

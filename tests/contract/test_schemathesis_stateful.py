@@ -71,11 +71,10 @@ from referencing.jsonschema import DRAFT202012
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core import NOT_SET
 from schemathesis.core.parameters import ParameterLocation
-from support import ACME, DEMO_KEY, FROZEN_AT, KEY, make_settings
+from support import ACME, DEMO_KEY, FROZEN_AT, KEY, make_settings, windows_in_order
 
 from mockserver.app import create_app, mock_of
 from mockserver.errors import ApiError
-from mockserver.formats import parse_zoned_datetime
 from mockserver.settings import DEFAULT_FIXTURES, DEFAULT_SPEC
 from mockserver.world.catalog.graph_rules import run_start_problems
 from mockserver.world.dataset.upload_content import FORMATS
@@ -245,25 +244,6 @@ class Steering:
             return
         if run_start_problems(body.get("definition"), self.world.catalog):
             body["definition"] = copy.deepcopy(self.runnable)
-
-
-WINDOWS = (("last_run_after", "last_run_before"), ("from", "to"))
-
-
-def windows_in_order(case: Any) -> None:
-    """OpenAPI cannot say "start <= end": a valid window is put in order (the 422 for an
-    inverted one has its own unit tests)."""
-    query = case.query or {}
-    for start, end in WINDOWS:
-        values = query.get(start), query.get(end)
-        if not all(isinstance(v, str) for v in values):
-            continue
-        try:
-            first, second = (parse_zoned_datetime(str(v)) for v in values)
-        except ValueError:
-            continue
-        if first > second:
-            query[start], query[end] = query[end], query[start]
 
 
 def build_state_machine(app: Flask) -> type[Any]:
