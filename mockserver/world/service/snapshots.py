@@ -25,7 +25,6 @@ import hmac
 import io
 import json
 import logging
-import os
 import pickle
 import threading
 import time
@@ -35,6 +34,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
+from ... import process
 from ..events import Event, Snapshot, encode
 from ..state.store import World
 from .engine import StateEngine
@@ -208,30 +208,7 @@ def restore(engine: StateEngine, snapshot: Snapshot, stands_on: str) -> bool:
     return True
 
 
-_KEEPERS: weakref.WeakSet[SnapshotKeeper] = weakref.WeakSet()
-
-
-def _before_fork() -> None:
-    # A child must not inherit the engine's or a workspace's lock held mid-pickle.
-    for keeper in list(_KEEPERS):
-        keeper.busy.acquire()
-
-
-def _after_fork_in_parent() -> None:
-    for keeper in list(_KEEPERS):
-        keeper.busy.release()
-
-
-def _after_fork_in_child() -> None:
-    for keeper in list(_KEEPERS):
-        keeper.busy = threading.Lock()
-
-
-os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
-                    after_in_child=_after_fork_in_child)
-
-
-class SnapshotKeeper:
+class SnapshotKeeper(process.PerProcess):
     """Loads the latest snapshot at startup, and writes one at quiet moments."""
 
     def __init__(self, engine: StateEngine, every: int) -> None:
@@ -240,10 +217,21 @@ class SnapshotKeeper:
         self.busy = threading.Lock()  # held while a snapshot is taken
         # Worked out now, before any event: records loaded later may be changed in place.
         self.stands_on = fingerprint(engine.world) if every > 0 else ""
-        self._pid: int | None = None
+        self._writing = False  # this process's writer thread was started
         self._saved = 0
         self.restored_from = 0  # the event number of the snapshot loaded at startup (0: none)
-        _KEEPERS.add(self)
+        process.register(self)
+
+    def before_fork(self) -> None:
+        # A child must not inherit the engine's or a workspace's lock held mid-pickle.
+        self.busy.acquire()
+
+    def after_fork_in_parent(self) -> None:
+        self.busy.release()
+
+    def after_fork_in_child(self) -> None:
+        self.busy = threading.Lock()
+        self._writing = False  # threads do not follow a fork
 
     def restore_latest(self) -> bool:
         if self.every <= 0:
@@ -256,11 +244,11 @@ class SnapshotKeeper:
 
     def ensure_running(self) -> None:
         """Start this process's writer thread (again after a fork: threads do not follow)."""
-        if self.every > 0 and self._pid != os.getpid():
-            self._pid = os.getpid()
+        if self.every > 0 and not self._writing:
+            self._writing = True
             # The thread holds the keeper weakly: a mock nobody uses any more (a test's)
             # is collected, and its thread ends.
-            threading.Thread(target=_watch, args=(weakref.ref(self), os.getpid()),
+            threading.Thread(target=_watch, args=(weakref.ref(self),),
                              name="onepin-mock-snapshots", daemon=True).start()
 
     def save_now(self) -> Snapshot | None:
@@ -292,9 +280,9 @@ class SnapshotKeeper:
         return seen, quiet_since
 
 
-def _watch(keeper_ref: weakref.ref[SnapshotKeeper], pid: int) -> None:
+def _watch(keeper_ref: weakref.ref[SnapshotKeeper]) -> None:
     seen, quiet_since = -1, time.monotonic()
-    while os.getpid() == pid:
+    while True:
         time.sleep(POLL_S)
         keeper = keeper_ref()
         if keeper is None:
