@@ -50,7 +50,7 @@ from .request_record import RequestRecord
 from .settings import Settings
 from .spec import Operation, Spec
 from .state_backends import OpenedState, open_state
-from .wire import CompactJson, Compressing, render_error
+from .wire import Answer, CompactJson, Compressing, render_error
 from .world.catalog.catalog import Catalog
 from .world.catalog.graph_rules import structural_problems
 from .world.dataset.generate import SeededDataset
@@ -84,7 +84,9 @@ class MockApp:
 
 class MockFlask(Flask):
     """Flask, without the check for ``async`` views and hooks (none here), which it makes
-    for every hook and view of every request."""
+    for every hook and view of every request; its responses are ``wire.Answer``s."""
+
+    response_class = Answer
 
     def ensure_sync(self, func: Any) -> Any:
         return func

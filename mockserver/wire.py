@@ -33,7 +33,25 @@ from .errors import ApiError
 from .handlers.base import Reply
 
 
-class CompactJson(Response):
+class Answer(Response):
+    """The app's response class: a body held whole leaves as a one-item list. Granian
+    writes a list in one go, but walks any other iterable from its own threads, taking the
+    interpreter lock back for each item and once more for its end: under load, each is a
+    wait behind another request. A streamed body (a generator) is sent as it comes."""
+
+    def get_app_iter(self, environ: dict[str, Any]) -> Iterable[bytes]:
+        chunks = super().get_app_iter(environ)
+        if not self.is_sequence:
+            return chunks
+        try:
+            return [b"".join(chunks)]
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+
+class CompactJson(Answer):
     """A body ``json_response`` encoded itself (compact, ``ensure_ascii=False``): decoding
     and encoding it again the same way gives the same text, so the journal can keep it
     as it is (see ``captured_body``)."""
@@ -52,7 +70,7 @@ def json_response(body: Any, status: int) -> Response:
         data = compact_json(body)
     except UnicodeEncodeError:  # lone surrogates echoed from a request: escape them
         data = json.dumps(body, separators=(",", ":")).encode("ascii")
-        return Response(data, status=status, content_type="application/json")
+        return Answer(data, status=status, content_type="application/json")
     return CompactJson(data, status=status, content_type="application/json")
 
 
@@ -87,12 +105,13 @@ def reply_response(reply: Reply, success_status: int, meta: dict[str, str],
     """A handler's reply on the wire: a file (the ``Range`` asked for, when it takes
     them), the envelope around its data, or its body as it is (``raw``)."""
     status = reply.status or success_status
+    response: Response
     if reply.body_bytes is not None and reply.byte_ranges:
         part = byte_ranges.select(reply.body_bytes, range_header)
-        response = Response(part.body, status=part.status, content_type=reply.content_type)
+        response = Answer(part.body, status=part.status, content_type=reply.content_type)
         response.headers.update(part.headers)
     elif reply.body_bytes is not None:
-        response = Response(reply.body_bytes, status=status, content_type=reply.content_type)
+        response = Answer(reply.body_bytes, status=status, content_type=reply.content_type)
     elif reply.data_json is not None:
         response = encoded_envelope(reply.data_json, meta, reply.pagination, status)
     else:
@@ -114,7 +133,7 @@ def dropped_connection() -> Response:
         yield b'{"data":'
         raise ConnectionAbortedError("connection dropped by fault injection")
 
-    response = Response(body(), status=200, content_type="application/json")
+    response = Answer(body(), status=200, content_type="application/json")
     response.headers["Content-Length"] = "4096"
     return response
 
