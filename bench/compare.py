@@ -46,6 +46,10 @@ MOCKOON = NODE_MODULES / ".bin" / "mockoon-cli"
 POST_BODY = b'{"name":"bench workflow"}'  # what bench/post.lua sends
 LIST = "/api/v1/workflows?limit=20"
 STARTUP_LIMIT_SECONDS = 60
+# A pause before each wrk run: the server measured before may still be working off its
+# load (onepin-mock writes its held journal 0.2 s after the last request, a few hundred
+# milliseconds of CPU per worker), and that work must not land on the next measurement.
+SETTLE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -334,6 +338,7 @@ def load_all(servers: list[Server], strict: Server, paths: dict[str, Endpoint],
         if endpoint.path == LIST or "/data" in endpoint.path:
             contenders.insert(1, strict)
         for server in contenders:
+            time.sleep(SETTLE_SECONDS)
             server.results[endpoint.name] = wrk(server.base + endpoint.path, seconds,
                                                 connections, endpoint.post)
 
