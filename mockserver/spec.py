@@ -22,6 +22,9 @@ from .errors import StartupError
 from .formats import FORMAT_CHECKER
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+# The keys of an object schema whose properties can be checked one by one (nothing in it
+# that relates them, and no reference relative to it).
+_PLAIN_OBJECT = frozenset({"type", "required", "properties", "description"})
 _PARAM_IN_PATH = re.compile(r"{([^}]+)}")
 
 
@@ -57,6 +60,9 @@ class Operation:
     raw_body_types: tuple[str, ...]  # non-JSON media types handed to the handler as text
     success_status: int
     response_validators: dict[int, Draft202012Validator]
+    # Per status whose body is a ``{data, meta[, pagination]}`` envelope: its schema with
+    # ``data`` accepting anything (strict mode checks a kept ``data`` once, the rest always).
+    envelope_validators: dict[int, Draft202012Validator]
     security: tuple[str, ...]  # accepted scheme names; empty = public
     scope: str | None
     min_role: str | None
@@ -181,6 +187,7 @@ class Spec:
             raw_body_types=raw_types,
             success_status=self._success_status(raw, where),
             response_validators=self._responses(raw, pointer),
+            envelope_validators=self._envelopes(raw, pointer),
             security=tuple(name for requirement in security for name in requirement),
             scope=raw.get("x-onepin-scope"),
             min_role=raw.get("x-onepin-min-role"),
@@ -232,7 +239,12 @@ class Spec:
         return codes[0]
 
     def _responses(self, raw: dict[str, Any], pointer: str) -> dict[int, Draft202012Validator]:
-        validators = {}
+        return {code: self.validator_at(schema_pointer)
+                for code, schema_pointer in self._json_schemas(raw, pointer).items()}
+
+    def _json_schemas(self, raw: dict[str, Any], pointer: str) -> dict[int, str]:
+        """Where each declared status's JSON body schema is (a JSON pointer)."""
+        found = {}
         for code, response in raw.get("responses", {}).items():
             if not str(code).isdigit():
                 continue
@@ -242,6 +254,26 @@ class Spec:
             else:
                 base = f"{pointer}/responses/{code}"
             if "application/json" in response.get("content", {}):
-                schema_pointer = f"{base}/content/application~1json/schema"
-                validators[int(code)] = self.validator_at(schema_pointer)
+                found[int(code)] = f"{base}/content/application~1json/schema"
+        return found
+
+    def _envelopes(self, raw: dict[str, Any], pointer: str) -> dict[int, Draft202012Validator]:
+        """For each envelope body: the same schema with ``data`` accepting anything, every
+        other property still checked where the document declares it."""
+        validators = {}
+        for code, schema_pointer in self._json_schemas(raw, pointer).items():
+            schema = self._pointer("#" + schema_pointer)
+            if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+                schema_pointer = schema["$ref"][1:]
+                schema = self._pointer(schema["$ref"])  # one step: a ref to a ref is skipped
+            if (not isinstance(schema, dict) or not set(schema) <= _PLAIN_OBJECT
+                    or "data" not in schema.get("properties", {})):
+                continue  # a shape this shortcut does not cover: always checked whole
+            properties = {name: {} if name == "data" else
+                          {"$ref": f"{self.BASE_URI}#{schema_pointer}/properties/{name}"}
+                          for name in schema["properties"]}
+            validators[code] = Draft202012Validator(
+                {**{k: v for k, v in schema.items() if k != "description"},
+                 "properties": properties},
+                registry=self.registry, format_checker=FORMAT_CHECKER)
         return validators
