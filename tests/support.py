@@ -21,6 +21,7 @@ ADA, ELI, VERA, GUS = (
     "f3fcc075-8011-57cf-a631-59ff5063c1f6",
 )
 FROZEN_AT = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
+MULTI = "57a77a21-4d3c-5065-9a3b-c05876bfddc2"  # Acme's seeded workflow: 4 locales, 6 finished runs
 
 __all__ = ["ACME", "ADA", "DEMO_KEY", "ELI", "GLOBEX", "GUS", "READ_ONLY_KEY",
            "SECOND_WORKSPACE_KEY", "VERA"]
@@ -137,3 +138,9 @@ def windows_in_order(case: Any) -> None:
             continue
         if first > second:
             query[start], query[end] = query[end], query[start]
+
+
+def completed_run_id(client: Any) -> str:
+    """The id of one of MULTI's completed runs (settled: its reads are kept)."""
+    runs = ok(client.get(f"/api/v1/workflows/{MULTI}/runs?status=completed&limit=1", headers=KEY))
+    return str(runs[0]["id"])

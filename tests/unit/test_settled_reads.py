@@ -13,21 +13,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support import FROZEN_AT, KEY, assert_error, make_settings, ok
+from support import FROZEN_AT, KEY, MULTI, assert_error, completed_run_id, make_settings, ok
 
 from mockserver.app import create_app, mock_of
 from mockserver.envelope import iso
 
 WORKFLOWS = "/api/v1/workflows"
-MULTI = "57a77a21-4d3c-5065-9a3b-c05876bfddc2"  # Acme, 4 locales, 6 finished runs
 _META = re.compile(rb',"meta":\{"request_id":"[0-9A-Z]{26}","timestamp":"[^"]+"\}')
 READS = ["", "/status", "/steps?include_result=true", "/overview", "/analysis", "/outputs",
          "/data?limit=50&include_dropped=true", "/data?limit=2&offset=1&language=de-DE"]
-
-
-def completed_run(client: FlaskClient) -> str:
-    runs = ok(client.get(f"{WORKFLOWS}/{MULTI}/runs?status=completed&limit=1", headers=KEY))
-    return str(runs[0]["id"])
 
 
 def without_meta(body: bytes) -> bytes:
@@ -54,7 +48,7 @@ def uncached_app() -> Flask:
 def test_a_kept_read_sends_the_bytes_a_fresh_build_gives(
         client: FlaskClient, app: Flask, uncached_app: Flask) -> None:
     reads = mock_of(app).engine.caches.encoded_reads
-    run_id = completed_run(client)
+    run_id = completed_run_id(client)
     first = {suffix: read(client, run_id, suffix) for suffix in READS}
     assert len(reads) == len(READS)  # one per read: queries never share an entry
     again = {suffix: read(client, run_id, suffix) for suffix in READS}
@@ -67,7 +61,7 @@ def test_a_kept_read_sends_the_bytes_a_fresh_build_gives(
 
 
 def test_an_event_shows_through_at_once(client: FlaskClient, app: Flask) -> None:
-    run_id = completed_run(client)
+    run_id = completed_run_id(client)
     detail = ok(client.get(f"{WORKFLOWS}/{MULTI}/runs/{run_id}", headers=KEY))
     assert detail["status"] == "completed"
     read(client, run_id, "/data?limit=50")
@@ -91,7 +85,7 @@ def test_an_event_shows_through_at_once(client: FlaskClient, app: Flask) -> None
 
 
 def test_links_move_on_with_their_expiry_second(client: FlaskClient, app: Flask) -> None:
-    run_id = completed_run(client)
+    run_id = completed_run_id(client)
     clock = mock_of(app).world.clock  # moved as real time moves it: no event
     first = _urls(ok(client.get(f"{WORKFLOWS}/{MULTI}/runs/{run_id}/data", headers=KEY)))
     clock.advance(0.4)

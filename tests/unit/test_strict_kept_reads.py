@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from support import KEY, make_settings, ok
+from support import KEY, MULTI, completed_run_id, make_settings, ok
 
 from mockserver.app import create_app, mock_of
 from mockserver.envelope import compact_json, new_meta
@@ -18,13 +18,7 @@ from mockserver.response_check import check_response
 from mockserver.spec import Operation
 from mockserver.wire import encoded_envelope
 
-
-def completed_run(client: Any) -> str:
-    runs = ok(client.get(f"{WORKFLOWS}/{MULTI}/runs?status=completed&limit=1", headers=KEY))
-    return str(runs[0]["id"])
-
 WORKFLOWS = "/api/v1/workflows"
-MULTI = "57a77a21-4d3c-5065-9a3b-c05876bfddc2"  # Acme: a workflow with finished runs
 NOW = datetime(2026, 12, 5, tzinfo=UTC)
 PAGINATION = {"next": None, "prev": None, "limit": 50, "total": 1}
 
@@ -34,7 +28,7 @@ def run_data() -> tuple[Operation, dict[str, Any]]:
     """The ``get_run_data`` operation and the ``data`` of a real page of a settled run."""
     app = create_app(make_settings())
     client = app.test_client()
-    run_id = completed_run(client)
+    run_id = completed_run_id(client)
     page = ok(client.get(f"{WORKFLOWS}/{MULTI}/runs/{run_id}/data?limit=50", headers=KEY))
     operation = next(op for op in mock_of(app).spec.operations
                      if op.operation_id == "get_run_data")
@@ -43,7 +37,7 @@ def run_data() -> tuple[Operation, dict[str, Any]]:
 
 def test_a_kept_read_is_answered_again_and_again_in_strict_mode() -> None:
     client = create_app(make_settings(strict_responses=True)).test_client()
-    run_id = completed_run(client)
+    run_id = completed_run_id(client)
     path = f"{WORKFLOWS}/{MULTI}/runs/{run_id}/data?limit=50"
     bodies = [client.get(path, headers=KEY) for _ in range(3)]
     assert [b.status_code for b in bodies] == [200, 200, 200]
